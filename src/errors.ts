@@ -1,0 +1,126 @@
+/**
+ * Every error poolshift throws is a PoolshiftError with a stable `code`, so callers, tests and
+ * shadow mode (which compares the errors of two managers) match on the code, never on the text.
+ */
+export class PoolshiftError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** An address that does not parse, or a port out of range. */
+export class AddressError extends PoolshiftError {
+  constructor(readonly input: string, why: string) {
+    super('POOLSHIFT_ERR_BAD_ADDRESS', `invalid peer address ${JSON.stringify(input)}: ${why}`);
+  }
+}
+
+export type ProtocolFault =
+  | 'malformed-json'
+  | 'binary-frame'
+  | 'unknown-type'
+  | 'missing-field'
+  | 'invalid-field'
+  | 'oversized';
+
+/** A frame a peer sent that is not a valid protocol message. */
+export class ProtocolError extends PoolshiftError {
+  constructor(readonly fault: ProtocolFault, detail: string) {
+    super('POOLSHIFT_ERR_PROTOCOL', `protocol error (${fault}): ${detail}`);
+  }
+}
+
+export type HandshakeFault = 'timeout' | 'wrong-magic' | 'garbage' | 'self' | 'closed';
+
+export class HandshakeError extends PoolshiftError {
+  constructor(readonly fault: HandshakeFault, detail: string) {
+    super('POOLSHIFT_ERR_HANDSHAKE', `handshake failed (${fault}): ${detail}`);
+  }
+}
+
+/** No connection is held for that peer. */
+export class NoConnectionError extends PoolshiftError {
+  constructor(readonly key: string, message = `No connection to peer ${key}`) {
+    super('POOLSHIFT_ERR_NO_CONNECTION', message);
+  }
+}
+
+/** A send that failed on the socket (closed, errored). */
+export class SendError extends PoolshiftError {
+  constructor(readonly key: string, message: string, options?: { cause?: unknown }) {
+    super('POOLSHIFT_ERR_SEND_FAILED', message, options);
+  }
+}
+
+export class SendTimeoutError extends PoolshiftError {
+  constructor(readonly timeoutMs: number) {
+    super('POOLSHIFT_ERR_SEND_TIMEOUT', `send not flushed within ${timeoutMs} ms`);
+  }
+}
+
+/** The socket's buffered bytes are over the high-water mark: the peer is not reading. */
+export class BackpressureError extends PoolshiftError {
+  constructor(readonly bufferedAmount: number, readonly highWaterMark: number) {
+    super('POOLSHIFT_ERR_BACKPRESSURE', `${bufferedAmount} bytes buffered, over the high-water mark of ${highWaterMark}`);
+  }
+}
+
+export class PingTimeoutError extends PoolshiftError {
+  constructor(readonly timeoutMs: number) {
+    super('POOLSHIFT_ERR_PING_TIMEOUT', `no pong within ${timeoutMs} ms`);
+  }
+}
+
+export class ConnectionClosedError extends PoolshiftError {
+  constructor(detail = 'connection is closed') {
+    super('POOLSHIFT_ERR_CONNECTION_CLOSED', detail);
+  }
+}
+
+export class DialError extends PoolshiftError {
+  constructor(readonly address: string, detail: string, options?: { cause?: unknown }) {
+    super('POOLSHIFT_ERR_DIAL_FAILED', `dial ${address} failed: ${detail}`, options);
+  }
+}
+
+export class DialTimeoutError extends PoolshiftError {
+  constructor(readonly address: string, readonly timeoutMs: number) {
+    super('POOLSHIFT_ERR_DIAL_TIMEOUT', `Connection timeout after ${timeoutMs / 1000} seconds (${address})`);
+  }
+}
+
+/** Connecting to ourselves: a configured peer list that names this node. */
+export class SelfConnectionError extends PoolshiftError {
+  constructor(readonly key: string) {
+    super('POOLSHIFT_ERR_SELF_CONNECTION', `refusing to connect to self (${key})`);
+  }
+}
+
+export class QuarantinedError extends PoolshiftError {
+  constructor(readonly key: string) {
+    super('POOLSHIFT_ERR_QUARANTINED', `peer ${key} is quarantined`);
+  }
+}
+
+/** A lock wait aborted because its owner closed (the way out of a deadlocked legacy manager). */
+export class LockCanceledError extends PoolshiftError {
+  constructor(readonly lock: string) {
+    super('POOLSHIFT_ERR_LOCK_CANCELED', `wait for lock ${lock} canceled`);
+  }
+}
+
+export class PoolClosedError extends PoolshiftError {
+  constructor() {
+    super('POOLSHIFT_ERR_POOL_CLOSED', 'the pool is closed');
+  }
+}
+
+/** Invalid configuration, refused at construction with the field named. */
+export class ConfigError extends PoolshiftError {
+  constructor(readonly field: string, detail: string) {
+    super('POOLSHIFT_ERR_CONFIG', `invalid configuration: ${field} ${detail}`);
+  }
+}
