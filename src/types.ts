@@ -101,7 +101,10 @@ export interface PoolStats {
 
 /** What a component still holds: all zero after `close()` or once every peer has left. */
 export interface ResourceCounts {
+  /** Per-peer timers (keep-alive tasks): zero once every peer has left. */
   readonly timers: number;
+  /** Pool-wide timers (reaper, lock watchdog): running between start() and close(). */
+  readonly backgroundTimers: number;
   readonly socketListeners: number;
   readonly lockHolders: number;
   readonly lockWaiters: number;

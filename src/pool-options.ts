@@ -1,0 +1,93 @@
+import { pino, type Logger } from 'pino';
+import { systemClock, type Clock } from './clock.js';
+import type { Dialer, NodeIdentity } from './connection.js';
+import { ConfigError } from './errors.js';
+import type { LockStallReport } from './lock-watchdog.js';
+import type { KeyBy, PeerInfo } from './types.js';
+
+/** The defaults of the manager being migrated (see shared/reference/legacy-semantics.md). */
+export const POOL_DEFAULTS = {
+  keepAliveIntervalMs: 30_000,
+  staleAfterMs: 300_000,
+  reaperIntervalMs: 30_000,
+  lockWaitBoundMs: 10_000,
+} as const;
+
+export interface PoolOptions {
+  readonly identity: NodeIdentity;
+  /** Opens outbound connections; without one, connectToPeer fails. */
+  readonly dialer?: Dialer;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  /** How peers are keyed: IP (default), IP and port, node id, or a function. */
+  readonly keyBy?: KeyBy;
+  readonly keepAliveIntervalMs?: number;
+  /** A peer not seen for longer than this is stale and reaped. */
+  readonly staleAfterMs?: number;
+  readonly reaperIntervalMs?: number;
+  /** Our own public IP: never dialled, skipped by broadcasts. */
+  readonly publicIp?: string;
+  /** A lock waited on longer than this is reported by the watchdog. */
+  readonly lockWaitBoundMs?: number;
+  readonly onLockStall?: (report: LockStallReport) => void;
+}
+
+export interface ResolvedPoolOptions {
+  readonly identity: NodeIdentity;
+  readonly dialer: Dialer | undefined;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly keyOf: (info: PeerInfo) => string;
+  readonly keepAliveIntervalMs: number;
+  readonly staleAfterMs: number;
+  readonly reaperIntervalMs: number;
+  readonly publicIp: string | undefined;
+  readonly lockWaitBoundMs: number;
+  readonly onLockStall: ((report: LockStallReport) => void) | undefined;
+}
+
+export function keyFunction(keyBy: KeyBy = 'ip'): (info: PeerInfo) => string {
+  if (typeof keyBy === 'function') return keyBy;
+  switch (keyBy) {
+    case 'ip':
+      return (info) => info.ip;
+    case 'ip:port':
+      return (info) => `${info.ip}:${info.port}`;
+    case 'node-id':
+      return (info) => info.nodeId;
+    default:
+      throw new ConfigError('keyBy', `must be 'ip', 'ip:port', 'node-id' or a function, got ${JSON.stringify(keyBy)}`);
+  }
+}
+
+function positive(field: string, value: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new ConfigError(field, `must be a positive number of milliseconds, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Fills the defaults and refuses what cannot work, naming the field. */
+export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
+  const id = options.identity;
+  if (!id || typeof id.nodeId !== 'string' || id.nodeId === '') throw new ConfigError('identity.nodeId', 'is required');
+  if (typeof id.network !== 'string' || id.network === '') throw new ConfigError('identity.network', 'is required');
+  const keepAliveIntervalMs = positive('keepAliveIntervalMs', options.keepAliveIntervalMs ?? POOL_DEFAULTS.keepAliveIntervalMs);
+  const staleAfterMs = positive('staleAfterMs', options.staleAfterMs ?? POOL_DEFAULTS.staleAfterMs);
+  if (staleAfterMs < keepAliveIntervalMs) {
+    throw new ConfigError('staleAfterMs', `(${staleAfterMs}) must not be shorter than keepAliveIntervalMs (${keepAliveIntervalMs}): every idle peer would be reaped`);
+  }
+  return {
+    identity: id,
+    dialer: options.dialer,
+    clock: options.clock ?? systemClock,
+    logger: options.logger ?? pino({ level: 'silent' }),
+    keyOf: keyFunction(options.keyBy),
+    keepAliveIntervalMs,
+    staleAfterMs,
+    reaperIntervalMs: positive('reaperIntervalMs', options.reaperIntervalMs ?? POOL_DEFAULTS.reaperIntervalMs),
+    publicIp: options.publicIp,
+    lockWaitBoundMs: positive('lockWaitBoundMs', options.lockWaitBoundMs ?? POOL_DEFAULTS.lockWaitBoundMs),
+    onLockStall: options.onLockStall,
+  };
+}
