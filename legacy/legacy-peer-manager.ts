@@ -30,6 +30,8 @@ import type {
 /** A connection as legacy holds it: behind its own mutex, one operation at a time. */
 export interface LegacyConnectionHandle {
   readonly connection: Connection;
+  /** Clock time the manager took the connection. */
+  readonly connectedAt: number;
   readonly mutex: RwLock;
   readonly detach: () => void;
 }
@@ -330,7 +332,7 @@ export class LegacyPeerManager extends EventEmitter<PoolEvents> implements PeerP
     for (const [key, handle] of this.connections) {
       const seen = this.lastSeen.get(key);
       if (seen === undefined || now - seen > this.#opts.staleAfterMs) stale++;
-      oldest = Math.min(oldest, handle.connection.openedAt);
+      oldest = Math.min(oldest, handle.connectedAt);
     }
     const total = this.connections.size;
     const healthy = total - stale;
@@ -361,7 +363,7 @@ export class LegacyPeerManager extends EventEmitter<PoolEvents> implements PeerP
         info: this.peers.get(key),
         lastSeen: seen,
         liveness: seen === undefined ? 'unknown' : now - seen > this.#opts.staleAfterMs ? 'stale' : 'alive',
-        connectedAt: handle?.connection.openedAt,
+        connectedAt: handle?.connectedAt,
         connected: handle !== undefined,
       });
     }
@@ -387,6 +389,7 @@ export class LegacyPeerManager extends EventEmitter<PoolEvents> implements PeerP
     const mutex = this.locks.lock(`connection:${key}`);
     const handle: LegacyConnectionHandle = {
       connection,
+      connectedAt: this.#opts.clock.now(),
       mutex,
       detach: attachConnection(connection, {
         seen: () => void this.peerSeen(key).catch(() => undefined),

@@ -250,11 +250,7 @@ export class UnifiedPeerManager extends EventEmitter<PoolEvents> implements Peer
       const previous = this.connections.get(key);
       // A replacement closes the connection it replaces: no second owner, no leaked task (L4).
       if (previous) this.#remove(key, previous.connection, 'replaced');
-      const entry = UnifiedPeerConnection.from(connection, info, {
-        clock: this.#opts.clock,
-        connectedAt: connection.openedAt,
-        lastSeen: this.#opts.clock.now(),
-      });
+      const entry = UnifiedPeerConnection.from(connection, info, { clock: this.#opts.clock });
       this.connections.set(key, entry);
       this.#attach(key, connection);
     } finally {
