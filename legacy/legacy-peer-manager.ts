@@ -44,9 +44,9 @@ export interface LegacyConnectionHandle {
  * recognise. Do not fix them here; the unified manager is the fix.
  */
 export class LegacyPeerManager extends EventEmitter<PoolEvents> implements PeerPool {
-  readonly connections = new Map<string, LegacyConnectionHandle>();
-  readonly peers = new Map<string, PeerInfo>();
-  readonly lastSeen = new Map<string, number>();
+  readonly connections: Map<string, LegacyConnectionHandle>;
+  readonly peers: Map<string, PeerInfo>;
+  readonly lastSeen: Map<string, number>;
   readonly locks: LockMonitor;
   readonly connectionsLock: RwLock;
   readonly peersLock: RwLock;
@@ -67,7 +67,10 @@ export class LegacyPeerManager extends EventEmitter<PoolEvents> implements PeerP
   constructor(options: PoolOptions) {
     super();
     this.#opts = resolvePoolOptions(options);
-    const { clock } = this.#opts;
+    const { clock, createMap } = this.#opts;
+    this.connections = createMap();
+    this.peers = createMap();
+    this.lastSeen = createMap();
     this.locks = new LockMonitor(clock);
     this.connectionsLock = this.locks.lock('connections');
     this.peersLock = this.locks.lock('peers');

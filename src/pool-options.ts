@@ -30,7 +30,11 @@ export interface PoolOptions {
   /** A lock waited on longer than this is reported by the watchdog. */
   readonly lockWaitBoundMs?: number;
   readonly onLockStall?: (report: LockStallReport) => void;
+  /** Makes the manager's maps; the benchmark passes a counting Map to count lookups. */
+  readonly createMap?: MapFactory;
 }
+
+export type MapFactory = <K, V>() => Map<K, V>;
 
 export interface ResolvedPoolOptions {
   readonly identity: NodeIdentity;
@@ -44,6 +48,7 @@ export interface ResolvedPoolOptions {
   readonly publicIp: string | undefined;
   readonly lockWaitBoundMs: number;
   readonly onLockStall: ((report: LockStallReport) => void) | undefined;
+  readonly createMap: MapFactory;
 }
 
 export function keyFunction(keyBy: KeyBy = 'ip'): (info: PeerInfo) => string {
@@ -89,5 +94,6 @@ export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
     publicIp: options.publicIp,
     lockWaitBoundMs: positive('lockWaitBoundMs', options.lockWaitBoundMs ?? POOL_DEFAULTS.lockWaitBoundMs),
     onLockStall: options.onLockStall,
+    createMap: options.createMap ?? (() => new Map()),
   };
 }

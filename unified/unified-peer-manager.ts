@@ -40,7 +40,7 @@ interface Attachment {
  * Removal happens only while the entry still holds the same connection (fixes L4, L5).
  */
 export class UnifiedPeerManager extends EventEmitter<PoolEvents> implements PeerPool {
-  readonly connections = new Map<string, Entry>();
+  readonly connections: Map<string, Entry>;
   readonly locks: LockMonitor;
   readonly lock: RwLock;
   readonly watchdog: LockWatchdog;
@@ -56,6 +56,7 @@ export class UnifiedPeerManager extends EventEmitter<PoolEvents> implements Peer
   constructor(options: PoolOptions) {
     super();
     this.#opts = resolvePoolOptions(options);
+    this.connections = this.#opts.createMap();
     this.locks = new LockMonitor(this.#opts.clock);
     this.lock = this.locks.lock('connections');
     this.#background = new TimerSet(this.#opts.clock);
