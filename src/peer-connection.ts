@@ -1,0 +1,301 @@
+import { EventEmitter } from 'node:events';
+import { pino, type Logger } from 'pino';
+import { WebSocket } from 'ws';
+import { systemClock, TimerSet, type Clock, type TimerHandle } from './clock.js';
+import { CLOSE_CODES, closeReasonText } from './close-codes.js';
+import { decodeMessage, encodeMessage } from './codec.js';
+import type { Connection, ConnectionEvent, ConnectionListener } from './connection.js';
+import {
+  BackpressureError,
+  ConnectionClosedError,
+  PingTimeoutError,
+  ProtocolError,
+  SendError,
+  SendTimeoutError,
+} from './errors.js';
+import type { EarlyFrames, RawFrame } from './handshake.js';
+import type { NetworkMessage } from './messages.js';
+import type { DisconnectReason } from './types.js';
+
+export interface PeerConnectionOptions {
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  /** A send not flushed to the socket within this is rejected (the legacy node's 5 s). */
+  readonly sendTimeoutMs?: number;
+  readonly pingTimeoutMs?: number;
+  /** Bytes buffered on the socket above which sends are refused: the peer is not reading. */
+  readonly highWaterMark?: number;
+}
+
+/** Where the socket leads, and what arrived before the connection took it over. */
+export interface PeerSocket {
+  readonly ip: string;
+  readonly port: number;
+  readonly early?: EarlyFrames;
+}
+
+export const DEFAULT_SEND_TIMEOUT_MS = 5000;
+export const DEFAULT_PING_TIMEOUT_MS = 5000;
+export const DEFAULT_HIGH_WATER_MARK = 4 * 1024 * 1024;
+
+const silent = pino({ level: 'silent' });
+let nextId = 1;
+
+interface Pending<T> {
+  resolve(value: T): void;
+  reject(error: Error): void;
+  timer: TimerHandle | undefined;
+  sentAt: number;
+}
+
+type State = 'open' | 'closing' | 'closed';
+
+/**
+ * A handshaken ws socket as the managers see it. It reads nothing until a 'message' or 'seen'
+ * listener is attached (as a Node stream starts flowing on 'data'), so a manager that takes a
+ * lock before subscribing loses no frame.
+ */
+export class PeerConnection implements Connection {
+  readonly id = nextId++;
+  readonly remoteIp: string;
+  readonly remotePort: number;
+  readonly openedAt: number;
+
+  readonly #ws: WebSocket;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #timers: TimerSet;
+  readonly #emitter = new EventEmitter();
+  readonly #sendTimeoutMs: number;
+  readonly #pingTimeoutMs: number;
+  readonly #highWaterMark: number;
+  readonly #sends = new Set<Pending<void>>();
+  /** Keyed by the ping payload, which the pong echoes; insertion order is FIFO. */
+  readonly #pings = new Map<string, Pending<number>>();
+  #early: RawFrame[];
+  #pingSeq = 0;
+  #protocolErrors = 0;
+  #state: State = 'open';
+  #flowing = false;
+  #closeEmitted = false;
+  /** The code and text we closed with: what 'close' reports when we were the ones to close. */
+  #localClose: [number, string] | undefined;
+
+  constructor(ws: WebSocket, socket: PeerSocket, options: PeerConnectionOptions = {}) {
+    this.#ws = ws;
+    this.remoteIp = socket.ip;
+    this.remotePort = socket.port;
+    this.#clock = options.clock ?? systemClock;
+    this.#log = (options.logger ?? silent).child({ conn: this.id, peer: `${socket.ip}:${socket.port}` });
+    this.#timers = new TimerSet(this.#clock);
+    this.#sendTimeoutMs = options.sendTimeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
+    this.#pingTimeoutMs = options.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS;
+    this.#highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
+    this.openedAt = this.#clock.now();
+
+    ws.on('message', this.#onMessage);
+    ws.on('pong', this.#onPong);
+    ws.on('close', this.#onClose);
+    ws.on('error', this.#onError);
+    // Ours are on before the handshake's come off: never a moment without an 'error' listener.
+    socket.early?.detach();
+    this.#early = socket.early?.frames ?? [];
+    if (ws.readyState === WebSocket.OPEN) ws.pause();
+    else if (ws.readyState === WebSocket.CLOSED) this.#onClose(1006, Buffer.alloc(0));
+    else this.#state = 'closing';
+  }
+
+  get isOpen(): boolean {
+    return this.#state === 'open' && this.#ws.readyState === WebSocket.OPEN;
+  }
+
+  get bufferedAmount(): number {
+    return this.#ws.bufferedAmount;
+  }
+
+  /** Frames refused as protocol errors (0 or 1: the first one closes the connection). */
+  get protocolErrors(): number {
+    return this.#protocolErrors;
+  }
+
+  /** What the connection still holds: both zero once 'close' has been emitted. */
+  resources(): { timers: number; socketListeners: number } {
+    let socketListeners = 0;
+    for (const [event, fn] of [
+      ['message', this.#onMessage],
+      ['pong', this.#onPong],
+      ['close', this.#onClose],
+      ['error', this.#onError],
+    ] as const) {
+      if (this.#ws.listeners(event).includes(fn)) socketListeners++;
+    }
+    return { timers: this.#timers.size, socketListeners };
+  }
+
+  send(message: NetworkMessage): Promise<void> {
+    if (this.#state !== 'open') return Promise.reject(new ConnectionClosedError());
+    const buffered = this.#ws.bufferedAmount;
+    if (buffered > this.#highWaterMark) return Promise.reject(new BackpressureError(buffered, this.#highWaterMark));
+    let data: string;
+    try {
+      data = encodeMessage(message);
+    } catch (err) {
+      return Promise.reject(new SendError(this.remoteIp, `cannot encode ${message.type}: ${(err as Error).message}`, { cause: err }));
+    }
+    return new Promise<void>((resolve, reject) => {
+      const pending: Pending<void> = { resolve, reject, timer: undefined, sentAt: 0 };
+      pending.timer = this.#timers.timeout(() => {
+        if (this.#sends.delete(pending)) reject(new SendTimeoutError(this.#sendTimeoutMs));
+      }, this.#sendTimeoutMs);
+      this.#sends.add(pending);
+      this.#ws.send(data, (err) => this.#settleSend(pending, err));
+    });
+  }
+
+  ping(): Promise<number> {
+    if (this.#state !== 'open') return Promise.reject(new ConnectionClosedError());
+    const key = String(++this.#pingSeq);
+    return new Promise<number>((resolve, reject) => {
+      const pending: Pending<number> = { resolve, reject, timer: undefined, sentAt: this.#clock.now() };
+      pending.timer = this.#timers.timeout(() => {
+        if (this.#pings.delete(key)) reject(new PingTimeoutError(this.#pingTimeoutMs));
+      }, this.#pingTimeoutMs);
+      this.#pings.set(key, pending);
+      this.#ws.ping(key, undefined, (err) => {
+        if (!err || !this.#pings.delete(key)) return;
+        this.#timers.clear(pending.timer);
+        reject(this.#failure('ping', err));
+      });
+    });
+  }
+
+  close(reason: DisconnectReason, detail?: string): void {
+    if (this.#state !== 'open') return;
+    this.#state = 'closing';
+    const code = CLOSE_CODES[reason];
+    const text = closeReasonText(reason, detail);
+    this.#localClose = [code, text];
+    this.#log.debug({ code, reason: text }, 'closing');
+    this.#ws.close(code, text);
+    // The peer's close frame must be read for the closing handshake to end.
+    this.#ws.resume();
+  }
+
+  terminate(): void {
+    if (this.#state === 'closed') return;
+    this.#state = 'closing';
+    this.#ws.terminate();
+  }
+
+  on<E extends ConnectionEvent>(event: E, listener: ConnectionListener<E>): this {
+    this.#emitter.on(event, listener as (...args: unknown[]) => void);
+    if (!this.#flowing && (event === 'message' || event === 'seen')) this.#startFlowing();
+    else if (this.#state === 'closed' && !this.#closeEmitted) queueMicrotask(() => this.#emitClose());
+    return this;
+  }
+
+  off<E extends ConnectionEvent>(event: E, listener: ConnectionListener<E>): this {
+    this.#emitter.off(event, listener as (...args: unknown[]) => void);
+    return this;
+  }
+
+  listenerCount(event: ConnectionEvent): number {
+    return this.#emitter.listenerCount(event);
+  }
+
+  #startFlowing(): void {
+    this.#flowing = true;
+    // After the caller's current turn, so that it can attach its other listeners first.
+    queueMicrotask(() => {
+      const early = this.#early;
+      this.#early = [];
+      for (const [data, isBinary] of early) this.#onMessage(data, isBinary);
+      if (this.#state === 'closed') this.#emitClose();
+      else this.#ws.resume();
+    });
+  }
+
+  readonly #onMessage = (data: WebSocket.RawData, isBinary: boolean): void => {
+    if (this.#state !== 'open') return;
+    this.#emitter.emit('seen');
+    let message: NetworkMessage;
+    try {
+      message = decodeMessage(data, isBinary);
+    } catch (err) {
+      this.#refuse(err as ProtocolError);
+      return;
+    }
+    this.#emitter.emit('message', message);
+  };
+
+  readonly #onPong = (data: Buffer): void => {
+    if (this.#state === 'closed') return;
+    this.#emitter.emit('seen');
+    // A peer that does not echo the payload answers the oldest ping; an unsolicited pong is only life.
+    const key = data.length > 0 ? data.toString('latin1') : this.#pings.keys().next().value;
+    if (key === undefined) return;
+    const pending = this.#pings.get(key);
+    if (!pending) return;
+    this.#pings.delete(key);
+    this.#timers.clear(pending.timer);
+    pending.resolve(this.#clock.now() - pending.sentAt);
+  };
+
+  readonly #onError = (err: Error & { code?: string }): void => {
+    // ws closes the socket itself after any error; all that is left is to say why.
+    if (this.#state === 'open') this.#state = 'closing';
+    if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' || err.code === 'WS_ERR_INVALID_UTF8') {
+      const fault = err.code === 'WS_ERR_INVALID_UTF8' ? 'malformed-json' : 'oversized';
+      const error = new ProtocolError(fault, err.message);
+      this.#protocolErrors++;
+      this.#log.debug({ err: error }, 'frame refused by ws');
+      this.#emitter.emit('protocol-error', error);
+      return;
+    }
+    this.#log.debug({ err }, 'socket error');
+  };
+
+  readonly #onClose = (code: number, reason: Buffer): void => {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    this.#ws.off('message', this.#onMessage);
+    this.#ws.off('pong', this.#onPong);
+    this.#ws.off('close', this.#onClose);
+    this.#ws.off('error', this.#onError);
+    this.#timers.clearAll();
+    for (const pending of this.#sends) pending.reject(new ConnectionClosedError('connection closed before the send was flushed'));
+    this.#sends.clear();
+    for (const pending of this.#pings.values()) pending.reject(new ConnectionClosedError('connection closed before the pong'));
+    this.#pings.clear();
+    this.#early = [];
+    if (!this.#localClose) this.#localClose = [code, reason.toString('utf8')];
+    this.#log.debug({ code: this.#localClose[0], reason: this.#localClose[1] }, 'closed');
+    // A socket that died before anyone subscribed reports it when reading would have started.
+    if (this.#flowing || this.#emitter.listenerCount('close') > 0) this.#emitClose();
+  };
+
+  #emitClose(): void {
+    if (this.#closeEmitted || !this.#localClose) return;
+    this.#closeEmitted = true;
+    this.#emitter.emit('close', this.#localClose[0], this.#localClose[1]);
+  }
+
+  #refuse(error: ProtocolError): void {
+    this.#protocolErrors++;
+    this.#log.debug({ err: error }, 'protocol error');
+    this.#emitter.emit('protocol-error', error);
+    this.close('protocol-error', error.message.replace(/^protocol error \(([^)]*)\): /, '$1 '));
+  }
+
+  #settleSend(pending: Pending<void>, err: Error | undefined | null): void {
+    if (!this.#sends.delete(pending)) return;
+    this.#timers.clear(pending.timer);
+    if (err) pending.reject(this.#failure('send', err));
+    else pending.resolve();
+  }
+
+  #failure(what: string, err: Error): Error {
+    if (this.#state !== 'open') return new ConnectionClosedError(`connection closed during the ${what}`);
+    return new SendError(this.remoteIp, `${what} to ${this.remoteIp}:${this.remotePort} failed: ${err.message}`, { cause: err });
+  }
+}

@@ -1,0 +1,156 @@
+import { EventEmitter } from 'node:events';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino, type Logger } from 'pino';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { normalizeIp } from './address.js';
+import { systemClock, type Clock } from './clock.js';
+import { MAX_FRAME_BYTES } from './codec.js';
+import type { NodeIdentity } from './connection.js';
+import { HandshakeError, type HandshakeFault } from './errors.js';
+import { acceptHandshake, DEFAULT_HANDSHAKE_TIMEOUT_MS } from './handshake.js';
+import { PeerConnection, type PeerConnectionOptions } from './peer-connection.js';
+import type { PeerAddress, PeerInfo } from './types.js';
+
+export interface PeerListenerOptions {
+  readonly host: string;
+  /** 0 picks an ephemeral port; `listen()` resolves with the one bound. */
+  readonly port: number;
+  readonly identity: NodeIdentity;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  readonly handshakeTimeoutMs?: number;
+  readonly connection?: PeerConnectionOptions;
+}
+
+export interface RefusedPeer {
+  readonly remoteIp: string;
+  readonly fault: HandshakeFault;
+  readonly detail: string;
+}
+
+export interface PeerListenerEvents {
+  peer: [connection: PeerConnection, info: PeerInfo];
+  refused: [refused: RefusedPeer];
+}
+
+export interface PeerListenerStats {
+  readonly accepted: number;
+  readonly refused: number;
+  readonly pendingHandshakes: number;
+}
+
+const silent = pino({ level: 'silent' });
+
+/**
+ * Accepts inbound peers: a WebSocket server that hands out a PeerConnection once the peer has
+ * said a Hello we accept. What happens to the connection after that is the manager's business.
+ */
+export class PeerListener extends EventEmitter<PeerListenerEvents> {
+  readonly #options: PeerListenerOptions;
+  readonly #log: Logger;
+  readonly #pending = new Map<WebSocket, AbortController>();
+  #http: Server | undefined;
+  #wss: WebSocketServer | undefined;
+  #accepted = 0;
+  #refused = 0;
+  #closed = false;
+
+  constructor(options: PeerListenerOptions) {
+    super();
+    this.#options = options;
+    this.#log = (options.logger ?? silent).child({ component: 'peer-listener' });
+  }
+
+  /** Binds and starts accepting. */
+  listen(): Promise<PeerAddress> {
+    if (this.#http) return Promise.reject(new Error('PeerListener.listen() called twice'));
+    const { host, port } = this.#options;
+    // Our own HTTP server, not ws's: closing ws's would wait for every handed-out connection.
+    const http = createServer((_req, res) => res.writeHead(426, { connection: 'close' }).end());
+    const wss = new WebSocketServer({ server: http, perMessageDeflate: false, maxPayload: MAX_FRAME_BYTES, clientTracking: false });
+    this.#http = http;
+    this.#wss = wss;
+    wss.on('connection', (ws, request) => void this.#onConnection(ws, request));
+    // Errors after binding (e.g. EMFILE on accept) are logged, never thrown.
+    wss.on('error', (err) => this.#log.warn({ err }, 'server error'));
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => {
+        wss.close();
+        this.#http = undefined;
+        reject(err);
+      };
+      http.once('error', onError);
+      http.listen(port, host, () => {
+        http.off('error', onError);
+        http.on('error', (err) => this.#log.warn({ err }, 'server error'));
+        resolve(this.address());
+      });
+    });
+  }
+
+  /** The bound address; throws before `listen()` has resolved. */
+  address(): PeerAddress {
+    const bound = this.#http?.address() as AddressInfo | null | undefined;
+    if (!bound || typeof bound !== 'object') throw new Error('PeerListener is not listening');
+    return { host: bound.address, port: bound.port };
+  }
+
+  stats(): PeerListenerStats {
+    return { accepted: this.#accepted, refused: this.#refused, pendingHandshakes: this.#pending.size };
+  }
+
+  /** Stops accepting and drops handshakes in progress; connections already handed out stay open. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const abort of pending) abort.abort();
+    this.#wss?.close();
+    // The listening socket closes now; net.Server's callback would wait for the upgraded sockets.
+    this.#http?.close();
+    this.#http?.closeIdleConnections();
+  }
+
+  async #onConnection(ws: WebSocket, request: IncomingMessage): Promise<void> {
+    const remoteIp = normalizeIp(request.socket.remoteAddress);
+    const remotePort = request.socket.remotePort ?? 0;
+    if (this.#closed) {
+      ws.terminate();
+      return;
+    }
+    const abort = new AbortController();
+    this.#pending.set(ws, abort);
+    try {
+      const { info, early } = await acceptHandshake(ws, request.socket.remoteAddress, {
+        identity: this.#options.identity,
+        clock: this.#options.clock ?? systemClock,
+        timeoutMs: this.#options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
+        signal: abort.signal,
+      });
+      if (!this.#pending.delete(ws)) {
+        // close() came while the Hello was in flight.
+        early.detach();
+        ws.on('error', () => undefined);
+        ws.terminate();
+        return;
+      }
+      const connection = new PeerConnection(ws, { ip: info.ip, port: remotePort, early }, {
+        clock: this.#options.clock,
+        logger: this.#options.logger,
+        ...this.#options.connection,
+      });
+      this.#accepted++;
+      this.#log.debug({ peer: info }, 'peer accepted');
+      this.emit('peer', connection, info);
+    } catch (err) {
+      const wasPending = this.#pending.delete(ws);
+      if (!(err instanceof HandshakeError) || !wasPending) return;
+      this.#refused++;
+      const detail = err.message;
+      this.#log.info({ remoteIp, fault: err.fault, detail }, 'handshake refused');
+      this.emit('refused', { remoteIp, fault: err.fault, detail });
+    }
+  }
+}
