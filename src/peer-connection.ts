@@ -39,6 +39,22 @@ export const DEFAULT_PING_TIMEOUT_MS = 5000;
 export const DEFAULT_HIGH_WATER_MARK = 4 * 1024 * 1024;
 
 const silent = pino({ level: 'silent' });
+
+/** ws's errors for a frame it refused, with the close code it sent for each. */
+const WS_FRAME_ERRORS: Readonly<Record<string, number>> = {
+  WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: 1009,
+  WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH: 1009,
+  WS_ERR_TOO_MANY_BUFFERED_PARTS: 1008,
+  WS_ERR_INVALID_UTF8: 1007,
+  WS_ERR_INVALID_OPCODE: 1002,
+  WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH: 1002,
+  WS_ERR_UNEXPECTED_RSV_1: 1002,
+  WS_ERR_UNEXPECTED_RSV_2_3: 1002,
+  WS_ERR_EXPECTED_FIN: 1002,
+  WS_ERR_EXPECTED_MASK: 1002,
+  WS_ERR_UNEXPECTED_MASK: 1002,
+  WS_ERR_INVALID_CLOSE_CODE: 1002,
+};
 let nextId = 1;
 
 interface Pending<T> {
@@ -52,8 +68,8 @@ type State = 'open' | 'closing' | 'closed';
 
 /**
  * A handshaken ws socket as the managers see it. It reads nothing until a 'message' or 'seen'
- * listener is attached (as a Node stream starts flowing on 'data'), so a manager that takes a
- * lock before subscribing loses no frame.
+ * listener is attached or a ping is sent (as a Node stream starts flowing on 'data'), so a
+ * manager that takes a lock before subscribing loses no frame.
  */
 export class PeerConnection implements Connection {
   readonly id = nextId++;
@@ -154,6 +170,8 @@ export class PeerConnection implements Connection {
 
   ping(): Promise<number> {
     if (this.#state !== 'open') return Promise.reject(new ConnectionClosedError());
+    // The pong must be read: asking for one starts reading.
+    if (!this.#flowing) this.#startFlowing();
     const key = String(++this.#pingSeq);
     return new Promise<number>((resolve, reject) => {
       const pending: Pending<number> = { resolve, reject, timer: undefined, sentAt: this.#clock.now() };
@@ -244,8 +262,11 @@ export class PeerConnection implements Connection {
   readonly #onError = (err: Error & { code?: string }): void => {
     // ws closes the socket itself after any error; all that is left is to say why.
     if (this.#state === 'open') this.#state = 'closing';
-    if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' || err.code === 'WS_ERR_INVALID_UTF8') {
-      const fault = err.code === 'WS_ERR_INVALID_UTF8' ? 'malformed-json' : 'oversized';
+    const wsCode = err.code === undefined ? undefined : WS_FRAME_ERRORS[err.code];
+    if (wsCode !== undefined) {
+      // ws has sent this code and stopped reading, so the peer's echo never arrives: report ours.
+      this.#localClose ??= [wsCode, ''];
+      const fault = wsCode === 1009 || wsCode === 1008 ? 'oversized' : 'malformed-json';
       const error = new ProtocolError(fault, err.message);
       this.#protocolErrors++;
       this.#log.debug({ err: error }, 'frame refused by ws');
