@@ -154,7 +154,8 @@ function receiveHello(ws: WebSocket, options: HandshakeOptions): Promise<{ hello
       ws.off('close', onClose);
       resolve({ hello, early: { frames, detach } });
     };
-    const onClose = (code: number): void => fail(new HandshakeError('closed', `socket closed (${code})`));
+    const onClose = (code: number, reason: Buffer): void =>
+      fail(new HandshakeError('closed', `socket closed by the peer (${code}${reason.length > 0 ? ` ${reason.toString()}` : ''})`));
     const onAbort = (): void => {
       ws.terminate();
       fail(new HandshakeError('closed', 'aborted'));
