@@ -124,3 +124,17 @@ export class ConfigError extends PoolshiftError {
     super('POOLSHIFT_ERR_CONFIG', `invalid configuration: ${field} ${detail}`);
   }
 }
+
+/** setMode was asked for a step that is not allowed (forward by more than one stage). */
+export class ModeTransitionError extends PoolshiftError {
+  constructor(readonly from: string, readonly to: string, detail: string) {
+    super('POOLSHIFT_ERR_MODE_TRANSITION', `cannot switch from ${from} to ${to}: ${detail}`);
+  }
+}
+
+/** The promotion gate refused shadow -> live; `reason` says which condition failed. */
+export class PromotionRefusedError extends PoolshiftError {
+  constructor(readonly reason: string) {
+    super('POOLSHIFT_ERR_PROMOTION_REFUSED', `promotion to live refused: ${reason}`);
+  }
+}

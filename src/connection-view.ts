@@ -1,0 +1,290 @@
+import { EventEmitter } from 'node:events';
+import type { TimerSet } from './clock.js';
+import type { Connection, ConnectionEvent, ConnectionEvents, ConnectionListener } from './connection.js';
+import { ConnectionClosedError, PingTimeoutError } from './errors.js';
+import type { NetworkMessage } from './messages.js';
+import type { DisconnectReason, PeerInfo } from './types.js';
+
+/** The two managers a dual-mode pool holds; a link has one view for each. */
+export type ManagerSide = 'legacy' | 'unified';
+
+/** Which side's views reach the socket. One object shared by every link, so a flip is one assignment. */
+export interface LiveSide {
+  side: ManagerSide;
+}
+
+/** What a muted view did instead of touching the socket. */
+export interface MutedRecord {
+  sends: number;
+  pings: number;
+  closes: number;
+  lastClose: DisconnectReason | undefined;
+  /** The last few messages a muted send recorded (bounded). */
+  readonly recent: NetworkMessage[];
+}
+
+const RECENT_MUTED = 8;
+
+export interface ConnectionLinkOptions {
+  readonly live: LiveSide;
+  /** Where a muted ping's timeout is kept, so the pool's close() clears it. */
+  readonly timers: TimerSet;
+  /** A muted ping with no real ping or frame to settle it fails after this long. */
+  readonly mutedPingTimeoutMs: number;
+  /** Called once, when the real connection has closed and both views have heard of it. */
+  readonly onClosed: (link: ConnectionLink, code: number, reason: string) => void;
+}
+
+/**
+ * One real connection shared by the two managers of a dual-mode pool. Each manager holds its own
+ * `ConnectionView`; the view of the live side transmits, the other is muted (its sends, pings and
+ * closes are recorded, never transmitted). The real connection's events (frames seen, messages,
+ * close, protocol errors) reach both views, so both managers observe the same liveness. Which
+ * side is live is read from a shared `LiveSide` at each call: switching modes never touches the
+ * socket.
+ */
+export class ConnectionLink {
+  readonly real: Connection;
+  /** The peer's info from the handshake, kept to hydrate a manager that does not hold the link. */
+  readonly info: PeerInfo;
+  readonly key: string;
+  readonly #opts: ConnectionLinkOptions;
+  readonly #views: Record<ManagerSide, ConnectionView>;
+  #flowing = false;
+  #closed = false;
+  /** The real ping in flight, which muted pings settle with. */
+  #realPing: Promise<number> | undefined;
+  /** Muted pings waiting for a frame or a real ping. */
+  readonly #waiting = new Set<(ok: boolean, error?: Error) => void>();
+
+  constructor(real: Connection, info: PeerInfo, key: string, options: ConnectionLinkOptions) {
+    this.real = real;
+    this.info = info;
+    this.key = key;
+    this.#opts = options;
+    this.#views = { legacy: new ConnectionView(this, 'legacy'), unified: new ConnectionView(this, 'unified') };
+    real.on('close', this.#onClose).on('protocol-error', this.#onProtocolError);
+  }
+
+  view(side: ManagerSide): ConnectionView {
+    return this.#views[side];
+  }
+
+  /** A new view for `side`, replacing one its manager closed: used to hand the link back to it. */
+  freshView(side: ManagerSide): ConnectionView {
+    this.#views[side] = new ConnectionView(this, side);
+    return this.#views[side];
+  }
+
+  get liveSide(): ManagerSide {
+    return this.#opts.live.side;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Whether `side`'s manager holds this link: its view has listeners and it has not closed it. */
+  heldBy(side: ManagerSide): boolean {
+    const view = this.#views[side];
+    return !view.closedByOwner && view.listenerCount('close') > 0;
+  }
+
+  /** Listeners this link put on the real connection. */
+  get realListeners(): number {
+    return this.#closed ? 0 : this.#flowing ? 4 : 2;
+  }
+
+  /** Closes the real connection, whoever is live (an orphan nobody owns, or shutdown). */
+  closeReal(reason: DisconnectReason, detail?: string): void {
+    this.real.close(reason, detail);
+  }
+
+  /** Takes the link's listeners off the real connection and fails muted pings. Idempotent. */
+  dispose(): void {
+    this.real.off('close', this.#onClose).off('protocol-error', this.#onProtocolError);
+    if (this.#flowing) this.real.off('message', this.#onMessage).off('seen', this.#onSeen);
+    this.#flowing = false;
+    this.#settleWaiting(false, new ConnectionClosedError('connection closed before the pong'));
+    this.#closed = true;
+  }
+
+  /** @internal A view got a 'message' or 'seen' listener: start reading (the transport reads only then). */
+  _subscribed(): void {
+    if (this.#flowing || this.#closed) return;
+    this.#flowing = true;
+    this.real.on('message', this.#onMessage).on('seen', this.#onSeen);
+  }
+
+  /** @internal */
+  _realPing(): Promise<number> {
+    const ping = this.real.ping();
+    this.#realPing = ping;
+    const settled = (ok: boolean, error?: Error): void => {
+      if (this.#realPing === ping) this.#realPing = undefined;
+      this.#settleWaiting(ok, error);
+    };
+    ping.then(
+      () => settled(true),
+      (err: unknown) => settled(false, err as Error),
+    );
+    return ping;
+  }
+
+  /**
+   * @internal A muted ping: settles with the live side's real ping if one is in flight, otherwise
+   * resolves on the next frame seen from the peer (liveness observed), and fails on close or
+   * after the timeout.
+   */
+  _mutedPing(): Promise<number> {
+    if (this.#closed || !this.real.isOpen) return Promise.reject(new ConnectionClosedError());
+    if (this.#realPing) return this.#realPing;
+    const timers = this.#opts.timers;
+    return new Promise<number>((resolve, reject) => {
+      const timer = timers.timeout(() => {
+        this.#waiting.delete(settle);
+        reject(new PingTimeoutError(this.#opts.mutedPingTimeoutMs));
+      }, this.#opts.mutedPingTimeoutMs);
+      const settle = (ok: boolean, error?: Error): void => {
+        timers.clear(timer);
+        if (ok) resolve(0);
+        else reject(error ?? new ConnectionClosedError());
+      };
+      this.#waiting.add(settle);
+    });
+  }
+
+  #settleWaiting(ok: boolean, error?: Error): void {
+    if (this.#waiting.size === 0) return;
+    const waiting = [...this.#waiting];
+    this.#waiting.clear();
+    for (const settle of waiting) settle(ok, error);
+  }
+
+  readonly #onSeen = (): void => {
+    this.#settleWaiting(true);
+    this.#views.legacy._emit('seen');
+    this.#views.unified._emit('seen');
+  };
+
+  readonly #onMessage = (message: NetworkMessage): void => {
+    this.#views.legacy._emit('message', message);
+    this.#views.unified._emit('message', message);
+  };
+
+  readonly #onProtocolError = (error: ConnectionEvents['protocol-error'][0]): void => {
+    this.#views.legacy._emit('protocol-error', error);
+    this.#views.unified._emit('protocol-error', error);
+  };
+
+  readonly #onClose = (code: number, reason: string): void => {
+    this.dispose();
+    this.#views.legacy._emit('close', code, reason);
+    this.#views.unified._emit('close', code, reason);
+    this.#opts.onClosed(this, code, reason);
+  };
+}
+
+/**
+ * A manager's handle on a link. Live: forwards to the real connection. Muted: records, and
+ * transmits nothing. The view is a `Connection`, so neither manager knows the difference.
+ */
+export class ConnectionView implements Connection {
+  readonly #link: ConnectionLink;
+  readonly side: ManagerSide;
+  readonly #emitter = new EventEmitter();
+  readonly muted: MutedRecord = { sends: 0, pings: 0, closes: 0, lastClose: undefined, recent: [] };
+  /** Set when this view's manager closed it (live or muted). */
+  closedByOwner = false;
+
+  constructor(link: ConnectionLink, side: ManagerSide) {
+    this.#link = link;
+    this.side = side;
+  }
+
+  get link(): ConnectionLink {
+    return this.#link;
+  }
+
+  get isLive(): boolean {
+    return this.#link.liveSide === this.side;
+  }
+
+  get id(): number {
+    return this.#link.real.id;
+  }
+
+  get remoteIp(): string {
+    return this.#link.real.remoteIp;
+  }
+
+  get remotePort(): number {
+    return this.#link.real.remotePort;
+  }
+
+  get openedAt(): number {
+    return this.#link.real.openedAt;
+  }
+
+  get isOpen(): boolean {
+    return !this.closedByOwner && this.#link.real.isOpen;
+  }
+
+  get bufferedAmount(): number {
+    return this.isLive ? this.#link.real.bufferedAmount : 0;
+  }
+
+  send(message: NetworkMessage): Promise<void> {
+    if (this.isLive) return this.#link.real.send(message);
+    if (!this.isOpen) return Promise.reject(new ConnectionClosedError());
+    this.muted.sends++;
+    if (this.muted.recent.length >= RECENT_MUTED) this.muted.recent.shift();
+    this.muted.recent.push(message);
+    return Promise.resolve();
+  }
+
+  ping(): Promise<number> {
+    if (this.isLive) return this.#link._realPing();
+    if (this.closedByOwner) return Promise.reject(new ConnectionClosedError());
+    this.muted.pings++;
+    return this.#link._mutedPing();
+  }
+
+  close(reason: DisconnectReason, detail?: string): void {
+    if (this.closedByOwner) return;
+    this.closedByOwner = true;
+    if (this.isLive) {
+      this.#link.real.close(reason, detail);
+      return;
+    }
+    this.muted.closes++;
+    this.muted.lastClose = reason;
+  }
+
+  terminate(): void {
+    if (this.closedByOwner) return;
+    this.closedByOwner = true;
+    if (this.isLive) this.#link.real.terminate();
+    else this.muted.closes++;
+  }
+
+  on<E extends ConnectionEvent>(event: E, listener: ConnectionListener<E>): this {
+    this.#emitter.on(event, listener as (...args: unknown[]) => void);
+    if (event === 'message' || event === 'seen') this.#link._subscribed();
+    return this;
+  }
+
+  off<E extends ConnectionEvent>(event: E, listener: ConnectionListener<E>): this {
+    this.#emitter.off(event, listener as (...args: unknown[]) => void);
+    return this;
+  }
+
+  listenerCount(event: ConnectionEvent): number {
+    return this.#emitter.listenerCount(event);
+  }
+
+  /** @internal */
+  _emit<E extends ConnectionEvent>(event: E, ...args: ConnectionEvents[E]): void {
+    this.#emitter.emit(event, ...args);
+  }
+}

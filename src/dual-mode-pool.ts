@@ -1,0 +1,633 @@
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { LegacyPeerManager } from '../legacy/legacy-peer-manager.js';
+import { UnifiedPeerManager } from '../unified/unified-peer-manager.js';
+import { TimerSet, type Clock } from './clock.js';
+import type { Connection, DialResult, Dialer } from './connection.js';
+import { ConnectionLink, type LiveSide, type ManagerSide } from './connection-view.js';
+import { ConfigError, ModeTransitionError, PoolClosedError, PromotionRefusedError } from './errors.js';
+import { LockMonitor, type RwLock } from './lock.js';
+import type { NetworkMessage } from './messages.js';
+import type { BlockProposalInput, PeerPool, PoolEvent, PoolEvents, PoolListener } from './peer-pool.js';
+import { resolvePoolOptions, type PoolOptions } from './pool-options.js';
+import { PromotionGate, type GateDecision, type PromotionGateOptions } from './promotion-gate.js';
+import type { KeyEvidence } from './shadow/divergence.js';
+import { buildReport, type ShadowReport } from './shadow/shadow-report.js';
+import { POOL_MODES, ShadowMetrics, type PoolMode } from './shadow/shadow-metrics.js';
+import { ShadowVerifier, type Outcome, type ShadowOptions } from './shadow/shadow-verifier.js';
+import type {
+  BroadcastResult,
+  DisconnectReason,
+  PeerAddress,
+  PeerInfo,
+  PoolSnapshot,
+  PoolStats,
+  ResourceCounts,
+  SnapshotEntry,
+} from './types.js';
+
+export { POOL_MODES, type PoolMode } from './shadow/shadow-metrics.js';
+
+export interface DualModeShadowOptions extends ShadowOptions {
+  /** Period of the full snapshot comparison, ms. Default 10 000. */
+  readonly snapshotIntervalMs?: number;
+}
+
+export interface DualModePoolOptions extends PoolOptions {
+  /** The mode to start in. Default 'legacy'. */
+  readonly mode?: PoolMode;
+  /** Where the pool's Prometheus metrics go; none are made without one (never the default registry). */
+  readonly registry?: Registry;
+  readonly shadow?: DualModeShadowOptions;
+  readonly gate?: PromotionGateOptions;
+  /** A muted ping with no real ping or frame to settle it fails after this long. Default: keepAliveIntervalMs. */
+  readonly mutedPingTimeoutMs?: number;
+  /** Makes each manager; tests wrap them (counting spies, fault injection). */
+  readonly createManager?: (side: ManagerSide, options: PoolOptions) => PeerPool;
+}
+
+export interface SetModeOptions {
+  /** Overrides the promotion gate; logged. */
+  readonly force?: boolean;
+  /** Why, for the log (e.g. 'flag file', 'operator'). */
+  readonly source?: string;
+}
+
+export interface ModeChange {
+  readonly from: PoolMode;
+  readonly to: PoolMode;
+  readonly forced: boolean;
+  readonly gate: GateDecision | undefined;
+  /** Connections handed to a manager that did not hold them (hydration, hand-over). */
+  readonly hydrated: number;
+}
+
+/** The manager that serves reads and owns the sockets in each mode. */
+export function authoritativeSide(mode: PoolMode): ManagerSide {
+  return mode === 'legacy' || mode === 'shadow' ? 'legacy' : 'unified';
+}
+
+/** The manager mirrored and compared in each mode, if any. */
+export function mirrorSide(mode: PoolMode): ManagerSide | undefined {
+  return mode === 'shadow' ? 'unified' : mode === 'live' ? 'legacy' : undefined;
+}
+
+export function isPoolMode(value: unknown): value is PoolMode {
+  return typeof value === 'string' && (POOL_MODES as readonly string[]).includes(value);
+}
+
+const SIDES: readonly ManagerSide[] = ['legacy', 'unified'];
+const sidesOf = (mode: PoolMode): ManagerSide[] => SIDES.filter((s) => s === authoritativeSide(mode) || s === mirrorSide(mode));
+
+interface Held {
+  readonly manager: PeerPool;
+  readonly detach: () => void;
+}
+
+/**
+ * Both peer managers behind one `PeerPool`, in one of four modes (legacy, shadow, live,
+ * unified). Every write goes to the authoritative manager, then to the mirror, which holds muted
+ * views of the same connections and so never touches the network; reads are served by the
+ * authoritative manager and compared, sampled, with the mirror's. The mode is read once per
+ * operation (operations hold a read lock on it, `setMode` the write lock), so no operation
+ * straddles two modes.
+ */
+export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
+  readonly verifier: ShadowVerifier;
+  readonly gate: PromotionGate;
+  readonly metrics: ShadowMetrics | undefined;
+
+  readonly #options: DualModePoolOptions;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #keyOf: (info: PeerInfo) => string;
+  readonly #realDialer: Dialer | undefined;
+  readonly #live: LiveSide;
+  readonly #links = new Map<Connection, ConnectionLink>();
+  /** The link a dial made, found from the info object the manager hands back. */
+  readonly #dialled = new WeakMap<PeerInfo, ConnectionLink>();
+  readonly #held: Partial<Record<ManagerSide, Held>> = {};
+  readonly #timers: TimerSet;
+  readonly #background: TimerSet;
+  readonly #locks: LockMonitor;
+  readonly #modeLock: RwLock;
+  readonly #snapshotIntervalMs: number;
+  #mode: PoolMode;
+  #writesInFlight = 0;
+  #mirrorFailures = 0;
+  #started = false;
+  #closed = false;
+
+  constructor(options: DualModePoolOptions) {
+    super();
+    const resolved = resolvePoolOptions(options);
+    this.#options = options;
+    this.#clock = resolved.clock;
+    this.#log = resolved.logger.child({ component: 'dual-mode-pool' });
+    this.#keyOf = resolved.keyOf;
+    this.#realDialer = resolved.dialer;
+    const mode = options.mode ?? 'legacy';
+    if (!isPoolMode(mode)) throw new ConfigError('mode', `must be one of ${POOL_MODES.join(', ')}, got ${JSON.stringify(mode)}`);
+    this.#mode = mode;
+    this.#live = { side: authoritativeSide(mode) };
+    this.#timers = new TimerSet(this.#clock);
+    this.#background = new TimerSet(this.#clock);
+    this.#locks = new LockMonitor(this.#clock);
+    this.#modeLock = this.#locks.lock('mode');
+    this.#snapshotIntervalMs = options.shadow?.snapshotIntervalMs ?? 10_000;
+    this.metrics = options.registry ? new ShadowMetrics(options.registry) : undefined;
+    this.gate = new PromotionGate(this.#clock, options.gate);
+    this.verifier = new ShadowVerifier(options.shadow ?? {}, {
+      clock: this.#clock,
+      logger: this.#log,
+      metrics: this.metrics,
+      onOutcome: (outcome) => this.gate.record(outcome),
+    });
+    for (const side of sidesOf(mode)) this.#create(side);
+    this.metrics?.setMode(mode);
+  }
+
+  get mode(): PoolMode {
+    return this.#mode;
+  }
+
+  /** The manager on `side`, while the mode holds one. */
+  manager(side: ManagerSide): PeerPool | undefined {
+    return this.#held[side]?.manager;
+  }
+
+  /** The real connections the pool tracks. */
+  get linkCount(): number {
+    return this.#links.size;
+  }
+
+  /** The links, for inspection (which side holds what, what the muted views recorded). */
+  links(): ConnectionLink[] {
+    return [...this.#links.values()];
+  }
+
+  get mirrorFailures(): number {
+    return this.#mirrorFailures;
+  }
+
+  start(): void {
+    if (this.#closed || this.#started) return;
+    this.#started = true;
+    for (const side of SIDES) this.#held[side]?.manager.start();
+    this.#background.interval(() => this.checkNow(), this.#snapshotIntervalMs);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#background.clearAll();
+    this.#locks.cancelAll();
+    // The authoritative manager first: its views are live and close the sockets.
+    const order = [authoritativeSide(this.#mode), mirrorSide(this.#mode)];
+    for (const side of order) if (side) await this.#drop(side);
+    for (const side of SIDES) await this.#drop(side);
+    for (const link of this.#links.values()) {
+      link.dispose();
+      link.closeReal('shutdown');
+    }
+    this.#links.clear();
+    this.#timers.clearAll();
+  }
+
+  // --- writes: authoritative first, then the mirror ------------------------------------------
+
+  async connectToPeer(address: string | PeerAddress): Promise<PeerInfo> {
+    return this.#write('connectToPeer', typeof address === 'string' ? address : `${address.host}:${address.port}`, (m) => m.connectToPeer(address), (m, side, info) => {
+      const link = this.#dialled.get(info);
+      if (!link) throw new PoolClosedError();
+      return m.addConnectedPeer(link.view(side), info);
+    });
+  }
+
+  async addConnectedPeer(connection: Connection, info: PeerInfo): Promise<void> {
+    const key = this.#keyOf(info);
+    const release = await this.#modeLock.read('addConnectedPeer');
+    this.#writesInFlight++;
+    try {
+      this.#assertOpen();
+      const link = this.#link(connection, info);
+      const authSide = authoritativeSide(this.#mode);
+      this.#noteReplacement(link, authSide);
+      try {
+        await this.#timed(authSide, 'addConnectedPeer', () => this.#held[authSide]!.manager.addConnectedPeer(link.view(authSide), info));
+      } catch (err) {
+        this.#forgetLink(link);
+        throw err;
+      }
+      await this.#mirror('addConnectedPeer', key, (m, side) => m.addConnectedPeer(link.view(side), info));
+      if (!link.heldBy(authSide) && !link.closed) {
+        // The authoritative manager did not take it (L7: an "unknown" version over a known one).
+        // Nobody would own the socket: close it rather than leak it.
+        if (info.version === 'unknown') this.verifier.hint(key, 'version-guard');
+        this.#log.info({ key, version: info.version }, 'inbound connection not taken by the authoritative manager: closed');
+        link.closeReal('duplicate', 'not taken');
+      }
+    } finally {
+      this.#writesInFlight--;
+      release();
+    }
+  }
+
+  async peerSeen(key: string): Promise<void> {
+    await this.#write('peerSeen', key, (m) => m.peerSeen(key));
+  }
+
+  async removeConnectedPeer(key: string, reason?: DisconnectReason): Promise<void> {
+    await this.#write('removeConnectedPeer', key, (m) => m.removeConnectedPeer(key, reason));
+  }
+
+  async sendToPeer(key: string, message: NetworkMessage): Promise<void> {
+    await this.#write('sendToPeer', key, (m) => m.sendToPeer(key, message));
+  }
+
+  broadcast(message: NetworkMessage): Promise<BroadcastResult> {
+    return this.#write('broadcast', undefined, (m) => m.broadcast(message));
+  }
+
+  broadcastBlockProposal(proposal: BlockProposalInput): Promise<BroadcastResult> {
+    return this.#write('broadcastBlockProposal', undefined, (m) => m.broadcastBlockProposal(proposal));
+  }
+
+  // --- reads: authoritative answers, the mirror is compared (sampled) --------------------------
+
+  getPeer(key: string): Promise<PeerInfo | undefined> {
+    return this.#read('getPeer', (m) => m.getPeer(key), (info) => new Map(info ? [[key, fingerprint(info)]] : []));
+  }
+
+  getConnectedPeers(): Promise<PeerInfo[]> {
+    return this.#read('getConnectedPeers', (m) => m.getConnectedPeers(), (infos) => new Map(infos.map((i) => [this.#keyOf(i), fingerprint(i)])));
+  }
+
+  getPeerIps(): Promise<string[]> {
+    return this.#read('getPeerIps', (m) => m.getPeerIps(), (ips) => {
+      const counts = new Map<string, string>();
+      for (const ip of ips) counts.set(ip, String(Number(counts.get(ip) ?? 0) + 1));
+      return counts;
+    });
+  }
+
+  snapshot(): PoolSnapshot {
+    const authSide = authoritativeSide(this.#mode);
+    const snap = this.#held[authSide]!.manager.snapshot();
+    const side = mirrorSide(this.#mode);
+    if (side && !this.#closed) {
+      if (this.#writesInFlight > 0) this.verifier.skipInFlight();
+      else if (this.verifier.sample()) {
+        let other: Outcome<PoolSnapshot>;
+        try {
+          other = { ok: true, value: this.#held[side]!.manager.snapshot() };
+        } catch (error) {
+          other = { ok: false, error };
+        }
+        const normalize = (s: PoolSnapshot): Map<string, string> => new Map(s.entries.map((e) => [e.key, entryFingerprint(e)]));
+        this.verifier.compareRead('snapshot', authSide, { ok: true, value: snap }, other, normalize, (key) => this.#evidence(key));
+      }
+    }
+    return snap;
+  }
+
+  getPoolStats(): PoolStats {
+    return this.#held[authoritativeSide(this.#mode)]!.manager.getPoolStats();
+  }
+
+  resources(): ResourceCounts {
+    let timers = this.#timers.size;
+    let backgroundTimers = this.#background.size;
+    let lockHolders = this.#locks.holders().length;
+    let lockWaiters = this.#locks.waiters().length;
+    for (const side of SIDES) {
+      const r = this.#held[side]?.manager.resources();
+      if (!r) continue;
+      timers += r.timers;
+      backgroundTimers += r.backgroundTimers;
+      lockHolders += r.lockHolders;
+      lockWaiters += r.lockWaiters;
+    }
+    let socketListeners = 0;
+    for (const link of this.#links.values()) socketListeners += link.realListeners;
+    const entries = this.#closed ? 0 : (this.#held[authoritativeSide(this.#mode)]?.manager.resources().entries ?? 0);
+    return { timers, backgroundTimers, socketListeners, lockHolders, lockWaiters, entries };
+  }
+
+  // --- shadow verification -------------------------------------------------------------------
+
+  /** One full snapshot comparison now (the periodic check calls this). No-op without a mirror. */
+  checkNow(): void {
+    const side = mirrorSide(this.#mode);
+    if (!side || this.#closed) return;
+    const legacy = this.#held.legacy!.manager.snapshot();
+    const unified = this.#held.unified!.manager.snapshot();
+    this.verifier.checkSnapshots(legacy, unified, authoritativeSide(this.#mode));
+  }
+
+  report(): ShadowReport {
+    return buildReport({
+      mode: this.#mode,
+      at: this.#clock.now(),
+      stats: this.verifier.stats(),
+      samples: this.verifier.samples(),
+      mirrorFailures: this.#mirrorFailures,
+      legacy: this.#held.legacy?.manager.snapshot(),
+      unified: this.#held.unified?.manager.snapshot(),
+    });
+  }
+
+  // --- switching modes -----------------------------------------------------------------------
+
+  /**
+   * Moves to `next`: forward one stage at a time (legacy -> shadow -> live -> unified), back any
+   * number. Entering a two-manager mode hydrates the incoming manager from the authoritative
+   * one's connections; a change of authoritative side flips which views are live (the sockets
+   * are not touched); a manager no longer needed is closed (its views are muted, so nothing
+   * reaches the wire). shadow -> live passes the promotion gate unless `force`.
+   */
+  async setMode(next: PoolMode, options: SetModeOptions = {}): Promise<ModeChange> {
+    if (!isPoolMode(next)) throw new ConfigError('mode', `must be one of ${POOL_MODES.join(', ')}, got ${JSON.stringify(next)}`);
+    this.#assertOpen();
+    const release = await this.#modeLock.write('setMode');
+    try {
+      this.#assertOpen();
+      const from = this.#mode;
+      const forced = options.force === true;
+      if (next === from) return { from, to: next, forced: false, gate: undefined, hydrated: 0 };
+      if (POOL_MODES.indexOf(next) - POOL_MODES.indexOf(from) > 1) {
+        throw new ModeTransitionError(from, next, 'forward moves go one stage at a time (legacy -> shadow -> live -> unified)');
+      }
+      let gate: GateDecision | undefined;
+      if (from === 'shadow' && next === 'live') {
+        gate = this.gate.evaluate();
+        if (!gate.allowed && !forced) {
+          this.#log.warn({ from, to: next, reason: gate.reason, rate: gate.rate, checks: gate.checks, heldMs: gate.heldMs }, 'promotion refused by the gate');
+          throw new PromotionRefusedError(gate.reason);
+        }
+        if (!gate.allowed) this.#log.warn({ from, to: next, reason: gate.reason }, 'promotion gate overridden (force)');
+      }
+      const hydrated = await this.#transition(from, next);
+      this.verifier.resetPersistence();
+      if (from === 'legacy' && next === 'shadow') this.gate.reset();
+      this.metrics?.setMode(next);
+      this.#log.info({ from, to: next, forced, source: options.source ?? 'api', hydrated, gate: gate?.reason }, `pool mode changed: ${from} -> ${next}`);
+      return { from, to: next, forced, gate, hydrated };
+    } finally {
+      release();
+    }
+  }
+
+  async #transition(from: PoolMode, next: PoolMode): Promise<number> {
+    const oldAuth = authoritativeSide(from);
+    const newAuth = authoritativeSide(next);
+    const have = sidesOf(from);
+    const need = sidesOf(next);
+    let hydrated = 0;
+    for (const side of need) {
+      if (have.includes(side)) continue;
+      this.#create(side);
+      hydrated += await this.#hydrate(side, oldAuth);
+    }
+    if (newAuth !== oldAuth) {
+      // Whatever the old owner holds that the new one does not (a divergence), it gets now.
+      hydrated += await this.#hydrate(newAuth, oldAuth);
+      // The hand-over: one assignment flips every link's live view; no await between the two.
+      this.#live.side = newAuth;
+      this.#mode = next;
+      for (const link of this.#links.values()) {
+        if (!link.closed && !link.heldBy(newAuth)) {
+          this.#log.warn({ key: link.key }, 'connection refused by the new authoritative manager at hand-over: closed');
+          link.closeReal('duplicate', 'not taken at hand-over');
+        }
+      }
+    } else {
+      this.#mode = next;
+    }
+    for (const side of have) if (!need.includes(side)) await this.#drop(side);
+    return hydrated;
+  }
+
+  /** Gives `side` every open connection `from` holds and `side` does not. */
+  async #hydrate(side: ManagerSide, from: ManagerSide): Promise<number> {
+    const manager = this.#held[side]!.manager;
+    let n = 0;
+    for (const link of [...this.#links.values()]) {
+      if (link.closed || !link.heldBy(from) || link.heldBy(side)) continue;
+      const view = link.view(side).closedByOwner ? link.freshView(side) : link.view(side);
+      try {
+        await manager.addConnectedPeer(view, link.info);
+        n++;
+      } catch (err) {
+        this.#log.warn({ key: link.key, side, err: (err as Error).message }, 'hydration of a connection failed');
+      }
+    }
+    return n;
+  }
+
+  #create(side: ManagerSide): void {
+    const { mode: _m, registry: _r, shadow: _s, gate: _g, mutedPingTimeoutMs: _p, createManager, ...poolOptions } = this.#options;
+    const options: PoolOptions = {
+      ...poolOptions,
+      dialer: this.#realDialer ? this.#dialerFor(side) : undefined,
+      logger: this.#log.child({ manager: side }),
+    };
+    const manager = createManager ? createManager(side, options) : side === 'legacy' ? new LegacyPeerManager(options) : new UnifiedPeerManager(options);
+    const isAuth = (): boolean => authoritativeSide(this.#mode) === side && this.#held[side]?.manager === manager;
+    const onConnected: PoolListener<'peer:connected'> = (e) => void (isAuth() && this.emit('peer:connected', e));
+    const onDisconnected: PoolListener<'peer:disconnected'> = (e) => {
+      if (!isAuth()) return;
+      this.emit('peer:disconnected', e);
+      if (e.reason === 'stale') void this.#mirrorReaperRemoval(e.key);
+    };
+    const onMessage: PoolListener<'message'> = (e) => void (isAuth() && this.emit('message', e));
+    const onProtocolError: PoolListener<'protocol-error'> = (e) => void (isAuth() && this.emit('protocol-error', e));
+    manager.on('peer:connected', onConnected).on('peer:disconnected', onDisconnected).on('message', onMessage).on('protocol-error', onProtocolError);
+    const detach = (): void => {
+      manager.off('peer:connected', onConnected).off('peer:disconnected', onDisconnected).off('message', onMessage).off('protocol-error', onProtocolError);
+    };
+    this.#held[side] = { manager, detach };
+    if (this.#started) manager.start();
+  }
+
+  async #drop(side: ManagerSide): Promise<void> {
+    const held = this.#held[side];
+    if (!held) return;
+    delete this.#held[side];
+    held.detach();
+    await held.manager.close();
+    // The closed manager's views are spent: the next manager on this side gets new ones.
+    for (const link of this.#links.values()) link.freshView(side);
+  }
+
+  #dialerFor(side: ManagerSide): Dialer {
+    return async (address: PeerAddress): Promise<DialResult> => {
+      const { connection, info } = await this.#realDialer!(address);
+      const link = this.#link(connection, info);
+      this.#dialled.set(info, link);
+      this.#noteReplacement(link, side);
+      return { connection: link.view(side), info };
+    };
+  }
+
+  #link(connection: Connection, info: PeerInfo): ConnectionLink {
+    const existing = this.#links.get(connection);
+    if (existing) return existing;
+    const link = new ConnectionLink(connection, info, this.#keyOf(info), {
+      live: this.#live,
+      timers: this.#timers,
+      mutedPingTimeoutMs: this.#options.mutedPingTimeoutMs ?? this.#options.keepAliveIntervalMs ?? 30_000,
+      onClosed: (l) => {
+        this.#links.delete(l.real);
+        this.verifier.hint(l.key, 'closed');
+      },
+    });
+    this.#links.set(connection, link);
+    return link;
+  }
+
+  #forgetLink(link: ConnectionLink): void {
+    if (link.heldBy('legacy') || link.heldBy('unified')) return;
+    link.dispose();
+    this.#links.delete(link.real);
+  }
+
+  /** A connection for a key some other connection already holds: what L4 and L5 start from. */
+  #noteReplacement(link: ConnectionLink, side: ManagerSide): void {
+    for (const other of this.#links.values()) {
+      if (other !== link && other.key === link.key && other.heldBy(side)) {
+        this.verifier.hint(link.key, 'replaced');
+        return;
+      }
+    }
+  }
+
+  async #write<T>(
+    op: string,
+    key: string | undefined,
+    run: (manager: PeerPool, side: ManagerSide) => T | Promise<T>,
+    mirrorRun?: (manager: PeerPool, side: ManagerSide, value: T) => unknown,
+  ): Promise<T> {
+    const release = await this.#modeLock.read(op);
+    this.#writesInFlight++;
+    try {
+      this.#assertOpen();
+      const authSide = authoritativeSide(this.#mode);
+      const value = await this.#timed(authSide, op, () => run(this.#held[authSide]!.manager, authSide));
+      await this.#mirror(op, key, (m, side) => (mirrorRun ? mirrorRun(m, side, value) : run(m, side)));
+      return value;
+    } finally {
+      this.#writesInFlight--;
+      release();
+    }
+  }
+
+  /** Runs the mirror's half of a write, in the current mode; its failure is recorded, never thrown. */
+  async #mirror(op: string, key: string | undefined, run: (manager: PeerPool, side: ManagerSide) => unknown): Promise<void> {
+    const side = mirrorSide(this.#mode);
+    if (!side) return;
+    let outcome: Outcome<unknown>;
+    try {
+      outcome = { ok: true, value: await this.#timed(side, op, () => run(this.#held[side]!.manager, side)) };
+    } catch (error) {
+      outcome = { ok: false, error };
+      this.#mirrorFailures++;
+      this.metrics?.mirrorFailures.inc({ op });
+      this.#log.warn({ op, key, side, err: (error as Error)?.message ?? String(error) }, 'mirror write failed (recorded, not thrown)');
+    }
+    this.verifier.compareWrite(op, key ?? op, authoritativeSide(this.#mode), outcome, (k) => this.#evidence(k));
+  }
+
+  /** The authoritative reaper removed a peer: the mirror removes it too (one call). */
+  async #mirrorReaperRemoval(key: string): Promise<void> {
+    let release: () => void;
+    try {
+      release = await this.#modeLock.read('reaper');
+    } catch {
+      return; // closing
+    }
+    try {
+      if (!this.#closed) await this.#mirror('reaper', key, (m) => m.removeConnectedPeer(key, 'stale'));
+    } finally {
+      release();
+    }
+  }
+
+  async #read<T>(op: string, run: (manager: PeerPool) => Promise<T>, normalize: (value: T) => Map<string, string>): Promise<T> {
+    const release = await this.#modeLock.read(op);
+    try {
+      this.#assertOpen();
+      const authSide = authoritativeSide(this.#mode);
+      let auth: Outcome<T>;
+      try {
+        auth = { ok: true, value: await this.#timed(authSide, op, () => run(this.#held[authSide]!.manager)) };
+      } catch (error) {
+        auth = { ok: false, error };
+      }
+      const side = mirrorSide(this.#mode);
+      if (side) {
+        if (this.#writesInFlight > 0) this.verifier.skipInFlight();
+        else if (this.verifier.sample()) {
+          let shadow: Outcome<T>;
+          try {
+            shadow = { ok: true, value: await this.#timed(side, op, () => run(this.#held[side]!.manager)) };
+          } catch (error) {
+            shadow = { ok: false, error };
+          }
+          this.verifier.compareRead(op, authSide, auth, shadow, normalize, (key) => this.#evidence(key));
+        }
+      }
+      if (!auth.ok) throw auth.error;
+      return auth.value;
+    } finally {
+      release();
+    }
+  }
+
+  async #timed<T>(side: ManagerSide, op: string, fn: () => T | Promise<T>): Promise<T> {
+    const metrics = this.metrics;
+    if (!metrics) return fn();
+    const started = performance.now();
+    try {
+      const value = await fn();
+      metrics.operation(side, op, (performance.now() - started) / 1000, false);
+      return value;
+    } catch (err) {
+      metrics.operation(side, op, (performance.now() - started) / 1000, true);
+      throw err;
+    }
+  }
+
+  #evidence(key: string): KeyEvidence {
+    const find = (side: ManagerSide): SnapshotEntry | undefined => {
+      const entries = this.#held[side]?.manager.snapshot().entries ?? [];
+      return entries.find((e) => e.key === key) ?? entries.find((e) => e.info?.ip === key);
+    };
+    return { key, legacy: find('legacy'), unified: find('unified'), hints: this.verifier.hintsOf(key) };
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new PoolClosedError();
+  }
+
+  override on<E extends PoolEvent>(event: E, listener: PoolListener<E>): this {
+    return super.on(event, listener as never);
+  }
+
+  override off<E extends PoolEvent>(event: E, listener: PoolListener<E>): this {
+    return super.off(event, listener as never);
+  }
+
+  override once<E extends PoolEvent>(event: E, listener: PoolListener<E>): this {
+    return super.once(event, listener as never);
+  }
+}
+
+function fingerprint(i: PeerInfo): string {
+  return `${i.ip}|${i.port}|${i.version}|${i.direction}|${i.nodeId}`;
+}
+
+function entryFingerprint(e: SnapshotEntry): string {
+  return `${e.info ? fingerprint(e.info) : '-'}|${e.connected ? 'c' : '-'}|${e.liveness}`;
+}

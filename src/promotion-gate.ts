@@ -1,0 +1,83 @@
+import type { Clock } from './clock.js';
+import { ConfigError } from './errors.js';
+import type { CheckOutcome } from './shadow/shadow-metrics.js';
+
+export interface PromotionGateOptions {
+  /** Consistency rate (0..1) to hold. Default 0.999. */
+  readonly threshold?: number;
+  /** Comparisons made (not sampled out) since the window opened. Default 1000. */
+  readonly minChecks?: number;
+  /** Time the rate must have held, ms. Default 1 hour. */
+  readonly minDurationMs?: number;
+}
+
+export interface GateDecision {
+  readonly allowed: boolean;
+  /** Why it is refused, or what it rests on when allowed. */
+  readonly reason: string;
+  readonly rate: number;
+  readonly checks: number;
+  /** ms the rate has held at or above the threshold. */
+  readonly heldMs: number;
+}
+
+export const GATE_DEFAULTS = { threshold: 0.999, minChecks: 1000, minDurationMs: 3_600_000 } as const;
+
+/**
+ * Decides whether shadow -> live may go ahead: the consistency rate since shadow began must be at
+ * or above the threshold now, over at least `minChecks` comparisons, and must have held (never
+ * dipped below) for at least `minDurationMs`. A dip restarts the time held.
+ */
+export class PromotionGate {
+  readonly threshold: number;
+  readonly minChecks: number;
+  readonly minDurationMs: number;
+  readonly #clock: Clock;
+  #agreed = 0;
+  #compared = 0;
+  #heldSince: number;
+
+  constructor(clock: Clock, options: PromotionGateOptions = {}) {
+    this.#clock = clock;
+    this.threshold = options.threshold ?? GATE_DEFAULTS.threshold;
+    this.minChecks = options.minChecks ?? GATE_DEFAULTS.minChecks;
+    this.minDurationMs = options.minDurationMs ?? GATE_DEFAULTS.minDurationMs;
+    if (!(this.threshold >= 0 && this.threshold <= 1)) throw new ConfigError('gate.threshold', `must be within 0..1, got ${String(this.threshold)}`);
+    if (!(this.minChecks >= 0)) throw new ConfigError('gate.minChecks', `must be >= 0, got ${String(this.minChecks)}`);
+    if (!(this.minDurationMs >= 0)) throw new ConfigError('gate.minDurationMs', `must be >= 0, got ${String(this.minDurationMs)}`);
+    this.#heldSince = clock.now();
+  }
+
+  /** Opens a new window (entering shadow). */
+  reset(): void {
+    this.#agreed = 0;
+    this.#compared = 0;
+    this.#heldSince = this.#clock.now();
+  }
+
+  /** One comparison's outcome, as the verifier makes it. */
+  record(outcome: CheckOutcome): void {
+    if (outcome === 'sampled-out') return;
+    this.#compared++;
+    if (outcome !== 'mismatched') this.#agreed++;
+    else if (this.rate < this.threshold) this.#heldSince = this.#clock.now();
+  }
+
+  get rate(): number {
+    return this.#compared === 0 ? 1 : this.#agreed / this.#compared;
+  }
+
+  evaluate(): GateDecision {
+    const rate = this.rate;
+    const checks = this.#compared;
+    const heldMs = this.#clock.now() - this.#heldSince;
+    const base = { rate, checks, heldMs };
+    const pct = (x: number): string => `${(x * 100).toFixed(3)}%`;
+    if (checks < this.minChecks) return { ...base, allowed: false, reason: `only ${checks} checks since shadow began, ${this.minChecks} required` };
+    if (rate < this.threshold) return { ...base, allowed: false, reason: `consistency ${pct(rate)} is below the threshold of ${pct(this.threshold)}` };
+    if (heldMs < this.minDurationMs) {
+      return { ...base, allowed: false, reason: `consistency has held at or above ${pct(this.threshold)} for ${heldMs} ms, ${this.minDurationMs} ms required` };
+    }
+    return { ...base, allowed: true, reason: `consistency ${pct(rate)} over ${checks} checks, held for ${heldMs} ms` };
+  }
+}

@@ -1,0 +1,115 @@
+import type { PeerInfo, SnapshotEntry } from '../types.js';
+
+/** How the shadow (mirror) manager's answer differs from the authoritative one. */
+export type DivergenceKind = 'missing-in-shadow' | 'extra-in-shadow' | 'liveness-mismatch' | 'info-mismatch' | 'error-mismatch';
+
+export const DIVERGENCE_KINDS: readonly DivergenceKind[] = [
+  'missing-in-shadow',
+  'extra-in-shadow',
+  'liveness-mismatch',
+  'info-mismatch',
+  'error-mismatch',
+];
+
+/** The inconsistencies of the legacy manager (shared/reference/legacy-semantics.md). */
+export type KnownDifference = 'L1' | 'L2' | 'L3' | 'L4' | 'L5' | 'L6' | 'L7';
+
+/**
+ * What the pool saw happen to a key, so that a rule can tell apart differences with the same
+ * shape (a lastSeen entry with no peer is L1 if the peer never was, L3 if its connection died).
+ */
+export type KeyHint = 'closed' | 'replaced' | 'version-guard';
+
+/** Errors compared across the two managers: by code, never by text. */
+export interface ErrorShape {
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface Divergence {
+  readonly kind: DivergenceKind;
+  /** The peer key, or the operation for an error mismatch with no key. */
+  readonly key: string;
+  /** The operation or check that found it: 'snapshot-check', 'getConnectedPeers', ... */
+  readonly source: string;
+  /** The L-rule that explains it, or undefined when unexpected. */
+  readonly known: KnownDifference | undefined;
+  readonly authoritative: string;
+  readonly shadow: string;
+  /** Clock time it was found (reported). */
+  readonly at: number;
+  /** The ratio the operation was sampled at (1 for the periodic check). */
+  readonly checkRatio: number;
+}
+
+/** One key as both managers hold it, legacy and unified named as such whatever the mode. */
+export interface KeyEvidence {
+  readonly key: string;
+  readonly legacy: SnapshotEntry | undefined;
+  readonly unified: SnapshotEntry | undefined;
+  readonly hints: ReadonlySet<KeyHint>;
+}
+
+/**
+ * Recognises a difference as one of L1-L7 by rule, from the two entries and the key's hints.
+ * Returns undefined for a difference no rule explains: that is what shadow mode is for.
+ */
+export function classify(kind: DivergenceKind, e: KeyEvidence, error?: { legacy?: ErrorShape; unified?: ErrorShape }): KnownDifference | undefined {
+  const { legacy: l, unified: u, hints } = e;
+  if (kind === 'error-mismatch') {
+    // L6: the legacy side's lock wait was canceled (a deadlocked connect/remove pair).
+    if (error?.legacy?.code === 'POOLSHIFT_ERR_LOCK_CANCELED') return 'L6';
+    return undefined;
+  }
+  if (kind === 'info-mismatch') {
+    // L7: legacy kept the known version and ignored an inbound "unknown" one; unified took it.
+    if (l?.info && u?.info && l.info.version !== 'unknown' && u.info.version === 'unknown') return 'L7';
+    // L2: legacy has the peer's info but no connection; unified has a connected peer.
+    if (l?.info && !l.connected && u?.connected) return 'L2';
+    return undefined;
+  }
+  if (kind === 'liveness-mismatch') {
+    // L4: the old keep-alive task of a replaced connection pings the old socket and marks the key seen.
+    if (hints.has('replaced')) return 'L4';
+    return undefined;
+  }
+  // Presence differences: one side has the key, the other does not.
+  if (l && !u) {
+    if (!l.info && !l.connected && l.lastSeen !== undefined) return hints.has('closed') ? 'L3' : 'L1';
+    if (l.info && !l.connected) return 'L2';
+    if (hints.has('version-guard')) return 'L7';
+    return undefined;
+  }
+  if (u && !l) {
+    if (hints.has('version-guard')) return 'L7';
+    // An old connection's keep-alive exit wiped all three maps, replacement included.
+    if (hints.has('replaced')) return 'L4';
+    return undefined;
+  }
+  if (u && l && !l.connected && u.connected) {
+    // A late close of the old connection removed its replacement, leaving lastSeen behind (L5).
+    if (hints.has('replaced')) return !l.info && l.lastSeen !== undefined ? 'L5' : 'L4';
+    if (l.info) return 'L2';
+    return hints.has('closed') ? 'L3' : 'L1';
+  }
+  return undefined;
+}
+
+/** A stable text form of a peer's info, for comparison and for the report. */
+export function describeInfo(info: PeerInfo | undefined): string {
+  if (!info) return '-';
+  return `${info.ip}:${info.port} ${info.nodeId} v${info.version} ${info.direction}`;
+}
+
+export function describeEntry(entry: SnapshotEntry | undefined): string {
+  if (!entry) return 'absent';
+  const parts = [describeInfo(entry.info), entry.connected ? 'connected' : 'no-connection', entry.liveness];
+  return parts.join(' ');
+}
+
+export function errorShape(err: unknown): ErrorShape {
+  if (err && typeof err === 'object' && 'code' in err && typeof (err as { code: unknown }).code === 'string') {
+    return { code: (err as { code: string }).code, message: String((err as { message?: unknown }).message ?? err) };
+  }
+  return { code: err instanceof Error ? err.name : 'UNKNOWN', message: err instanceof Error ? err.message : String(err) };
+}

@@ -1,0 +1,57 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { ManagerSide } from '../connection-view.js';
+import type { DivergenceKind } from './divergence.js';
+
+export const POOL_MODES = ['legacy', 'shadow', 'live', 'unified'] as const;
+export type PoolMode = (typeof POOL_MODES)[number];
+
+export type CheckOutcome = 'matched' | 'mismatched' | 'ignored' | 'errored' | 'sampled-out';
+
+/**
+ * The dual-mode pool's Prometheus metrics, registered on the Registry handed in (never the
+ * default one), so a node exposes them with `registry.metrics()` next to its own.
+ */
+export class ShadowMetrics {
+  readonly mode: Gauge<'mode'>;
+  readonly consistency: Gauge;
+  readonly divergences: Counter<'kind' | 'class'>;
+  readonly outcomes: Counter<'outcome'>;
+  readonly latency: Histogram<'side' | 'op'>;
+  readonly errors: Counter<'side' | 'op'>;
+  readonly mirrorFailures: Counter<'op'>;
+
+  constructor(registry: Registry, prefix = 'poolshift_') {
+    const registers = [registry];
+    this.mode = new Gauge({ name: `${prefix}mode`, help: '1 for the current mode of the dual-mode pool, 0 for the others', labelNames: ['mode'], registers });
+    this.consistency = new Gauge({ name: `${prefix}shadow_consistency_ratio`, help: 'Comparisons that agreed (matched, known difference, same error) over comparisons made, 0..1', registers });
+    this.divergences = new Counter({
+      name: `${prefix}shadow_divergences_total`,
+      help: 'Divergences reported between the two managers, by kind and by class (known: one of L1-L7; unexpected)',
+      labelNames: ['kind', 'class'],
+      registers,
+    });
+    this.outcomes = new Counter({ name: `${prefix}shadow_checks_total`, help: 'Shadow comparisons by outcome', labelNames: ['outcome'], registers });
+    this.latency = new Histogram({
+      name: `${prefix}manager_operation_seconds`,
+      help: 'Time each manager took per operation, by side (legacy, unified)',
+      labelNames: ['side', 'op'],
+      buckets: [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+      registers,
+    });
+    this.errors = new Counter({ name: `${prefix}manager_errors_total`, help: 'Operations that failed, by side and operation', labelNames: ['side', 'op'], registers });
+    this.mirrorFailures = new Counter({ name: `${prefix}mirror_failures_total`, help: 'Mirror writes that failed (recorded, never thrown)', labelNames: ['op'], registers });
+    for (const kind of ['missing-in-shadow', 'extra-in-shadow', 'liveness-mismatch', 'info-mismatch', 'error-mismatch'] as DivergenceKind[]) {
+      this.divergences.inc({ kind, class: 'known' }, 0);
+      this.divergences.inc({ kind, class: 'unexpected' }, 0);
+    }
+  }
+
+  setMode(mode: PoolMode): void {
+    for (const m of POOL_MODES) this.mode.set({ mode: m }, m === mode ? 1 : 0);
+  }
+
+  operation(side: ManagerSide, op: string, seconds: number, failed: boolean): void {
+    this.latency.observe({ side, op }, seconds);
+    if (failed) this.errors.inc({ side, op });
+  }
+}

@@ -1,0 +1,89 @@
+import { createTwoFilesPatch } from 'diff';
+import type { PoolSnapshot, SnapshotEntry } from '../types.js';
+import { describeEntry, DIVERGENCE_KINDS, type Divergence, type DivergenceKind, type KnownDifference } from './divergence.js';
+import type { PoolMode } from './shadow-metrics.js';
+import type { KindCount, VerifierStats } from './shadow-verifier.js';
+
+export interface ShadowReport {
+  readonly mode: PoolMode;
+  readonly generatedAt: number;
+  readonly consistencyRate: number;
+  readonly outcomes: Pick<VerifierStats, 'total' | 'matched' | 'mismatched' | 'ignored' | 'errored' | 'sampledOut' | 'skippedInFlight' | 'snapshotChecks'>;
+  /** Divergences reported, by kind, known (L1-L7) and unexpected apart. */
+  readonly divergences: Readonly<Record<DivergenceKind, Readonly<KindCount>>>;
+  readonly byRule: Readonly<Partial<Record<KnownDifference, number>>>;
+  readonly samples: Readonly<Record<DivergenceKind, readonly Divergence[]>>;
+  readonly mirrorFailures: number;
+  /** A unified diff of the two peer sets (one line per key), legacy on the left; '' when equal. */
+  readonly peerSetDiff: string;
+}
+
+/** One line per key, sorted, so that `diff` lines the two sets up. */
+export function peerSetLines(snapshot: PoolSnapshot): string {
+  const lines = [...snapshot.entries].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map(line);
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+}
+
+function line(e: SnapshotEntry): string {
+  return `${e.key} ${describeEntry(e)}`;
+}
+
+/** The readable diff of the legacy and unified peer sets, made with the `diff` package. */
+export function diffPeerSets(legacy: PoolSnapshot | undefined, unified: PoolSnapshot | undefined): string {
+  const left = legacy ? peerSetLines(legacy) : '';
+  const right = unified ? peerSetLines(unified) : '';
+  if (left === right) return '';
+  return createTwoFilesPatch('legacy', 'unified', left, right, undefined, undefined, { context: 2 });
+}
+
+export function buildReport(input: {
+  mode: PoolMode;
+  at: number;
+  stats: VerifierStats;
+  samples: Record<DivergenceKind, Divergence[]>;
+  mirrorFailures: number;
+  legacy: PoolSnapshot | undefined;
+  unified: PoolSnapshot | undefined;
+}): ShadowReport {
+  const { stats } = input;
+  return {
+    mode: input.mode,
+    generatedAt: input.at,
+    consistencyRate: stats.consistencyRate,
+    outcomes: {
+      total: stats.total,
+      matched: stats.matched,
+      mismatched: stats.mismatched,
+      ignored: stats.ignored,
+      errored: stats.errored,
+      sampledOut: stats.sampledOut,
+      skippedInFlight: stats.skippedInFlight,
+      snapshotChecks: stats.snapshotChecks,
+    },
+    divergences: stats.divergences,
+    byRule: stats.byRule,
+    samples: input.samples,
+    mirrorFailures: input.mirrorFailures,
+    peerSetDiff: diffPeerSets(input.legacy, input.unified),
+  };
+}
+
+/** The report as text, for a log line or a terminal. */
+export function formatReport(r: ShadowReport): string {
+  const pct = (r.consistencyRate * 100).toFixed(3);
+  const o = r.outcomes;
+  const out = [
+    `mode: ${r.mode}`,
+    `consistency: ${pct}% (${o.matched} matched, ${o.ignored} known differences, ${o.errored} same error, ${o.mismatched} mismatched, ${o.sampledOut} sampled out; ${o.snapshotChecks} snapshot checks)`,
+    `mirror failures: ${r.mirrorFailures}`,
+    'divergences (known / unexpected):',
+  ];
+  for (const k of DIVERGENCE_KINDS) out.push(`  ${k}: ${r.divergences[k].known} / ${r.divergences[k].unexpected}`);
+  const rules = Object.entries(r.byRule).map(([rule, n]) => `${rule}=${n}`);
+  if (rules.length > 0) out.push(`known by rule: ${rules.join(' ')}`);
+  for (const k of DIVERGENCE_KINDS) {
+    for (const s of r.samples[k]) out.push(`  [${k}] ${s.key} via ${s.source}${s.known ? ` (${s.known})` : ''}: authoritative ${s.authoritative} | shadow ${s.shadow}`);
+  }
+  if (r.peerSetDiff) out.push('peer sets:', r.peerSetDiff);
+  return out.join('\n');
+}

@@ -1,0 +1,356 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { ManagerSide } from '../connection-view.js';
+import { ConfigError } from '../errors.js';
+import type { PoolSnapshot, SnapshotEntry } from '../types.js';
+import {
+  classify,
+  describeEntry,
+  DIVERGENCE_KINDS,
+  errorShape,
+  type Divergence,
+  type DivergenceKind,
+  type ErrorShape,
+  type KeyEvidence,
+  type KeyHint,
+  type KnownDifference,
+} from './divergence.js';
+import { RingBuffer } from './ring-buffer.js';
+import type { CheckOutcome, ShadowMetrics } from './shadow-metrics.js';
+
+export interface ShadowOptions {
+  /** Share of per-operation reads compared on both managers, 0..1. Default 1. */
+  readonly checkRatio?: number;
+  /** A snapshot difference is reported once it has persisted across this many consecutive checks. Default 3. */
+  readonly persistenceChecks?: number;
+  /** lastSeen values this close are the same liveness. Default 5000 ms. */
+  readonly livenessToleranceMs?: number;
+  /** Samples kept per divergence kind (ring buffer). Default 20. */
+  readonly samplesPerKind?: number;
+  /** Keys whose history (hints) is remembered for classification; oldest forgotten first. Default 10 000. */
+  readonly maxHintedKeys?: number;
+  /** The sampling coin; Math.random by default. */
+  readonly random?: () => number;
+}
+
+export interface ShadowVerifierDeps {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics?: ShadowMetrics | undefined;
+  /** Each comparison's outcome, as it is made (the promotion gate listens here). */
+  readonly onOutcome?: ((outcome: CheckOutcome) => void) | undefined;
+}
+
+export type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
+
+export interface KindCount {
+  known: number;
+  unexpected: number;
+}
+
+export interface VerifierStats {
+  /** matched + mismatched + ignored + errored + sampledOut. */
+  readonly total: number;
+  readonly matched: number;
+  readonly mismatched: number;
+  /** Comparisons whose differences were all known (L1-L7). */
+  readonly ignored: number;
+  /** Comparisons where both managers failed with the same error code. */
+  readonly errored: number;
+  readonly sampledOut: number;
+  /** Of sampledOut: reads not compared because a mirror write was in flight. */
+  readonly skippedInFlight: number;
+  /** (matched + ignored + errored) / comparisons made; 1 before any. */
+  readonly consistencyRate: number;
+  readonly divergences: Readonly<Record<DivergenceKind, Readonly<KindCount>>>;
+  readonly byRule: Readonly<Partial<Record<KnownDifference, number>>>;
+  readonly snapshotChecks: number;
+}
+
+/** Turns a read's result into comparable entries: key -> fingerprint. */
+export type Normalizer<T> = (value: T) => Map<string, string>;
+
+const DEFAULTS = { checkRatio: 1, persistenceChecks: 3, livenessToleranceMs: 5000, samplesPerKind: 20, maxHintedKeys: 10_000 } as const;
+
+/**
+ * Compares the two managers of a dual-mode pool: per operation (sampled reads, mirrored writes'
+ * errors) and periodically (full snapshots, with K-consecutive persistence). Everything it keeps
+ * is bounded: counters, a ring buffer of samples per kind, one persistence counter per key
+ * currently diverging, and a capped map of key hints.
+ */
+export class ShadowVerifier {
+  readonly checkRatio: number;
+  readonly persistenceChecks: number;
+  readonly livenessToleranceMs: number;
+  readonly #deps: ShadowVerifierDeps;
+  readonly #random: () => number;
+  readonly #maxHinted: number;
+  #matched = 0;
+  #mismatched = 0;
+  #ignored = 0;
+  #errored = 0;
+  #sampledOut = 0;
+  #skippedInFlight = 0;
+  #snapshotChecks = 0;
+  readonly #kinds: Record<DivergenceKind, KindCount>;
+  readonly #byRule: Partial<Record<KnownDifference, number>> = {};
+  readonly #samples: Record<DivergenceKind, RingBuffer<Divergence>>;
+  /** `${kind}|${key}` -> consecutive snapshot checks it has been seen in. */
+  #persisting = new Map<string, number>();
+  readonly #hints = new Map<string, Set<KeyHint>>();
+
+  constructor(options: ShadowOptions, deps: ShadowVerifierDeps) {
+    const ratio = options.checkRatio ?? DEFAULTS.checkRatio;
+    if (!(ratio >= 0 && ratio <= 1)) throw new ConfigError('shadow.checkRatio', `must be within 0..1, got ${String(ratio)}`);
+    const k = options.persistenceChecks ?? DEFAULTS.persistenceChecks;
+    if (!Number.isInteger(k) || k < 1) throw new ConfigError('shadow.persistenceChecks', `must be a positive integer, got ${String(k)}`);
+    this.checkRatio = ratio;
+    this.persistenceChecks = k;
+    this.livenessToleranceMs = options.livenessToleranceMs ?? DEFAULTS.livenessToleranceMs;
+    this.#maxHinted = options.maxHintedKeys ?? DEFAULTS.maxHintedKeys;
+    this.#random = options.random ?? Math.random;
+    this.#deps = deps;
+    const samples = options.samplesPerKind ?? DEFAULTS.samplesPerKind;
+    this.#kinds = Object.fromEntries(DIVERGENCE_KINDS.map((k) => [k, { known: 0, unexpected: 0 }])) as Record<DivergenceKind, KindCount>;
+    this.#samples = Object.fromEntries(DIVERGENCE_KINDS.map((k) => [k, new RingBuffer<Divergence>(samples)])) as Record<DivergenceKind, RingBuffer<Divergence>>;
+  }
+
+  /** Flips the sampling coin for one read; a read not compared is counted as sampled out. */
+  sample(): boolean {
+    if (this.checkRatio >= 1 || this.#random() < this.checkRatio) return true;
+    this.#outcome('sampled-out');
+    return false;
+  }
+
+  /** A read not compared because a mirror write was in flight (its answer would be noise). */
+  skipInFlight(): void {
+    this.#skippedInFlight++;
+    this.#outcome('sampled-out');
+  }
+
+  /** Remembers what happened to a key, for the rules that need history. Bounded. */
+  hint(key: string, hint: KeyHint): void {
+    let set = this.#hints.get(key);
+    if (set) {
+      // Re-insert: the map's order is the recency order.
+      this.#hints.delete(key);
+    } else {
+      set = new Set();
+      if (this.#hints.size >= this.#maxHinted) {
+        const oldest = this.#hints.keys().next().value;
+        if (oldest !== undefined) this.#hints.delete(oldest);
+      }
+    }
+    set.add(hint);
+    this.#hints.set(key, set);
+  }
+
+  hintsOf(key: string): ReadonlySet<KeyHint> {
+    return this.#hints.get(key) ?? EMPTY;
+  }
+
+  /**
+   * Compares one read made on both managers. `evidence` gives the two snapshot entries of a key
+   * that differs, for classification; it is called only when something differs.
+   */
+  compareRead<T>(
+    source: string,
+    primary: ManagerSide,
+    authoritative: Outcome<T>,
+    shadow: Outcome<T>,
+    normalize: Normalizer<T>,
+    evidence: (key: string) => KeyEvidence,
+  ): CheckOutcome {
+    const errors = this.#compareErrors(source, primary, authoritative, shadow, evidence);
+    if (errors) return this.#outcome(errors);
+    const a = normalize((authoritative as { value: T }).value);
+    const s = normalize((shadow as { value: T }).value);
+    const found: Divergence[] = [];
+    for (const [key, fp] of a) {
+      const other = s.get(key);
+      if (other === undefined) found.push(this.#divergence('missing-in-shadow', key, source, fp, 'absent', evidence(key)));
+      else if (other !== fp) found.push(this.#divergence('info-mismatch', key, source, fp, other, evidence(key)));
+    }
+    for (const [key, fp] of s) if (!a.has(key)) found.push(this.#divergence('extra-in-shadow', key, source, 'absent', fp, evidence(key)));
+    for (const d of found) this.#report(d);
+    return this.#outcome(found.length === 0 ? 'matched' : found.every((d) => d.known) ? 'ignored' : 'mismatched');
+  }
+
+  /** A write mirrored after the authoritative one succeeded: only a mirror failure can differ. */
+  compareWrite(source: string, key: string, primary: ManagerSide, shadow: Outcome<unknown>, evidence: (key: string) => KeyEvidence): CheckOutcome {
+    if (shadow.ok) return this.#outcome('matched');
+    const ok: Outcome<unknown> = { ok: true, value: undefined };
+    const result = this.#compareErrors(source, primary, ok, shadow, evidence, key);
+    return this.#outcome(result ?? 'matched');
+  }
+
+  /**
+   * The periodic check: every key of both snapshots. A difference counts once it has been seen
+   * in `persistenceChecks` consecutive checks; it is reported once, when it gets there.
+   */
+  checkSnapshots(legacy: PoolSnapshot, unified: PoolSnapshot, primary: ManagerSide): CheckOutcome {
+    this.#snapshotChecks++;
+    const l = byKey(legacy.entries);
+    const u = byKey(unified.entries);
+    const now = this.#deps.clock.now();
+    const next = new Map<string, number>();
+    let unexpected = false;
+    let known = false;
+    for (const key of new Set([...l.keys(), ...u.keys()])) {
+      const le = l.get(key);
+      const ue = u.get(key);
+      const kind = this.#snapshotKind(le, ue, primary);
+      if (!kind) continue;
+      const id = `${kind}|${key}`;
+      const seen = (this.#persisting.get(id) ?? 0) + 1;
+      next.set(id, seen);
+      if (seen < this.persistenceChecks) continue;
+      const ev: KeyEvidence = { key, legacy: le, unified: ue, hints: this.hintsOf(key) };
+      const rule = classify(kind, ev);
+      if (rule) known = true;
+      else unexpected = true;
+      if (seen === this.persistenceChecks) {
+        const [auth, shadow] = primary === 'legacy' ? [le, ue] : [ue, le];
+        this.#report({ kind, key, source: 'snapshot-check', known: rule, authoritative: describeEntry(auth), shadow: describeEntry(shadow), at: now, checkRatio: 1 });
+      }
+    }
+    this.#persisting = next;
+    return this.#outcome(unexpected ? 'mismatched' : known ? 'ignored' : 'matched');
+  }
+
+  /** Forgets the persistence counters (a mode change: the next checks start afresh). */
+  resetPersistence(): void {
+    this.#persisting = new Map();
+  }
+
+  stats(): VerifierStats {
+    const compared = this.#matched + this.#mismatched + this.#ignored + this.#errored;
+    return {
+      total: compared + this.#sampledOut,
+      matched: this.#matched,
+      mismatched: this.#mismatched,
+      ignored: this.#ignored,
+      errored: this.#errored,
+      sampledOut: this.#sampledOut,
+      skippedInFlight: this.#skippedInFlight,
+      consistencyRate: this.#rate(),
+      divergences: Object.fromEntries(DIVERGENCE_KINDS.map((k) => [k, { ...this.#kinds[k] }])) as Record<DivergenceKind, KindCount>,
+      byRule: { ...this.#byRule },
+      snapshotChecks: this.#snapshotChecks,
+    };
+  }
+
+  /** The kept samples, per kind, oldest first. */
+  samples(): Record<DivergenceKind, Divergence[]> {
+    return Object.fromEntries(DIVERGENCE_KINDS.map((k) => [k, this.#samples[k].toArray()])) as Record<DivergenceKind, Divergence[]>;
+  }
+
+  /** What the verifier holds, to show it is bounded. */
+  footprint(): { samples: number; persisting: number; hintedKeys: number } {
+    let samples = 0;
+    for (const k of DIVERGENCE_KINDS) samples += this.#samples[k].size;
+    return { samples, persisting: this.#persisting.size, hintedKeys: this.#hints.size };
+  }
+
+  #rate(): number {
+    const compared = this.#matched + this.#mismatched + this.#ignored + this.#errored;
+    return compared === 0 ? 1 : (compared - this.#mismatched) / compared;
+  }
+
+  #snapshotKind(l: SnapshotEntry | undefined, u: SnapshotEntry | undefined, primary: ManagerSide): DivergenceKind | undefined {
+    const [a, s] = primary === 'legacy' ? [l, u] : [u, l];
+    if (a && !s) return 'missing-in-shadow';
+    if (s && !a) return 'extra-in-shadow';
+    if (!a || !s) return undefined;
+    if (a.connected !== s.connected || describeEntryInfo(a) !== describeEntryInfo(s)) return 'info-mismatch';
+    if (a.liveness !== s.liveness) return 'liveness-mismatch';
+    if (a.lastSeen !== undefined && s.lastSeen !== undefined && Math.abs(a.lastSeen - s.lastSeen) > this.livenessToleranceMs) return 'liveness-mismatch';
+    if ((a.lastSeen === undefined) !== (s.lastSeen === undefined)) return 'liveness-mismatch';
+    return undefined;
+  }
+
+  #compareErrors<T>(
+    source: string,
+    primary: ManagerSide,
+    authoritative: Outcome<T>,
+    shadow: Outcome<T>,
+    evidence: (key: string) => KeyEvidence,
+    key = source,
+  ): CheckOutcome | undefined {
+    if (authoritative.ok && shadow.ok) return undefined;
+    const a = authoritative.ok ? undefined : errorShape(authoritative.error);
+    const s = shadow.ok ? undefined : errorShape(shadow.error);
+    if (a && s && a.code === s.code) return 'errored';
+    const errors: { legacy?: ErrorShape; unified?: ErrorShape } = primary === 'legacy' ? { legacy: a, unified: s } : { legacy: s, unified: a };
+    const ev = key === source ? { key, legacy: undefined, unified: undefined, hints: EMPTY } : evidence(key);
+    const rule = classify('error-mismatch', ev, errors);
+    this.#report({
+      kind: 'error-mismatch',
+      key,
+      source,
+      known: rule,
+      authoritative: a ? `threw ${a.code}: ${a.message}` : 'ok',
+      shadow: s ? `threw ${s.code}: ${s.message}` : 'ok',
+      at: this.#deps.clock.now(),
+      checkRatio: source === 'snapshot-check' ? 1 : this.checkRatio,
+    });
+    return rule ? 'ignored' : 'mismatched';
+  }
+
+  #divergence(kind: DivergenceKind, key: string, source: string, authoritative: string, shadow: string, ev: KeyEvidence): Divergence {
+    return { kind, key, source, known: classify(kind, ev), authoritative, shadow, at: this.#deps.clock.now(), checkRatio: this.checkRatio };
+  }
+
+  #report(d: Divergence): void {
+    const count = this.#kinds[d.kind];
+    if (d.known) {
+      count.known++;
+      this.#byRule[d.known] = (this.#byRule[d.known] ?? 0) + 1;
+    } else count.unexpected++;
+    this.#samples[d.kind].push(d);
+    this.#deps.metrics?.divergences.inc({ kind: d.kind, class: d.known ? 'known' : 'unexpected' });
+    const log = { divergence: d.kind, key: d.key, source: d.source, known: d.known ?? null, authoritative: d.authoritative, shadow: d.shadow, checkRatio: d.checkRatio };
+    if (d.known) this.#deps.logger.info(log, `shadow divergence (known: ${d.known})`);
+    else this.#deps.logger.warn(log, 'shadow divergence (unexpected)');
+  }
+
+  #outcome(outcome: CheckOutcome): CheckOutcome {
+    switch (outcome) {
+      case 'matched':
+        this.#matched++;
+        break;
+      case 'mismatched':
+        this.#mismatched++;
+        break;
+      case 'ignored':
+        this.#ignored++;
+        break;
+      case 'errored':
+        this.#errored++;
+        break;
+      case 'sampled-out':
+        this.#sampledOut++;
+        break;
+    }
+    const metrics = this.#deps.metrics;
+    if (metrics) {
+      metrics.outcomes.inc({ outcome });
+      if (outcome !== 'sampled-out') metrics.consistency.set(this.#rate());
+    }
+    this.#deps.onOutcome?.(outcome);
+    return outcome;
+  }
+}
+
+const EMPTY: ReadonlySet<KeyHint> = new Set();
+
+function byKey(entries: readonly SnapshotEntry[]): Map<string, SnapshotEntry> {
+  const map = new Map<string, SnapshotEntry>();
+  for (const e of entries) map.set(e.key, e);
+  return map;
+}
+
+function describeEntryInfo(e: SnapshotEntry): string {
+  const i = e.info;
+  return i ? `${i.ip}|${i.port}|${i.version}|${i.direction}|${i.nodeId}` : '-';
+}
