@@ -18,6 +18,8 @@ export interface DialerOptions {
   readonly clock?: Clock;
   readonly logger?: Logger;
   readonly connection?: PeerConnectionOptions;
+  /** false: never answer pings (a test's way to play a frozen peer). Default true. */
+  readonly autoPong?: boolean;
 }
 
 export interface PeerDialResult extends DialResult {
@@ -53,6 +55,7 @@ export function createDialer(options: DialerOptions): PeerDialer {
         maxPayload: MAX_FRAME_BYTES,
         localAddress: options.localAddress,
         followRedirects: false,
+        autoPong: options.autoPong ?? true,
       });
       const fail = (error: Error): void => {
         if (settled) return;

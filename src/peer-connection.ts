@@ -149,15 +149,23 @@ export class PeerConnection implements Connection {
   }
 
   send(message: NetworkMessage): Promise<void> {
-    if (this.#state !== 'open') return Promise.reject(new ConnectionClosedError());
-    const buffered = this.#ws.bufferedAmount;
-    if (buffered > this.#highWaterMark) return Promise.reject(new BackpressureError(buffered, this.#highWaterMark));
     let data: string;
     try {
       data = encodeMessage(message);
     } catch (err) {
       return Promise.reject(new SendError(this.remoteIp, `cannot encode ${message.type}: ${(err as Error).message}`, { cause: err }));
     }
+    return this.sendEncoded(data);
+  }
+
+  /**
+   * Sends a frame already encoded with `encodeMessage`, unchecked: a broadcast encodes once for
+   * every peer. Same guarantees and errors as `send`.
+   */
+  sendEncoded(data: string): Promise<void> {
+    if (this.#state !== 'open') return Promise.reject(new ConnectionClosedError());
+    const buffered = this.#ws.bufferedAmount;
+    if (buffered > this.#highWaterMark) return Promise.reject(new BackpressureError(buffered, this.#highWaterMark));
     return new Promise<void>((resolve, reject) => {
       const pending: Pending<void> = { resolve, reject, timer: undefined, sentAt: 0 };
       pending.timer = this.#timers.timeout(() => {

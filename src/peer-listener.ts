@@ -16,11 +16,14 @@ export interface PeerListenerOptions {
   readonly host: string;
   /** 0 picks an ephemeral port; `listen()` resolves with the one bound. */
   readonly port: number;
+  /** listenPort 0 announces the port bound, so an ephemeral listener tells peers where to dial back. */
   readonly identity: NodeIdentity;
   readonly clock?: Clock;
   readonly logger?: Logger;
   readonly handshakeTimeoutMs?: number;
   readonly connection?: PeerConnectionOptions;
+  /** false: never answer pings (a test's way to play a frozen peer). Default true. */
+  readonly autoPong?: boolean;
 }
 
 export interface RefusedPeer {
@@ -52,6 +55,7 @@ export class PeerListener extends EventEmitter<PeerListenerEvents> {
   readonly #pending = new Map<WebSocket, AbortController>();
   #http: Server | undefined;
   #wss: WebSocketServer | undefined;
+  #identity: NodeIdentity;
   #accepted = 0;
   #refused = 0;
   #closed = false;
@@ -59,6 +63,7 @@ export class PeerListener extends EventEmitter<PeerListenerEvents> {
   constructor(options: PeerListenerOptions) {
     super();
     this.#options = options;
+    this.#identity = options.identity;
     this.#log = (options.logger ?? silent).child({ component: 'peer-listener' });
   }
 
@@ -68,7 +73,13 @@ export class PeerListener extends EventEmitter<PeerListenerEvents> {
     const { host, port } = this.#options;
     // Our own HTTP server, not ws's: closing ws's would wait for every handed-out connection.
     const http = createServer((_req, res) => res.writeHead(426, { connection: 'close' }).end());
-    const wss = new WebSocketServer({ server: http, perMessageDeflate: false, maxPayload: MAX_FRAME_BYTES, clientTracking: false });
+    const wss = new WebSocketServer({
+      server: http,
+      perMessageDeflate: false,
+      maxPayload: MAX_FRAME_BYTES,
+      clientTracking: false,
+      autoPong: this.#options.autoPong ?? true,
+    });
     this.#http = http;
     this.#wss = wss;
     wss.on('connection', (ws, request) => void this.#onConnection(ws, request));
@@ -84,7 +95,10 @@ export class PeerListener extends EventEmitter<PeerListenerEvents> {
       http.listen(port, host, () => {
         http.off('error', onError);
         http.on('error', (err) => this.#log.warn({ err }, 'server error'));
-        resolve(this.address());
+        const bound = this.address();
+        const { identity } = this.#options;
+        this.#identity = identity.listenPort === 0 ? { ...identity, listenPort: bound.port } : identity;
+        resolve(bound);
       });
     });
   }
@@ -124,7 +138,7 @@ export class PeerListener extends EventEmitter<PeerListenerEvents> {
     this.#pending.set(ws, abort);
     try {
       const { info, early } = await acceptHandshake(ws, request.socket.remoteAddress, {
-        identity: this.#options.identity,
+        identity: this.#identity,
         clock: this.#options.clock ?? systemClock,
         timeoutMs: this.#options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
         signal: abort.signal,

@@ -99,6 +99,14 @@ describe('PeerListener', () => {
     expect(h.listener.address()).toEqual({ host: SERVER_IP, port: h.port });
   });
 
+  it('announces the port it bound when its identity says listenPort 0', async () => {
+    const h = await start();
+    const raw = await rawClient(h.port);
+    const answer = new Promise<string>((resolve) => raw.once('message', (data: Buffer) => resolve(data.toString())));
+    raw.send(JSON.stringify(helloOf(clientId)));
+    expect(JSON.parse(await answer)).toEqual(helloOf({ ...serverId, listenPort: h.port }));
+  });
+
   it('refuses another network with the reason, and counts it', async () => {
     const h = await start();
     const dial = createDialer({ identity: { ...clientId, network: 'testnet' }, localAddress: CLIENT_IP });
