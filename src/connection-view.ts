@@ -31,6 +31,12 @@ export interface ConnectionLinkOptions {
   readonly timers: TimerSet;
   /** A muted ping with no real ping or frame to settle it fails after this long. */
   readonly mutedPingTimeoutMs: number;
+  /**
+   * Runs the delivery of 'close' to the muted view: the pool defers it while one of its writes is
+   * in flight, so that its own sequencing (authoritative closes, then the mirror removes) cannot
+   * interleave a close handler with the mirror's write (with a legacy mirror, that is L6).
+   */
+  readonly deliverMuted?: (deliver: () => void) => void;
   /** Called once, when the real connection has closed and both views have heard of it. */
   readonly onClosed: (link: ConnectionLink, code: number, reason: string) => void;
 }
@@ -179,9 +185,15 @@ export class ConnectionLink {
 
   readonly #onClose = (code: number, reason: string): void => {
     this.dispose();
-    this.#views.legacy._emit('close', code, reason);
-    this.#views.unified._emit('close', code, reason);
-    this.#opts.onClosed(this, code, reason);
+    const live = this.#views[this.liveSide];
+    const muted = this.#views[this.liveSide === 'legacy' ? 'unified' : 'legacy'];
+    live._emit('close', code, reason);
+    const deliver = (): void => {
+      muted._emit('close', code, reason);
+      this.#opts.onClosed(this, code, reason);
+    };
+    if (this.#opts.deliverMuted) this.#opts.deliverMuted(deliver);
+    else deliver();
   };
 }
 

@@ -6,7 +6,7 @@ import { UnifiedPeerManager } from '../unified/unified-peer-manager.js';
 import { TimerSet, type Clock } from './clock.js';
 import type { Connection, DialResult, Dialer } from './connection.js';
 import { ConnectionLink, type LiveSide, type ManagerSide } from './connection-view.js';
-import { ConfigError, ModeTransitionError, PoolClosedError, PromotionRefusedError } from './errors.js';
+import { ConfigError, MirrorTimeoutError, ModeTransitionError, PoolClosedError, PromotionRefusedError } from './errors.js';
 import { LockMonitor, type RwLock } from './lock.js';
 import type { NetworkMessage } from './messages.js';
 import type { BlockProposalInput, PeerPool, PoolEvent, PoolEvents, PoolListener } from './peer-pool.js';
@@ -43,6 +43,8 @@ export interface DualModePoolOptions extends PoolOptions {
   readonly gate?: PromotionGateOptions;
   /** A muted ping with no real ping or frame to settle it fails after this long. Default: keepAliveIntervalMs. */
   readonly mutedPingTimeoutMs?: number;
+  /** A mirror call not settled within this fails (recorded as the mirror's error). Default: lockWaitBoundMs. */
+  readonly mirrorTimeoutMs?: number;
   /** Makes each manager; tests wrap them (counting spies, fault injection). */
   readonly createManager?: (side: ManagerSide, options: PoolOptions) => PeerPool;
 }
@@ -115,6 +117,8 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   readonly #snapshotIntervalMs: number;
   #mode: PoolMode;
   #writesInFlight = 0;
+  /** Deliveries to muted views waiting for the writes in flight to finish. */
+  #deferred: (() => void)[] = [];
   #mirrorFailures = 0;
   #started = false;
   #closed = false;
@@ -187,6 +191,9 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     const order = [authoritativeSide(this.#mode), mirrorSide(this.#mode)];
     for (const side of order) if (side) await this.#drop(side);
     for (const side of SIDES) await this.#drop(side);
+    const deferred = this.#deferred;
+    this.#deferred = [];
+    for (const deliver of deferred) deliver();
     for (const link of this.#links.values()) {
       link.dispose();
       link.closeReal('shutdown');
@@ -229,7 +236,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
         link.closeReal('duplicate', 'not taken');
       }
     } finally {
-      this.#writesInFlight--;
+      this.#writeDone();
       release();
     }
   }
@@ -427,7 +434,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   }
 
   #create(side: ManagerSide): void {
-    const { mode: _m, registry: _r, shadow: _s, gate: _g, mutedPingTimeoutMs: _p, createManager, ...poolOptions } = this.#options;
+    const { mode: _m, registry: _r, shadow: _s, gate: _g, mutedPingTimeoutMs: _p, mirrorTimeoutMs: _t, createManager, ...poolOptions } = this.#options;
     const options: PoolOptions = {
       ...poolOptions,
       dialer: this.#realDialer ? this.#dialerFor(side) : undefined,
@@ -478,6 +485,10 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       live: this.#live,
       timers: this.#timers,
       mutedPingTimeoutMs: this.#options.mutedPingTimeoutMs ?? this.#options.keepAliveIntervalMs ?? 30_000,
+      deliverMuted: (deliver) => {
+        if (this.#writesInFlight > 0) this.#deferred.push(deliver);
+        else deliver();
+      },
       onClosed: (l) => {
         this.#links.delete(l.real);
         this.verifier.hint(l.key, 'closed');
@@ -518,7 +529,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       await this.#mirror(op, key, (m, side) => (mirrorRun ? mirrorRun(m, side, value) : run(m, side)));
       return value;
     } finally {
-      this.#writesInFlight--;
+      this.#writeDone();
       release();
     }
   }
@@ -529,7 +540,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     if (!side) return;
     let outcome: Outcome<unknown>;
     try {
-      outcome = { ok: true, value: await this.#timed(side, op, () => run(this.#held[side]!.manager, side)) };
+      outcome = { ok: true, value: await this.#bounded(op, this.#timed(side, op, () => run(this.#held[side]!.manager, side))) };
     } catch (error) {
       outcome = { ok: false, error };
       this.#mirrorFailures++;
@@ -571,7 +582,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
         else if (this.verifier.sample()) {
           let shadow: Outcome<T>;
           try {
-            shadow = { ok: true, value: await this.#timed(side, op, () => run(this.#held[side]!.manager)) };
+            shadow = { ok: true, value: await this.#bounded(op, this.#timed(side, op, () => run(this.#held[side]!.manager))) };
           } catch (error) {
             shadow = { ok: false, error };
           }
@@ -583,6 +594,31 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     } finally {
       release();
     }
+  }
+
+  #writeDone(): void {
+    if (--this.#writesInFlight > 0 || this.#deferred.length === 0) return;
+    const deferred = this.#deferred;
+    this.#deferred = [];
+    for (const deliver of deferred) deliver();
+  }
+
+  /** A mirror call that does not settle in time (a deadlocked legacy mirror: L6) fails, so the caller never waits on it. */
+  #bounded<T>(op: string, work: Promise<T>): Promise<T> {
+    const ms = this.#options.mirrorTimeoutMs ?? this.#options.lockWaitBoundMs ?? 10_000;
+    return new Promise<T>((resolve, reject) => {
+      const timer = this.#timers.timeout(() => reject(new MirrorTimeoutError(op, ms)), ms);
+      work.then(
+        (v) => {
+          this.#timers.clear(timer);
+          resolve(v);
+        },
+        (e: unknown) => {
+          this.#timers.clear(timer);
+          reject(e as Error);
+        },
+      );
+    });
   }
 
   async #timed<T>(side: ManagerSide, op: string, fn: () => T | Promise<T>): Promise<T> {

@@ -138,3 +138,10 @@ export class PromotionRefusedError extends PoolshiftError {
     super('POOLSHIFT_ERR_PROMOTION_REFUSED', `promotion to live refused: ${reason}`);
   }
 }
+
+/** The mirror manager of a dual-mode pool did not answer in time (a deadlocked legacy mirror: L6). */
+export class MirrorTimeoutError extends PoolshiftError {
+  constructor(readonly op: string, readonly timeoutMs: number) {
+    super('POOLSHIFT_ERR_MIRROR_TIMEOUT', `mirror ${op} did not settle within ${timeoutMs} ms`);
+  }
+}

@@ -57,41 +57,32 @@ export interface KeyEvidence {
 export function classify(kind: DivergenceKind, e: KeyEvidence, error?: { legacy?: ErrorShape; unified?: ErrorShape }): KnownDifference | undefined {
   const { legacy: l, unified: u, hints } = e;
   if (kind === 'error-mismatch') {
-    // L6: the legacy side's lock wait was canceled (a deadlocked connect/remove pair).
-    if (error?.legacy?.code === 'POOLSHIFT_ERR_LOCK_CANCELED') return 'L6';
-    return undefined;
+    // L6: the legacy side deadlocked (a connect/add racing a remove): its lock wait was
+    // canceled, or as a mirror it never answered.
+    const code = error?.legacy?.code;
+    return code === 'POOLSHIFT_ERR_LOCK_CANCELED' || code === 'POOLSHIFT_ERR_MIRROR_TIMEOUT' ? 'L6' : undefined;
   }
-  if (kind === 'info-mismatch') {
-    // L7: legacy kept the known version and ignored an inbound "unknown" one; unified took it.
-    if (l?.info && u?.info && l.info.version !== 'unknown' && u.info.version === 'unknown') return 'L7';
-    // L2: legacy has the peer's info but no connection; unified has a connected peer.
-    if (l?.info && !l.connected && u?.connected) return 'L2';
-    return undefined;
+  // Legacy holds the key without a connection, where unified has none or a live one.
+  if (l && !l.connected && (!u || u.connected)) {
+    if (!l.info && l.lastSeen !== undefined) {
+      // A late close of the replaced connection removed the replacement, lastSeen left behind.
+      if (u) return hints.has('replaced') ? 'L5' : undefined;
+      // A lastSeen with no peer: left by removeDeadConnection (L3), or made by peerSeen (L1).
+      return hints.has('closed') ? 'L3' : 'L1';
+    }
+    // The peer's info without a connection: a phantom peer.
+    if (l.info) return 'L2';
   }
-  if (kind === 'liveness-mismatch') {
-    // L4: the old keep-alive task of a replaced connection pings the old socket and marks the key seen.
-    if (hints.has('replaced')) return 'L4';
-    return undefined;
-  }
-  // Presence differences: one side has the key, the other does not.
-  if (l && !u) {
-    if (!l.info && !l.connected && l.lastSeen !== undefined) return hints.has('closed') ? 'L3' : 'L1';
-    if (l.info && !l.connected) return 'L2';
-    if (hints.has('version-guard')) return 'L7';
-    return undefined;
-  }
+  // Legacy kept the known version and ignored an inbound "unknown" one; unified took it.
+  if (l?.info && u?.info && l.info.version !== 'unknown' && u.info.version === 'unknown') return 'L7';
+  if (l && !u && hints.has('version-guard')) return 'L7';
   if (u && !l) {
     if (hints.has('version-guard')) return 'L7';
-    // An old connection's keep-alive exit wiped all three maps, replacement included.
+    // The replaced connection's keep-alive task, on exit, wiped the replacement from all three maps.
     if (hints.has('replaced')) return 'L4';
-    return undefined;
   }
-  if (u && l && !l.connected && u.connected) {
-    // A late close of the old connection removed its replacement, leaving lastSeen behind (L5).
-    if (hints.has('replaced')) return !l.info && l.lastSeen !== undefined ? 'L5' : 'L4';
-    if (l.info) return 'L2';
-    return hints.has('closed') ? 'L3' : 'L1';
-  }
+  // The replaced connection's keep-alive task still pings the old socket and marks the key seen.
+  if (kind === 'liveness-mismatch' && hints.has('replaced')) return 'L4';
   return undefined;
 }
 
