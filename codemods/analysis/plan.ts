@@ -1,0 +1,136 @@
+import { ts } from 'ts-morph';
+import { MAP_ROLES, type CodemodOptions, type MapRole } from '../options.js';
+import { convertFieldDeclarations, fieldDeclarationBlockers } from '../patterns/field-declarations.js';
+import { convertLocks } from '../patterns/lock-merge.js';
+import { convertMarkSeen } from '../patterns/mark-seen.js';
+import { convertTripleDelete } from '../patterns/triple-delete.js';
+import { convertTripleInsert } from '../patterns/triple-insert.js';
+import type { ClassFindings, Conversion, PendingManual, WriteSite } from './model.js';
+import { enclosingFunction, regionOf } from './syntax.js';
+
+/** What happens to one class: every conversion applies, or none does. */
+export interface ClassPlan {
+  findings: ClassFindings;
+  migrate: boolean;
+  conversions: Conversion[];
+  /** Sites for review; they block the class. */
+  manual: PendingManual[];
+}
+
+/**
+ * Decides one class. Writes are grouped by region, operation and key; locks are merged; and if any
+ * site needs review, nothing of the class is rewritten (the old fields must stay declared for the
+ * code to compile) and a CLASS_NOT_MIGRATED note goes on the class.
+ */
+export function planClass(
+  findings: ClassFindings,
+  checker: ts.TypeChecker,
+  options: CodemodOptions,
+  isIgnored: (m: PendingManual) => boolean,
+): ClassPlan {
+  const { cls } = findings;
+  const manual: PendingManual[] = [...fieldDeclarationBlockers(cls), ...findings.manual];
+  const conversions: Conversion[] = [...findings.conversions];
+
+  for (const group of groupWrites(findings.writes)) {
+    const byRole = new Map<MapRole, WriteSite[]>();
+    for (const site of group) byRole.set(site.role, [...(byRole.get(site.role) ?? []), site]);
+    const one = MAP_ROLES.every((r) => byRole.get(r)?.length === 1) && group.length === 3;
+    const first = group[0]!;
+    const sites = { connections: byRole.get('connections')?.[0], peers: byRole.get('peers')?.[0], lastSeen: byRole.get('lastSeen')?.[0] };
+    const interleaved = one ? interleavedAccess(findings, group) : undefined;
+    if (interleaved) {
+      manual.push({ file: first.file, node: interleaved, code: 'INTERLEAVED_ACCESS', message: `\`${interleaved.getText(first.file)}\` reads the key between the writes merged here` });
+      continue;
+    }
+    if (first.op === 'set') {
+      if (one) {
+        conversions.push({ file: first.file, at: first.statement, needsImport: true, edits: convertTripleInsert(sites as Record<MapRole, WriteSite>, options) });
+      } else if (group.length === 1 && first.role === 'lastSeen') {
+        conversions.push({ file: first.file, at: first.statement, edits: convertMarkSeen(first, options) });
+      } else {
+        for (const site of group) manual.push(partialInsert(site, group, byRole.has('connections')));
+      }
+    } else if (one) {
+      conversions.push({ file: first.file, at: first.statement, edits: convertTripleDelete(sites as Record<MapRole, WriteSite>, options) });
+    } else {
+      const present = [...byRole.keys()].join(', ');
+      for (const site of group) {
+        manual.push({ file: site.file, node: site.statement, code: 'PARTIAL_DELETE', message: `\`${site.op}\` of ${present} only here: in the unified map the entry goes as a whole` });
+      }
+    }
+  }
+
+  const locks = convertLocks(findings.acquisitions, checker, options);
+  conversions.push(...locks.conversions);
+  manual.push(...locks.manual);
+
+  const blocked = manual.length > 0 || findings.outside.size > 0;
+  if (!blocked) {
+    conversions.push({ file: cls.file, at: cls.decl, needsImport: true, edits: convertFieldDeclarations(cls) });
+    return { findings, migrate: true, conversions, manual };
+  }
+  const ignored = manual.filter(isIgnored).length;
+  const outside = [...findings.outside];
+  const why = [
+    manual.length > 0 ? `${manual.length} site(s) marked for review${ignored ? ` (${ignored} with poolshift-ignore)` : ''}` : '',
+    outside.length > 0 ? `${outside.length} file(s) outside the selection that use its maps` : '',
+  ].filter(Boolean);
+  const note = (file: ts.SourceFile, node: ts.Node): PendingManual => ({
+    file,
+    node,
+    code: 'CLASS_NOT_MIGRATED',
+    message: `${cls.name} keeps its three maps until these are resolved: ${why.join('; ')}`,
+  });
+  const notes = [note(cls.file, cls.maps.connections.decl)];
+  // A file whose sites were held back for this class says so once, even with nothing to review in it.
+  const withManual = new Set(manual.map((m) => m.file));
+  const seen = new Set<ts.SourceFile>([cls.file]);
+  for (const c of conversions) {
+    if (withManual.has(c.file) || seen.has(c.file) || !c.at) continue;
+    seen.add(c.file);
+    notes.push(note(c.file, c.at));
+  }
+  return { findings, migrate: false, conversions: [], manual: [...manual, ...notes] };
+}
+
+function partialInsert(site: WriteSite, group: WriteSite[], hasConnection: boolean): PendingManual {
+  const written = [...new Set(group.map((s) => s.role))];
+  if (site.role === 'peers' && !hasConnection) {
+    return { file: site.file, node: site.statement, code: 'PHANTOM_PEER', message: 'peers.set with no connection for this key (L2): connect first, or keep this peer elsewhere' };
+  }
+  const missing = MAP_ROLES.filter((r) => !written.includes(r));
+  const detail = missing.length > 0 ? `only ${written.join(', ')} written here (no ${missing.join(', ')})` : 'a map is written twice here';
+  return { file: site.file, node: site.statement, code: 'PARTIAL_INSERT', message: `${detail}: decide what the unified entry holds` };
+}
+
+/** Writes that may merge: same file, region, operation and key. */
+function groupWrites(writes: WriteSite[]): WriteSite[][] {
+  const groups = new Map<ts.Node, Map<string, WriteSite[]>>();
+  for (const w of writes) {
+    const region = regionOf(w.statement);
+    const byKey = groups.get(region) ?? new Map<string, WriteSite[]>();
+    groups.set(region, byKey);
+    const k = `${w.op}\u0000${w.key}`;
+    byKey.set(k, [...(byKey.get(k) ?? []), w]);
+  }
+  return [...groups.values()].flatMap((m) => [...m.values()]);
+}
+
+/**
+ * A read or write of the same key, between the writes of a group, of a map that one of the group's
+ * writes already changed: merged at the last write's place, it would see another value.
+ */
+function interleavedAccess(findings: ClassFindings, group: WriteSite[]): ts.Node | undefined {
+  const first = group[0]!;
+  if (!first.key) return undefined;
+  const end = Math.max(...group.map((s) => s.statement.end));
+  const fn = enclosingFunction(first.statement);
+  const own = new Set<ts.Node>(group.map((s) => s.call));
+  return findings.keyed.find((k) => {
+    if (k.file !== first.file || k.key !== first.key || own.has(k.node) || k.node.end >= end) return false;
+    const at = k.node.getStart(k.file);
+    const changedBefore = group.some((s) => s.role === k.role && s.statement.end <= at);
+    return changedBefore && enclosingFunction(k.node) === fn;
+  })?.node;
+}

@@ -1,0 +1,50 @@
+import type { ts } from 'ts-morph';
+import { analyzeProgram } from './analysis/analyze.js';
+import { applyEdits } from './edit/text-edits.js';
+import type { CodemodOptions } from './options.js';
+import type { ManualSite } from './reasons.js';
+
+export type FileStatus = 'ok' | 'unmodified' | 'skipped' | 'error' | 'needs-review';
+
+export interface FileResult {
+  fileName: string;
+  status: FileStatus;
+  edits: number;
+  manualSites: ManualSite[];
+  before: string;
+  after: string;
+  error?: string;
+}
+
+/**
+ * Analysis, then one application of all text edits per file. Nothing is written here: the caller
+ * decides between a diff and a write.
+ */
+export function runCodemod(program: ts.Program, selected: readonly string[], options: CodemodOptions): FileResult[] {
+  const plans = analyzeProgram(program, new Set(selected), options);
+  const results: FileResult[] = [];
+  for (const fileName of selected) {
+    const before = program.getSourceFile(fileName)?.text ?? '';
+    const plan = plans.get(fileName);
+    if (!plan) {
+      results.push({ fileName, status: 'error', edits: 0, manualSites: [], before, after: before, error: 'not in the program' });
+      continue;
+    }
+    if (plan.error) {
+      results.push({ fileName, status: 'error', edits: 0, manualSites: [], before, after: before, error: plan.error });
+      continue;
+    }
+    let after = before;
+    try {
+      after = applyEdits(before, plan.edits);
+    } catch (err) {
+      results.push({ fileName, status: 'error', edits: 0, manualSites: plan.manual, before, after: before, error: (err as Error).message });
+      continue;
+    }
+    const changed = after !== before;
+    const status: FileStatus =
+      plan.manual.length > 0 ? 'needs-review' : changed ? 'ok' : plan.scanned ? 'unmodified' : 'skipped';
+    results.push({ fileName, status, edits: changed ? plan.editCount : 0, manualSites: plan.manual, before, after });
+  }
+  return results;
+}

@@ -1,0 +1,47 @@
+/** The three maps a legacy class holds, by role; the names are configurable. */
+export type MapRole = 'connections' | 'peers' | 'lastSeen';
+
+export const MAP_ROLES: readonly MapRole[] = ['connections', 'peers', 'lastSeen'];
+
+/** What `UnifiedPeerConnection` calls each role's value. */
+export const ENTRY_FIELD: Readonly<Record<MapRole, string>> = {
+  connections: 'connection',
+  peers: 'info',
+  lastSeen: 'lastSeen',
+};
+
+export interface CodemodOptions {
+  /** Field names of the three maps. */
+  fields: Record<MapRole, string>;
+  /** A map's lock field is `<map><lockSuffix>`, e.g. `peersLock`. */
+  lockSuffix: string;
+  /**
+   * Where `UnifiedPeerConnection` is imported from. A bare module name is used as written; a path
+   * starting with `.` or `/` names a file and is made relative to each edited file.
+   */
+  importFrom: string;
+  /** Base folder for a relative `importFrom`. */
+  cwd: string;
+  /** Insert `// TODO(poolshift): CODE message` above each site that needs review. */
+  insertTodos: boolean;
+}
+
+export const DEFAULT_OPTIONS: CodemodOptions = {
+  fields: { connections: 'connections', peers: 'peers', lastSeen: 'lastSeen' },
+  lockSuffix: 'Lock',
+  importFrom: 'poolshift',
+  cwd: process.cwd(),
+  insertTodos: false,
+};
+
+export function resolveOptions(partial: Partial<CodemodOptions> = {}): CodemodOptions {
+  return {
+    ...DEFAULT_OPTIONS,
+    ...partial,
+    fields: { ...DEFAULT_OPTIONS.fields, ...partial.fields },
+  };
+}
+
+export function lockName(options: CodemodOptions, role: MapRole): string {
+  return `${options.fields[role]}${options.lockSuffix}`;
+}

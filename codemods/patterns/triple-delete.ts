@@ -1,0 +1,16 @@
+import type { CodemodOptions } from '../options.js';
+import type { TextEdit } from '../edit/text-edits.js';
+import type { WriteSite } from '../analysis/model.js';
+import { renamedReceiverText } from './receiver.js';
+import { replaceLastRemoveOthers } from './triple-insert.js';
+
+/**
+ * The three deletes of one key (or the three clears) in one region: one delete on `connections`
+ * where the last of them stood, so reads between them still see the entry.
+ */
+export function convertTripleDelete(sites: Record<'connections' | 'peers' | 'lastSeen', WriteSite>, options: CodemodOptions): TextEdit[] {
+  const c = sites.connections;
+  const receiver = renamedReceiverText(c.receiver, 'connections', c.file, options);
+  const args = c.call.arguments.map((a) => a.getText(c.file)).join(', ');
+  return replaceLastRemoveOthers([c, sites.peers, sites.lastSeen], `${receiver}.${c.op}(${args})`);
+}

@@ -1,0 +1,34 @@
+import type { ts } from 'ts-morph';
+import type { CodemodOptions } from '../options.js';
+import { removeLines, type TextEdit } from '../edit/text-edits.js';
+import type { WriteSite } from '../analysis/model.js';
+import { renamedReceiverText } from './receiver.js';
+
+export const UNIFIED_CLASS = 'UnifiedPeerConnection';
+
+/**
+ * `connections.set(k, c)`, `peers.set(k, i)`, `lastSeen.set(k, t)` in one region, any order:
+ * one `connections.set(k, UnifiedPeerConnection.from(c, i, { lastSeen: t }))` where the last of
+ * the three stood (so every value is in scope there); the other two statements go, their leading
+ * comments stay.
+ */
+export function convertTripleInsert(sites: Record<'connections' | 'peers' | 'lastSeen', WriteSite>, options: CodemodOptions): TextEdit[] {
+  const { connections, peers, lastSeen } = sites;
+  const sf = connections.file;
+  const arg = (site: WriteSite, i: number): string => site.call.arguments[i]!.getText(sf);
+  const receiver = renamedReceiverText(connections.receiver, 'connections', sf, options);
+  const insert =
+    `${receiver}.set(${arg(connections, 0)}, ${UNIFIED_CLASS}.from(${arg(connections, 1)}, ${arg(peers, 1)}, ` +
+    `{ lastSeen: ${arg(lastSeen, 1)} }))`;
+  return replaceLastRemoveOthers([connections, peers, lastSeen], insert);
+}
+
+/** Keeps the last statement of a write group, as `text`; removes the others. */
+export function replaceLastRemoveOthers(sites: WriteSite[], text: string): TextEdit[] {
+  const ordered = [...sites].sort((a, b) => a.statement.pos - b.statement.pos);
+  const last = ordered.pop()!;
+  const sf: ts.SourceFile = last.file;
+  const edits: TextEdit[] = ordered.map((s) => removeLines(sf.text, s.statement.getStart(sf), s.statement.end));
+  edits.push({ start: last.statement.expression.getStart(sf), end: last.statement.expression.end, text });
+  return edits;
+}
