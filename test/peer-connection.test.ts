@@ -112,14 +112,14 @@ describe('PeerConnection', () => {
 
   it('loses nothing sent before the receiver subscribes', async () => {
     const l = await listener();
-    l.listener.on('peer', (c) => {
-      void c.send({ type: 'GetPeerList' });
-      void c.send(vote);
-    });
+    // Sent as the handshake ends: reaches the dialler in the Hello's chunk (the early frames).
+    l.listener.on('peer', (c) => void c.send({ type: 'GetPeerList' }));
     const dial = createDialer({ identity: clientId, localAddress: CLIENT_IP });
-    const { connection } = await dial({ host: SERVER_IP, port: l.port });
+    const [{ connection }, server] = await Promise.all([dial({ host: SERVER_IP, port: l.port }), l.next()]);
     cleanup.push(() => connection.terminate());
-    await new Promise((resolve) => setTimeout(resolve, 50)); // a manager taking its locks
+    // Sent once the dialler holds the connection but has not subscribed (a manager taking its locks).
+    await server.send(vote);
+    await new Promise((resolve) => setTimeout(resolve, 50));
     const got: NetworkMessage[] = [];
     await new Promise<void>((resolve) =>
       connection.on('message', (m) => {
