@@ -1,5 +1,5 @@
 import type { ts } from 'ts-morph';
-import { analyzeProgram } from './analysis/analyze.js';
+import { analyzeProgram, type Progress } from './analysis/analyze.js';
 import { applyEdits } from './edit/text-edits.js';
 import type { CodemodOptions } from './options.js';
 import type { ManualSite } from './reasons.js';
@@ -20,8 +20,13 @@ export interface FileResult {
  * Analysis, then one application of all text edits per file. Nothing is written here: the caller
  * decides between a diff and a write.
  */
-export function runCodemod(program: ts.Program, selected: readonly string[], options: CodemodOptions): FileResult[] {
-  const plans = analyzeProgram(program, new Set(selected), options);
+export function runCodemod(
+  program: ts.Program,
+  selected: readonly string[],
+  options: CodemodOptions,
+  progress?: Progress,
+): FileResult[] {
+  const plans = analyzeProgram(program, new Set(selected), options, progress);
   const results: FileResult[] = [];
   for (const fileName of selected) {
     const before = program.getSourceFile(fileName)?.text ?? '';

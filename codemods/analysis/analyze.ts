@@ -22,6 +22,9 @@ export interface FilePlan {
   manual: ManualSite[];
 }
 
+/** Called as the walk advances over the files that may hold sites. */
+export type Progress = (done: number, total: number) => void;
+
 /** Could this text hold a site? Used to skip the walk of most files. */
 export function siteFilter(options: CodemodOptions): RegExp {
   const names = MAP_ROLES.flatMap((r) => [options.fields[r], lockName(options, r)]);
@@ -33,7 +36,12 @@ export function siteFilter(options: CodemodOptions): RegExp {
  * decides each class, and returns the edits per selected file. Files outside `selected` are read
  * only to find uses that would stop a class from being migrated.
  */
-export function analyzeProgram(program: ts.Program, selected: ReadonlySet<string>, options: CodemodOptions): Map<string, FilePlan> {
+export function analyzeProgram(
+  program: ts.Program,
+  selected: ReadonlySet<string>,
+  options: CodemodOptions,
+  progress?: Progress,
+): Map<string, FilePlan> {
   const checker = program.getTypeChecker();
   const filter = siteFilter(options);
   const plans = new Map<string, FilePlan>();
@@ -66,7 +74,10 @@ export function analyzeProgram(program: ts.Program, selected: ReadonlySet<string
     }
   }
   if (registry.classes.size === 0) return plans;
-  for (const sf of candidates) scanFile(sf, checker, registry, selected.has(sf.fileName));
+  candidates.forEach((sf, i) => {
+    scanFile(sf, checker, registry, selected.has(sf.fileName));
+    progress?.(i + 1, candidates.length);
+  });
 
   const ignored = (m: PendingManual): boolean => isIgnored(m.file, m.node);
   const importsNeeded = new Set<ts.SourceFile>();

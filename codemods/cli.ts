@@ -1,0 +1,182 @@
+import { Command, Option } from 'commander';
+import { createTwoFilesPatch } from 'diff';
+import { runCodemod, type FileResult } from './engine.js';
+import { uncommittedChanges } from './git.js';
+import { resolveOptions } from './options.js';
+import { loadProject, type SourceSelection } from './project.js';
+import { displayPath, jsonReport, textReport } from './report.js';
+import { diagnosticsOf, introducedDiagnostics } from './verify.js';
+import { writeFileAtomic } from './write.js';
+
+export interface CodemodCliOptions {
+  project?: string;
+  include: string[];
+  exclude: string[];
+  write?: boolean;
+  allowDirty?: boolean;
+  importFrom: string;
+  report: 'text' | 'json';
+  insertTodos?: boolean;
+  silent?: boolean;
+  verify?: boolean;
+  failOnManual?: boolean;
+  connectionsField: string;
+  peersField: string;
+  lastSeenField: string;
+  lockSuffix: string;
+}
+
+export interface CliIo {
+  cwd: string;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** The progress line is shown only on a terminal. */
+  isTTY: boolean;
+}
+
+export const EXIT_OK = 0;
+export const EXIT_ERROR = 1;
+export const EXIT_NEEDS_REVIEW = 2;
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** `poolshift codemod <paths...>`: the definition src/cli.ts mounts. */
+export function codemodCommand(): Command {
+  return new Command('codemod')
+    .description('rewrite the three-map peer manager pattern (connections, peers, lastSeen) to one map of UnifiedPeerConnection')
+    .argument('[paths...]', 'files or folders to rewrite (narrow the --project files)')
+    .option('--project <tsconfig>', 'tsconfig whose files are rewritten (default: ./tsconfig.json when present)')
+    .option('--include <glob>', 'only files matching this glob (repeatable)', collect, [])
+    .option('--exclude <glob>', 'skip files matching this glob (repeatable)', collect, [])
+    .option('--write', 'apply the changes (default: print a diff)')
+    .option('--allow-dirty', 'write even when the git work tree has uncommitted changes')
+    .option('--import-from <module>', 'where UnifiedPeerConnection is imported from (a path starting with . is made relative to each file)', 'poolshift')
+    .addOption(new Option('--report <format>', 'report format').choices(['text', 'json']).default('text'))
+    .option('--insert-todos', 'insert // TODO(poolshift): CODE comments above the sites that need review')
+    .option('--verify', 'type-check the changed files and fail on any diagnostic the rewrite introduced')
+    .option('--fail-on-manual', 'exit with 2 when sites need review')
+    .option('--silent', 'print nothing; the exit status still tells')
+    .option('--connections-field <name>', 'name of the connections map', 'connections')
+    .option('--peers-field <name>', 'name of the peers map', 'peers')
+    .option('--last-seen-field <name>', 'name of the lastSeen map', 'lastSeen')
+    .option('--lock-suffix <suffix>', 'a map lock is named <map><suffix>', 'Lock')
+    .action(async (paths: string[], opts: CodemodCliOptions) => {
+      process.exitCode = await runCodemodCli(paths, opts, {
+        cwd: process.cwd(),
+        stdout: (t) => process.stdout.write(t),
+        stderr: (t) => process.stderr.write(t),
+        isTTY: process.stderr.isTTY === true,
+      });
+    });
+}
+
+/** The whole command, returning the exit status: 0 all went through, 1 an error, 2 sites to review. */
+export async function runCodemodCli(paths: string[], opts: CodemodCliOptions, io: CliIo): Promise<number> {
+  const started = performance.now();
+  const say = (t: string): void => {
+    if (!opts.silent) io.stdout(t);
+  };
+  const complain = (t: string): void => {
+    if (!opts.silent) io.stderr(t);
+  };
+
+  if (opts.write && !opts.allowDirty) {
+    const dirty = uncommittedChanges(io.cwd);
+    if (dirty.length > 0) {
+      complain(`poolshift codemod: refusing to write: the git work tree has ${dirty.length} uncommitted change(s); commit or stash them, or pass --allow-dirty\n`);
+      return EXIT_ERROR;
+    }
+  }
+
+  const selection: SourceSelection = { cwd: io.cwd, project: opts.project, paths, include: opts.include, exclude: opts.exclude };
+  const options = resolveOptions({
+    fields: { connections: opts.connectionsField, peers: opts.peersField, lastSeen: opts.lastSeenField },
+    lockSuffix: opts.lockSuffix,
+    importFrom: opts.importFrom,
+    insertTodos: opts.insertTodos === true,
+    cwd: io.cwd,
+  });
+
+  const progress = io.isTTY && !opts.silent ? progressLine(io) : undefined;
+  let results: FileResult[];
+  try {
+    const loaded = loadProject(selection);
+    if (paths.length === 0 && !loaded.tsconfig) {
+      complain('poolshift codemod: no paths given and no tsconfig.json here (use --project or name the paths)\n');
+      return EXIT_ERROR;
+    }
+    results = runCodemod(loaded.program, loaded.selected, options, progress?.update);
+  } catch (err) {
+    progress?.done();
+    complain(`poolshift codemod: ${(err as Error).message}\n`);
+    return EXIT_ERROR;
+  }
+  progress?.done();
+
+  const changed = results.filter((r) => r.status !== 'error' && r.after !== r.before);
+  let verifyFailed = false;
+  const full = opts.verify && changed.length > 0 ? loadProject(selection, false).project : undefined;
+  const before = full ? diagnosticsOf(full, changed.map((r) => r.fileName)) : undefined;
+
+  if (opts.write) {
+    for (const r of changed) {
+      try {
+        writeFileAtomic(r.fileName, r.after);
+      } catch (err) {
+        r.status = 'error';
+        r.error = `not written: ${(err as Error).message}`;
+      }
+    }
+  }
+
+  if (full && before) {
+    for (const r of changed) {
+      const sf = full.getSourceFile(r.fileName);
+      if (!sf) continue;
+      if (opts.write) sf.refreshFromFileSystemSync();
+      else sf.replaceWithText(r.after);
+    }
+    const introduced = introducedDiagnostics(before, diagnosticsOf(full, changed.map((r) => r.fileName)));
+    for (const [file, list] of introduced) {
+      verifyFailed = true;
+      for (const d of list) complain(`${displayPath(io.cwd, file)}:${d}  (introduced by the rewrite)\n`);
+    }
+  }
+
+  const elapsed = performance.now() - started;
+  if (opts.report === 'json') {
+    say(`${JSON.stringify(jsonReport(io.cwd, results, elapsed), null, 2)}\n`);
+  } else {
+    if (!opts.write) {
+      for (const r of changed) {
+        const p = displayPath(io.cwd, r.fileName);
+        say(createTwoFilesPatch(`a/${p}`, `b/${p}`, r.before, r.after, undefined, undefined, { context: 3 }));
+      }
+    } else if (changed.length > 0) {
+      say(`${changed.filter((r) => r.status !== 'error').map((r) => `wrote ${displayPath(io.cwd, r.fileName)}`).join('\n')}\n`);
+    }
+    say(textReport(io.cwd, results, elapsed));
+  }
+  if (verifyFailed) complain('poolshift codemod: --verify failed: the rewrite introduced type errors\n');
+
+  if (verifyFailed || results.some((r) => r.status === 'error')) return EXIT_ERROR;
+  if (opts.failOnManual && results.some((r) => r.status === 'needs-review')) return EXIT_NEEDS_REVIEW;
+  return EXIT_OK;
+}
+
+function progressLine(io: CliIo): { update: (done: number, total: number) => void; done: () => void } {
+  let last = 0;
+  let shown = false;
+  return {
+    update: (done, total) => {
+      const now = Date.now();
+      if (now - last < 100 && done !== total) return;
+      last = now;
+      shown = true;
+      io.stderr(`\r\x1b[Kpoolshift codemod: analysing ${done}/${total} files`);
+    },
+    done: () => {
+      if (shown) io.stderr('\r\x1b[K');
+    },
+  };
+}

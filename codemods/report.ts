@@ -1,0 +1,59 @@
+import path from 'node:path';
+import type { FileResult, FileStatus } from './engine.js';
+import type { ManualSite } from './reasons.js';
+
+export interface JsonReport {
+  files: { path: string; status: FileStatus; edits: number; manualSites: ManualSite[] }[];
+  totals: { files: number; ok: number; unmodified: number; skipped: number; error: number; needsReview: number };
+  timeMs: number;
+}
+
+export function displayPath(cwd: string, file: string): string {
+  const rel = path.relative(cwd, file);
+  return (rel.startsWith('..') ? file : rel).split(path.sep).join('/');
+}
+
+export function totalsOf(results: readonly FileResult[]): JsonReport['totals'] {
+  const count = (s: FileStatus): number => results.filter((r) => r.status === s).length;
+  return {
+    files: results.length,
+    ok: count('ok'),
+    unmodified: count('unmodified'),
+    skipped: count('skipped'),
+    error: count('error'),
+    needsReview: count('needs-review'),
+  };
+}
+
+/** Exactly the shape the issue fixes: nothing more, nothing less. */
+export function jsonReport(cwd: string, results: readonly FileResult[], timeMs: number): JsonReport {
+  return {
+    files: results.map((r) => ({
+      path: displayPath(cwd, r.fileName),
+      status: r.status,
+      edits: r.edits,
+      manualSites: r.manualSites.map(({ line, column, code, message }) => ({ line, column, code, message })),
+    })),
+    totals: totalsOf(results),
+    timeMs: Math.round(timeMs),
+  };
+}
+
+/** The sites to review, the errors, then the totals, the time and the rate. */
+export function textReport(cwd: string, results: readonly FileResult[], timeMs: number): string {
+  const lines: string[] = [];
+  for (const r of results) {
+    const p = displayPath(cwd, r.fileName);
+    if (r.error) lines.push(`${p}: error: ${r.error}`);
+    for (const m of r.manualSites) lines.push(`${p}:${m.line}:${m.column}  ${m.code}  ${m.message}`);
+  }
+  const t = totalsOf(results);
+  const seconds = timeMs / 1000;
+  const rate = seconds > 0 ? Math.round(t.files / seconds) : t.files;
+  if (lines.length > 0) lines.push('');
+  lines.push(
+    `${t.files} files: ${t.ok} ok, ${t.unmodified} unmodified, ${t.skipped} skipped, ${t.error} error, ${t.needsReview} needs review`,
+  );
+  lines.push(`done in ${seconds.toFixed(2)} s (${rate} files/s)`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// The `poolshift` command: a thin dispatcher; each subcommand is defined where its code lives.
+import { Command } from 'commander';
+import { codemodCommand } from '../codemods/cli.js';
+
+const program = new Command('poolshift')
+  .description('migrate a P2P peer manager from three maps to one')
+  .showHelpAfterError();
+
+program.addCommand(codemodCommand());
+
+await program.parseAsync(process.argv);
