@@ -1,0 +1,132 @@
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InMemoryProvider, OpenFeature } from '@openfeature/server-sdk';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EnvFlagProvider } from '../../src/flags/env-flag-provider.js';
+import { FileFlagProvider } from '../../src/flags/file-flag-provider.js';
+import { bindModeFlag, initialMode } from '../../src/flags/mode-flag-binding.js';
+import { OpenFeatureFlagProvider } from '../../src/flags/openfeature-flag-provider.js';
+import { waitFor } from '../helpers/wait.js';
+import { makePool } from './helpers/fixtures.js';
+import { captureLog } from './helpers/log-capture.js';
+
+const cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c();
+});
+
+describe('env POOLSHIFT_MODE', () => {
+  it('reads the mode; absent means legacy and the log says so; invalid keeps legacy and logs the value', async () => {
+    const log = captureLog();
+    expect(await initialMode(new EnvFlagProvider({ POOLSHIFT_MODE: 'shadow' }), log.logger)).toBe('shadow');
+    expect(await initialMode(new EnvFlagProvider({}), log.logger)).toBe('legacy');
+    expect(log.find(/no mode flag configured: mode is legacy/)).toBeDefined();
+    expect(await initialMode(new EnvFlagProvider({ POOLSHIFT_MODE: 'turbo' }), log.logger)).toBe('legacy');
+    const err = log.find(/invalid mode flag value/);
+    expect(err?.value).toBe('turbo');
+    expect(err?.level).toBe(50);
+  });
+
+  it('an invalid value at runtime keeps the current mode', async () => {
+    const log = captureLog();
+    const { pool } = makePool({ mode: 'shadow' });
+    const binding = bindModeFlag(pool, new EnvFlagProvider({ POOLSHIFT_MODE: 'sideways' }), log.logger);
+    await binding.ready;
+    expect(pool.mode).toBe('shadow');
+    expect(log.find(/invalid mode flag value: mode unchanged/)?.value).toBe('sideways');
+    await binding.close();
+    await pool.close();
+  });
+});
+
+describe('the watched flag file', () => {
+  it('switches the mode when the file changes (rewritten or replaced), per-node overrides win, bad JSON keeps the mode', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'poolshift-flags-'));
+    cleanup.push(() => rm(dir, { recursive: true, force: true }));
+    const path = join(dir, 'flags.json');
+    const log = captureLog();
+    const { pool } = makePool({ mode: 'legacy', gate: { minChecks: 0, minDurationMs: 0 } });
+    const provider = new FileFlagProvider(path, { nodeId: 'dual-node' });
+    const binding = bindModeFlag(pool, provider, log.logger);
+    cleanup.push(async () => {
+      await binding.close();
+      await provider.close();
+      await pool.close();
+    });
+    await binding.ready;
+    expect(log.find(/no mode flag configured/)).toBeDefined();
+    await writeFile(path, JSON.stringify({ mode: 'shadow' }));
+    await waitFor(() => pool.mode === 'shadow', 'shadow from the file');
+    // Replaced atomically, as config management does: written aside, renamed over.
+    await writeFile(join(dir, 'tmp.json'), JSON.stringify({ mode: 'shadow', nodes: { 'dual-node': 'unified' } }));
+    await rename(join(dir, 'tmp.json'), path);
+    await waitFor(() => pool.mode === 'unified', 'walked shadow -> live -> unified');
+    await writeFile(path, '{ "mode": ');
+    await waitFor(() => log.find(/invalid mode flag value/) !== undefined, 'bad JSON logged');
+    expect(pool.mode).toBe('unified');
+    await writeFile(path, JSON.stringify({ mode: 'legacy' }));
+    await waitFor(() => pool.mode === 'legacy', 'rolled back to legacy');
+  });
+
+  it('a gate refusal is logged and the mode stays', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'poolshift-flags-'));
+    cleanup.push(() => rm(dir, { recursive: true, force: true }));
+    const path = join(dir, 'flags.json');
+    await writeFile(path, JSON.stringify({ mode: 'live' }));
+    const log = captureLog();
+    const { pool } = makePool({ mode: 'shadow', gate: { minChecks: 1000 } });
+    const provider = new FileFlagProvider(path);
+    const binding = bindModeFlag(pool, provider, log.logger);
+    await binding.ready;
+    expect(pool.mode).toBe('shadow');
+    expect(log.find(/mode flag not applied/)?.code).toBe('POOLSHIFT_ERR_PROMOTION_REFUSED');
+    await binding.close();
+    await provider.close();
+    await pool.close();
+  });
+});
+
+describe('OpenFeature', () => {
+  it('a change of the provider configuration switches the mode, targeted by node id, without a restart', async () => {
+    const domain = `poolshift-test-${Math.random()}`;
+    const flags = (defaultVariant: 'legacy' | 'shadow', canary?: 'shadow' | 'live') => ({
+      'poolshift-mode': {
+        variants: { legacy: 'legacy', shadow: 'shadow', live: 'live' },
+        defaultVariant,
+        disabled: false,
+        ...(canary ? { contextEvaluator: (ctx: { targetingKey?: string }) => (ctx.targetingKey === 'dual-node' ? canary : defaultVariant) } : {}),
+      },
+    });
+    const provider = new InMemoryProvider(flags('legacy'));
+    await OpenFeature.setProviderAndWait(domain, provider);
+    const client = OpenFeature.getClient(domain);
+    const log = captureLog();
+    const { pool } = makePool({ mode: 'legacy', gate: { minChecks: 0, minDurationMs: 0 } });
+    const flag = new OpenFeatureFlagProvider({ client, targetingKey: 'dual-node' });
+    const binding = bindModeFlag(pool, flag, log.logger);
+    await binding.ready;
+    expect(pool.mode).toBe('legacy');
+    provider.putConfiguration(flags('legacy', 'shadow'));
+    await waitFor(() => pool.mode === 'shadow', 'canary node in shadow');
+    provider.putConfiguration(flags('legacy', 'live'));
+    await waitFor(() => pool.mode === 'live', 'canary node live');
+    provider.putConfiguration({ 'poolshift-mode': { variants: { bad: 'warp' }, defaultVariant: 'bad', disabled: false } });
+    await waitFor(() => log.find(/invalid mode flag value/)?.value === 'warp', 'invalid value logged');
+    expect(pool.mode).toBe('live');
+    await binding.close();
+    await flag.close();
+    await pool.close();
+    await OpenFeature.clearProviders();
+  });
+
+  it('no flag defined in the provider means legacy, and the log says so', async () => {
+    const domain = `poolshift-test-${Math.random()}`;
+    await OpenFeature.setProviderAndWait(domain, new InMemoryProvider({}));
+    const log = captureLog();
+    const flag = new OpenFeatureFlagProvider({ client: OpenFeature.getClient(domain), targetingKey: 'n' });
+    expect(await initialMode(flag, log.logger)).toBe('legacy');
+    expect(log.find(/no mode flag configured/)).toBeDefined();
+    await OpenFeature.clearProviders();
+  });
+});
