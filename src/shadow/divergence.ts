@@ -67,7 +67,9 @@ export function classify(kind: DivergenceKind, e: KeyEvidence, error?: { legacy?
     if (!l.info && l.lastSeen !== undefined) {
       // A late close of the replaced connection removed the replacement, lastSeen left behind.
       if (u) return hints.has('replaced') ? 'L5' : undefined;
-      // A lastSeen with no peer: left by removeDeadConnection (L3), or made by peerSeen (L1).
+      // A lastSeen with no peer: left when a late close of a replaced connection took the
+      // replacement down (L5), left by removeDeadConnection (L3), or made by peerSeen (L1).
+      if (hints.has('replaced') && hints.has('closed')) return 'L5';
       return hints.has('closed') ? 'L3' : 'L1';
     }
     // The peer's info without a connection: a phantom peer.

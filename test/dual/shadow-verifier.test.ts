@@ -1,0 +1,174 @@
+import { pino } from 'pino';
+import { register as defaultRegistry, Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/clock.js';
+import { classify, type KeyEvidence, type KeyHint } from '../../src/shadow/divergence.js';
+import { RingBuffer } from '../../src/shadow/ring-buffer.js';
+import { formatReport } from '../../src/shadow/shadow-report.js';
+import { ShadowVerifier } from '../../src/shadow/shadow-verifier.js';
+import type { PoolSnapshot, SnapshotEntry } from '../../src/types.js';
+import { FakeConnection, peerInfo } from './helpers/fake-connection.js';
+import { makePool } from './helpers/fixtures.js';
+import { captureLog } from './helpers/log-capture.js';
+
+const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+function entry(key: string, over: Partial<SnapshotEntry> = {}): SnapshotEntry {
+  return { key, info: peerInfo(key), lastSeen: 1000, liveness: 'alive', connectedAt: 0, connected: true, ...over };
+}
+const ev = (l: SnapshotEntry | undefined, u: SnapshotEntry | undefined, ...hints: KeyHint[]): KeyEvidence => ({ key: 'k', legacy: l, unified: u, hints: new Set(hints) });
+
+describe('classification of the legacy inconsistencies, by rule', () => {
+  const lastSeenOnly = entry('k', { info: undefined, connected: false, connectedAt: undefined });
+  const phantom = entry('k', { connected: false, connectedAt: undefined });
+  const rows: [string, ReturnType<typeof classify>, () => ReturnType<typeof classify>][] = [
+    ['L1 peerSeen on an absent key', 'L1', () => classify('missing-in-shadow', ev(lastSeenOnly, undefined))],
+    ['L2 phantom peer (info, no connection)', 'L2', () => classify('missing-in-shadow', ev(phantom, undefined))],
+    ['L3 lastSeen left by removeDeadConnection', 'L3', () => classify('missing-in-shadow', ev(lastSeenOnly, undefined, 'closed'))],
+    ['L4 keep-alive exit wiped the replacement', 'L4', () => classify('extra-in-shadow', ev(undefined, entry('k'), 'replaced'))],
+    ['L5 late close removed the replacement', 'L5', () => classify('info-mismatch', ev(lastSeenOnly, entry('k'), 'replaced'))],
+    ['L6 deadlocked legacy', 'L6', () => classify('error-mismatch', ev(undefined, undefined), { legacy: { code: 'POOLSHIFT_ERR_LOCK_CANCELED', message: '' } })],
+    ['L7 unknown version ignored (both hold)', 'L7', () => classify('info-mismatch', ev(entry('k'), entry('k', { info: peerInfo('k', { version: 'unknown' }) })))],
+    ['L7 unknown version ignored (orphan closed)', 'L7', () => classify('missing-in-shadow', ev(entry('k'), undefined, 'version-guard'))],
+    ['a dropped peer is unexpected', undefined, () => classify('missing-in-shadow', ev(entry('k'), undefined))],
+    ['an extra peer with no history is unexpected', undefined, () => classify('extra-in-shadow', ev(undefined, entry('k')))],
+    ['a liveness mismatch with no history is unexpected', undefined, () => classify('liveness-mismatch', ev(entry('k'), entry('k', { liveness: 'stale' })))],
+    ['a different error from unified is unexpected', undefined, () => classify('error-mismatch', ev(undefined, undefined), { unified: { code: 'X', message: '' } })],
+  ];
+  for (const [name, expected, run] of rows) it(name, () => expect(run()).toBe(expected));
+});
+
+describe('known differences, found in shadow mode with the real legacy manager', () => {
+  it('L1: peerSeen on an absent key', async () => {
+    const { pool } = makePool({ mode: 'shadow' });
+    await pool.peerSeen('10.0.0.9');
+    for (let i = 0; i < 3; i++) pool.checkNow();
+    expect(pool.verifier.stats().divergences['missing-in-shadow']).toEqual({ known: 1, unexpected: 0 });
+    expect(pool.verifier.stats().byRule).toEqual({ L1: 1 });
+    await pool.close();
+  });
+
+  it('L3: a dead connection leaves legacy a lastSeen entry', async () => {
+    const { pool, add } = makePool({ mode: 'shadow' });
+    const conn = await add('10.0.0.1');
+    conn.peerClosed();
+    await flush();
+    for (let i = 0; i < 3; i++) pool.checkNow();
+    expect(pool.verifier.stats().byRule).toEqual({ L3: 1 });
+    expect(pool.verifier.stats().mismatched).toBe(0);
+    await pool.close();
+  });
+
+  it('L5: a late close of the replaced connection removes legacy’s replacement', async () => {
+    const { pool, add } = makePool({ mode: 'shadow' });
+    const first = await add('10.0.0.1');
+    const second = await add('10.0.0.1');
+    first.peerClosed();
+    await flush();
+    for (let i = 0; i < 3; i++) pool.checkNow();
+    expect(pool.verifier.stats().byRule).toEqual({ L5: 1 });
+    expect(pool.verifier.stats().mismatched).toBe(0);
+    // Legacy is authoritative in shadow: its L5 takes the replacement's socket down, as in legacy mode.
+    expect(second.closedWith).toBe('closed-by-peer');
+    await pool.close();
+  });
+
+  it('L7: an inbound "unknown" version is not stored by legacy; the orphan is closed', async () => {
+    const { pool, add } = makePool({ mode: 'shadow' });
+    const known = await add('10.0.0.1', '1.0.0');
+    const unknown = await add('10.0.0.1', 'unknown');
+    await flush();
+    expect(unknown.closedWith).toBe('duplicate');
+    expect(known.isOpen).toBe(true);
+    for (let i = 0; i < 3; i++) pool.checkNow();
+    expect(pool.verifier.stats().byRule).toEqual({ L7: 1 });
+    await pool.close();
+  });
+});
+
+describe('outcome counters, the report and metrics', () => {
+  it('counters are disjoint and add up; the report diffs the peer sets', async () => {
+    const registry = new Registry();
+    const log = captureLog();
+    let coin = 0;
+    const { pool, add } = makePool({ mode: 'shadow', registry, logger: log.logger, shadow: { checkRatio: 0.5, random: () => (coin++ % 3 === 0 ? 0.9 : 0.1) } });
+    await add('10.0.0.1');
+    await add('10.0.0.2');
+    await pool.peerSeen('10.0.0.7'); // L1 in legacy
+    // An unexpected one: unified silently loses a peer behind the pool's back.
+    await pool.manager('unified')!.removeConnectedPeer('10.0.0.2');
+    for (let i = 0; i < 6; i++) await pool.getPeerIps();
+    for (let i = 0; i < 4; i++) pool.checkNow();
+    const s = pool.verifier.stats();
+    expect(s.total).toBe(s.matched + s.mismatched + s.ignored + s.errored + s.sampledOut);
+    expect(s.sampledOut).toBeGreaterThan(0);
+    expect(s.mismatched).toBeGreaterThan(0);
+    expect(s.consistencyRate).toBeLessThan(1);
+    const report = pool.report();
+    expect(report.peerSetDiff).toMatch(/^-10\.0\.0\.2 /m);
+    expect(report.peerSetDiff).toMatch(/^-10\.0\.0\.7 /m);
+    expect(report.divergences['missing-in-shadow'].known).toBe(1);
+    expect(report.samples['missing-in-shadow'].some((d) => d.key === '10.0.0.2' && d.known === undefined)).toBe(true);
+    expect(report.samples['missing-in-shadow'].every((d) => d.checkRatio === 1 || d.checkRatio === 0.5)).toBe(true);
+    expect(formatReport(report)).toContain('missing-in-shadow: 1 / ');
+    const warn = log.find(/shadow divergence \(unexpected\)/);
+    expect(warn?.key).toBe('10.0.0.2');
+    expect(log.find(/pool mode changed/)).toBeUndefined();
+    await pool.setMode('legacy');
+    expect(log.find(/pool mode changed: shadow -> legacy/)).toBeDefined();
+    const text = await registry.metrics();
+    expect(text).toMatch(/poolshift_mode\{mode="legacy"\} 1/);
+    expect(text).toMatch(/poolshift_shadow_divergences_total\{kind="missing-in-shadow",class="unexpected"\} [1-9]/);
+    expect(text).toMatch(/poolshift_manager_operation_seconds_count\{side="unified",op="getPeerIps"\} [1-9]/);
+    expect(text).toMatch(/poolshift_shadow_consistency_ratio 0\.\d+/);
+    expect(defaultRegistry.getSingleMetric('poolshift_mode')).toBeUndefined();
+    await pool.close();
+  });
+
+  it('memory stays flat over a million operations: counters and at most N samples per kind', () => {
+    const clock = new ManualClock();
+    const v = new ShadowVerifier({ samplesPerKind: 16, maxHintedKeys: 1000, checkRatio: 1 }, { clock, logger: pino({ level: 'silent' }) });
+    const normalize = (m: Map<string, string>): Map<string, string> => m;
+    const evidence = (key: string): KeyEvidence => ({ key, legacy: undefined, unified: undefined, hints: new Set() });
+    const footprints: number[] = [];
+    for (let i = 0; i < 1_000_000; i++) {
+      const key = `k${i}`;
+      v.hint(key, 'closed');
+      // Every tenth op diverges with a key never seen before.
+      const shadow = i % 10 === 0 ? new Map<string, string>() : new Map([[key, 'x']]);
+      v.compareRead('getPeer', 'legacy', { ok: true, value: new Map([[key, 'x']]) }, { ok: true, value: shadow }, normalize, evidence);
+      if (i === 100_000 || i === 999_999) {
+        const f = v.footprint();
+        footprints.push(f.samples + f.persisting + f.hintedKeys);
+      }
+    }
+    const s = v.stats();
+    expect(s.total).toBe(1_000_000);
+    expect(s.divergences['missing-in-shadow'].unexpected).toBe(100_000);
+    expect(v.samples()['missing-in-shadow']).toHaveLength(16);
+    expect(footprints[1]).toBe(footprints[0]);
+    expect(footprints[1]).toBeLessThanOrEqual(16 * 5 + 1000);
+  });
+
+  it('the ring buffer keeps the newest items', () => {
+    const r = new RingBuffer<number>(3);
+    for (let i = 0; i < 10; i++) r.push(i);
+    expect(r.toArray()).toEqual([7, 8, 9]);
+    expect(r.pushed).toBe(10);
+  });
+
+  it('K-consecutive persistence: a flapping difference is not reported', () => {
+    const clock = new ManualClock();
+    const v = new ShadowVerifier({ persistenceChecks: 3 }, { clock, logger: pino({ level: 'silent' }) });
+    const snap = (...keys: string[]): PoolSnapshot => ({ takenAt: 0, entries: keys.map((k) => entry(k)) });
+    for (let i = 0; i < 10; i++) v.checkSnapshots(snap('a', 'b'), i % 2 === 0 ? snap('a') : snap('a', 'b'), 'legacy');
+    expect(v.stats().divergences['missing-in-shadow'].unexpected).toBe(0);
+    for (let i = 0; i < 3; i++) v.checkSnapshots(snap('a', 'b'), snap('a'), 'legacy');
+    expect(v.stats().divergences['missing-in-shadow'].unexpected).toBe(1);
+    // Reported once per episode, however long it lasts.
+    for (let i = 0; i < 5; i++) v.checkSnapshots(snap('a', 'b'), snap('a'), 'legacy');
+    expect(v.stats().divergences['missing-in-shadow'].unexpected).toBe(1);
+  });
+});
+
+void FakeConnection;
