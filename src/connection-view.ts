@@ -58,6 +58,8 @@ export class ConnectionLink {
   readonly #views: Record<ManagerSide, ConnectionView>;
   #flowing = false;
   #closed = false;
+  /** The real connection's close code and reason, once it has closed. */
+  closeInfo: [code: number, reason: string] | undefined;
   /** The real ping in flight, which muted pings settle with. */
   #realPing: Promise<number> | undefined;
   /** Muted pings waiting for a frame or a real ping. */
@@ -184,6 +186,7 @@ export class ConnectionLink {
   };
 
   readonly #onClose = (code: number, reason: string): void => {
+    this.closeInfo = [code, reason];
     this.dispose();
     const live = this.#views[this.liveSide];
     const muted = this.#views[this.liveSide === 'legacy' ? 'unified' : 'legacy'];
@@ -208,6 +211,7 @@ export class ConnectionView implements Connection {
   readonly muted: MutedRecord = { sends: 0, pings: 0, closes: 0, lastClose: undefined, recent: [] };
   /** Set when this view's manager closed it (live or muted). */
   closedByOwner = false;
+  #closeDelivered = false;
 
   constructor(link: ConnectionLink, side: ManagerSide) {
     this.#link = link;
@@ -283,6 +287,13 @@ export class ConnectionView implements Connection {
   on<E extends ConnectionEvent>(event: E, listener: ConnectionListener<E>): this {
     this.#emitter.on(event, listener as (...args: unknown[]) => void);
     if (event === 'message' || event === 'seen') this.#link._subscribed();
+    // As the transport does: a connection that closed before its manager subscribed still reports it.
+    if (event === 'close' && this.#link.closeInfo && !this.#closeDelivered) {
+      const [code, reason] = this.#link.closeInfo;
+      queueMicrotask(() => {
+        if (!this.#closeDelivered) this._emit('close', code, reason);
+      });
+    }
     return this;
   }
 
@@ -297,6 +308,11 @@ export class ConnectionView implements Connection {
 
   /** @internal */
   _emit<E extends ConnectionEvent>(event: E, ...args: ConnectionEvents[E]): void {
+    if (event === 'close') {
+      if (this.#closeDelivered) return;
+      if (this.#emitter.listenerCount('close') === 0) return;
+      this.#closeDelivered = true;
+    }
     this.#emitter.emit(event, ...args);
   }
 }

@@ -16,6 +16,8 @@ export class FakeConnection implements Connection {
   closedWith: DisconnectReason | undefined;
   /** Pings resolve at once unless a test holds them. */
   holdPings = false;
+  /** Where sends and pings settle: a test hands in fast-check's scheduler to interleave them. */
+  settle: <T>(p: Promise<T>) => Promise<T> = (p) => p;
   readonly #held: { resolve(ms: number): void; reject(err: Error): void }[] = [];
   readonly #emitter = new EventEmitter();
   #open = true;
@@ -29,13 +31,13 @@ export class FakeConnection implements Connection {
   send(message: NetworkMessage): Promise<void> {
     if (!this.#open) return Promise.reject(new ConnectionClosedError());
     this.sent.push(message);
-    return Promise.resolve();
+    return this.settle(Promise.resolve());
   }
 
   ping(): Promise<number> {
     if (!this.#open) return Promise.reject(new ConnectionClosedError());
     this.pings++;
-    if (!this.holdPings) return Promise.resolve(1);
+    if (!this.holdPings) return this.settle(Promise.resolve(1));
     return new Promise((resolve, reject) => this.#held.push({ resolve, reject }));
   }
 
