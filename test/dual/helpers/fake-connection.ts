@@ -21,6 +21,7 @@ export class FakeConnection implements Connection {
   readonly #held: { resolve(ms: number): void; reject(err: Error): void }[] = [];
   readonly #emitter = new EventEmitter();
   #open = true;
+  #closeEmitted = false;
 
   constructor(readonly remoteIp: string, readonly remotePort = 9000) {}
 
@@ -69,11 +70,17 @@ export class FakeConnection implements Connection {
   }
 
   emit<E extends ConnectionEvent>(event: E, ...args: ConnectionEvents[E]): void {
+    if (event === 'close') {
+      if (this.#closeEmitted || this.#emitter.listenerCount('close') === 0) return;
+      this.#closeEmitted = true;
+    }
     this.#emitter.emit(event, ...args);
   }
 
   on<E extends ConnectionEvent>(event: E, listener: ConnectionListener<E>): this {
     this.#emitter.on(event, listener as (...a: unknown[]) => void);
+    // As PeerConnection does: a close that happened before anyone listened is reported to the first listener.
+    if (event === 'close' && !this.#open && !this.#closeEmitted) queueMicrotask(() => this.emit('close', 1006, ''));
     return this;
   }
 
