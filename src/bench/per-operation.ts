@@ -1,0 +1,159 @@
+import { BenchClock } from './bench-clock.js';
+import type { BenchResult } from './results.js';
+import {
+  BENCH_MESSAGE,
+  benchPeers,
+  instantConnectionFor,
+  makeSubject,
+  type Impl,
+  type Subject,
+} from './subjects.js';
+import { POOL_DEFAULTS } from '../pool-options.js';
+import { timeSideBySide, type TimedTask, type TimingOptions } from './timing.js';
+import type { Summary } from './stats.js';
+import type { PeerInfo } from '../types.js';
+
+/** Operations per timed sample for peerSeen and sendToPeer: enough to dwarf the timer's cost. */
+const OPS_PER_SAMPLE = 1000;
+/** Peers visited per timed sample for the listing figures. */
+const PEERS_PER_SAMPLE = 20_000;
+/** The reaper figure's share of stale peers. */
+const STALE_SHARE = 10;
+
+/** A fixed shuffle, so every implementation visits the keys in the same, cache-unfriendly order. */
+function shuffled<T>(items: readonly T[], seed = 0x9e3779b9): T[] {
+  const out = [...items];
+  let s = seed >>> 0;
+  for (let i = out.length - 1; i > 0; i--) {
+    s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
+    const j = s % (i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+async function fill(subject: Subject, infos: readonly PeerInfo[]): Promise<void> {
+  for (const info of infos) await subject.pool.addConnectedPeer(instantConnectionFor(info), info);
+}
+
+function peerSeenTask(subject: Subject, keys: readonly string[]): TimedTask {
+  const pool = subject.pool;
+  let at = 0;
+  return {
+    name: subject.impl,
+    work: OPS_PER_SAMPLE,
+    fn: async () => {
+      let j = at;
+      for (let i = 0; i < OPS_PER_SAMPLE; i++) {
+        const pending = pool.peerSeen(keys[j]!);
+        if (pending !== undefined) await pending;
+        if (++j === keys.length) j = 0;
+      }
+      at = j;
+    },
+  };
+}
+
+function sendTask(subject: Subject, keys: readonly string[]): TimedTask {
+  const pool = subject.pool;
+  let at = 0;
+  return {
+    name: subject.impl,
+    work: OPS_PER_SAMPLE,
+    fn: async () => {
+      let j = at;
+      for (let i = 0; i < OPS_PER_SAMPLE; i++) {
+        await pool.sendToPeer(keys[j]!, BENCH_MESSAGE);
+        if (++j === keys.length) j = 0;
+      }
+      at = j;
+    },
+  };
+}
+
+function listingTask(subject: Subject, n: number, list: 'getConnectedPeers' | 'getPeerIps'): TimedTask {
+  const pool = subject.pool;
+  const calls = Math.max(1, Math.round(PEERS_PER_SAMPLE / n));
+  return {
+    name: subject.impl,
+    work: calls * n,
+    fn: async () => {
+      for (let i = 0; i < calls; i++) {
+        const listed = await pool[list]();
+        if (listed.length !== n) throw new Error(`${subject.impl}.${list} listed ${listed.length} of ${n} peers`);
+      }
+    },
+  };
+}
+
+/**
+ * One reaper pass over `n` peers of which a tenth are stale, per peer in the pool. Before each
+ * pass (outside the timing) the stale peers the previous pass removed are added again, with the
+ * clock turned back so they are stale at once.
+ */
+function reaperTask(subject: Subject, clock: BenchClock, stale: readonly PeerInfo[], n: number): TimedTask {
+  let staleAbsent = true;
+  return {
+    name: subject.impl,
+    work: n,
+    beforeEach: async () => {
+      if (!staleAbsent) return;
+      clock.offset = -2 * POOL_DEFAULTS.staleAfterMs;
+      try {
+        await fill(subject, stale);
+      } finally {
+        clock.offset = 0;
+      }
+      staleAbsent = false;
+    },
+    fn: async () => {
+      const removed = await subject.reap(stale.length);
+      if (removed !== stale.length) throw new Error(`${subject.impl} reaper removed ${removed} of ${stale.length} stale peers`);
+      staleAbsent = true;
+    },
+  };
+}
+
+function row(metric: BenchResult['metric'], n: number, unit: string, figures: Map<string, Summary>): BenchResult {
+  const values: Partial<Record<Impl, number>> = {};
+  const spread: Partial<Record<Impl, number>> = {};
+  for (const [impl, summary] of figures) {
+    values[impl as Impl] = summary.median;
+    spread[impl as Impl] = summary.spread;
+  }
+  return { metric, n, unit, ...values, spread, better: 'lower' };
+}
+
+/**
+ * The per-operation figures at one size: the pools hold `n` peers on connections whose sends
+ * complete at once, and each figure is timed for every implementation side by side.
+ */
+export async function perOperationFigures(impls: readonly Impl[], n: number, timing: TimingOptions, log: (line: string) => void): Promise<BenchResult[]> {
+  const infos = benchPeers(n);
+  const clock = new BenchClock();
+  const subjects = impls.map((impl) => makeSubject(impl, { clock }));
+  try {
+    for (const subject of subjects) await fill(subject, infos);
+    const keys = shuffled(infos.map((info) => info.ip));
+    const results: BenchResult[] = [];
+
+    log(`  peerSeen, ${n} peers`);
+    results.push(row('peerSeen', n, 'ns/op', await timeSideBySide(subjects.map((s) => peerSeenTask(s, keys)), timing)));
+    log(`  sendToPeer, ${n} peers`);
+    results.push(row('sendToPeer', n, 'ns/op', await timeSideBySide(subjects.map((s) => sendTask(s, keys)), timing)));
+    for (const list of ['getConnectedPeers', 'getPeerIps'] as const) {
+      log(`  ${list}, ${n} peers`);
+      results.push(row(list, n, 'ns/peer', await timeSideBySide(subjects.map((s) => listingTask(s, n, list)), timing)));
+    }
+
+    log(`  reaperScan, ${n} peers, ${100 / STALE_SHARE} % stale`);
+    const stale = infos.filter((_, i) => i % STALE_SHARE === STALE_SHARE - 1);
+    for (const subject of subjects) for (const info of stale) await subject.pool.removeConnectedPeer(info.ip);
+    // A reaper pass costs far more than a lookup: fewer, longer samples.
+    const reaperTiming: TimingOptions = { ...timing, minSamples: Math.max(8, timing.minSamples >> 2) };
+    results.push(row('reaperScan', n, 'ns/peer', await timeSideBySide(subjects.map((s) => reaperTask(s, clock, stale, n)), reaperTiming)));
+    return results;
+  } finally {
+    for (const subject of subjects) await subject.pool.close();
+  }
+}

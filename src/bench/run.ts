@@ -1,0 +1,74 @@
+import { cpus, platform, release } from 'node:os';
+import { countedFigures } from './counts.js';
+import { memoryFigures } from './memory.js';
+import { perOperationFigures } from './per-operation.js';
+import type { BenchReport, BenchResult } from './results.js';
+import { dualModeAvailable, type Impl } from './subjects.js';
+import { checkTargets } from './targets.js';
+import type { TimingOptions } from './timing.js';
+import { broadcastWsFigures } from './broadcast-ws.js';
+
+export interface BenchOptions {
+  /** The smaller sizes only, shorter timings: under a minute. */
+  readonly quick?: boolean;
+  /** Leave out the network figure (no sockets, no child process). */
+  readonly skipNetwork?: boolean;
+  /** Progress lines (to stderr by default). */
+  readonly log?: (line: string) => void;
+}
+
+export const FULL_SIZES = [1_000, 10_000, 100_000] as const;
+export const QUICK_SIZES = [1_000, 10_000] as const;
+
+const FULL_TIMING: TimingOptions = { timeMs: 400, warmupMs: 150, minSamples: 32, rounds: 3 };
+const QUICK_TIMING: TimingOptions = { timeMs: 120, warmupMs: 40, minSamples: 16, rounds: 2 };
+
+/** Runs every figure for every implementation available, side by side, and judges the targets. */
+export async function runBench(options: BenchOptions = {}): Promise<BenchReport> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const quick = options.quick ?? false;
+  const skipped: Partial<Record<Impl, string>> = {};
+  const impls: Impl[] = ['baseline', 'legacy', 'unified'];
+  const dual = await dualModeAvailable();
+  if (dual === true) impls.push('shadow', 'live');
+  else skipped.shadow = skipped.live = dual;
+
+  const results: BenchResult[] = [];
+  const poolImpls = impls.filter((impl) => impl !== 'baseline');
+  log('counting lock acquisitions and map lookups');
+  results.push(...(await countedFigures(impls, 1_000)));
+
+  for (const n of quick ? QUICK_SIZES : FULL_SIZES) {
+    log(`per-operation figures, ${n} peers`);
+    results.push(...(await perOperationFigures(impls, n, quick ? QUICK_TIMING : FULL_TIMING, log)));
+  }
+
+  const memoryN = quick ? 10_000 : 100_000;
+  log(`memory per peer, ${memoryN} peers`);
+  results.push(await memoryFigures(impls, memoryN));
+
+  if (!options.skipNetwork) {
+    log('broadcastWs over loopback, peers in a child process');
+    results.push(await broadcastWsFigures(poolImpls, { quick, log }));
+  }
+
+  // Group the rows by metric, sizes ascending, in the order the issue lists them.
+  const order = ['peerSeen', 'sendToPeer', 'getConnectedPeers', 'getPeerIps', 'reaperScan'];
+  results.sort((a, b) => {
+    const ia = order.indexOf(a.metric);
+    const ib = order.indexOf(b.metric);
+    return ia === -1 || ib === -1 ? (ia === -1 ? 1 : 0) - (ib === -1 ? 1 : 0) : ia - ib || a.n - b.n;
+  });
+
+  return {
+    node: process.version,
+    cpu: cpus()[0]?.model.trim() ?? 'unknown',
+    cores: cpus().length,
+    platform: `${platform()} ${release()}`,
+    date: new Date().toISOString(),
+    quick,
+    skipped,
+    results,
+    targets: checkTargets(results),
+  };
+}
