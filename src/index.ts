@@ -17,3 +17,14 @@ export { POOL_DEFAULTS, resolvePoolOptions, type PoolOptions } from './pool-opti
 export { LegacyPeerManager } from '../legacy/legacy-peer-manager.js';
 export { UnifiedPeerManager } from '../unified/unified-peer-manager.js';
 export { UnifiedPeerConnection, type UnifiedPeerConnectionOptions } from '../unified/unified-peer-connection.js';
+export { DualModePool, authoritativeSide, mirrorSide, isPoolMode, type DualModePoolOptions, type ModeChange } from './dual-mode-pool.js';
+export { POOL_MODES, ShadowMetrics, type PoolMode } from './shadow/shadow-metrics.js';
+export { ShadowVerifier, type ShadowOptions, type VerifierStats } from './shadow/shadow-verifier.js';
+export { DIVERGENCE_KINDS, type Divergence, type DivergenceKind, type KnownDifference } from './shadow/divergence.js';
+export { buildReport, formatReport, diffPeerSets, type ShadowReport } from './shadow/shadow-report.js';
+export { PromotionGate, GATE_DEFAULTS, type PromotionGateOptions, type GateDecision } from './promotion-gate.js';
+export { MODE_ENV_VAR, MODE_FLAG_KEY, type ModeFlagProvider } from './flags/mode-flag-provider.js';
+export { EnvFlagProvider } from './flags/env-flag-provider.js';
+export { FileFlagProvider } from './flags/file-flag-provider.js';
+export { OpenFeatureFlagProvider, type OpenFeatureFlagOptions } from './flags/openfeature-flag-provider.js';
+export { bindModeFlag, initialMode, DEFAULT_MODE, type ModeFlagBinding } from './flags/mode-flag-binding.js';
