@@ -2,11 +2,13 @@
 // The `poolshift` command: a thin dispatcher; each subcommand is defined where its code lives.
 import { Command } from 'commander';
 import { codemodCommand } from '../codemods/cli.js';
+import { nodeCommand } from './node/command.js';
 
 const program = new Command('poolshift')
   .description('migrate a P2P peer manager from three maps to one')
   .showHelpAfterError();
 
 program.addCommand(codemodCommand());
+program.addCommand(nodeCommand());
 
 await program.parseAsync(process.argv);

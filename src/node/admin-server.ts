@@ -1,0 +1,78 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { PeerAddress } from '../types.js';
+
+export interface AdminSource {
+  readonly registry: Registry;
+  /** `{ status, mode, peers }`; status is 'ok' while running, 'stopping' during shutdown (503). */
+  health(): Promise<{ status: 'ok' | 'stopping'; mode: string; peers: number }>;
+  /** The shadow report of the dual-mode pool. */
+  shadow(): unknown;
+}
+
+/**
+ * The node's admin HTTP server: `/metrics` (Prometheus text, prom-client), `/healthz` and
+ * `/shadow` (JSON). Read-only: nothing here changes the node.
+ */
+export class AdminServer {
+  readonly #source: AdminSource;
+  readonly #log: Logger;
+  #server: Server | undefined;
+
+  constructor(source: AdminSource, logger: Logger) {
+    this.#source = source;
+    this.#log = logger.child({ component: 'admin' });
+  }
+
+  listen(address: PeerAddress): Promise<PeerAddress> {
+    const server = createServer((req, res) => void this.#handle(req, res));
+    this.#server = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(address.port, address.host, () => {
+        server.off('error', reject);
+        server.on('error', (err) => this.#log.warn({ err }, 'admin server error'));
+        const bound = server.address() as AddressInfo;
+        resolve({ host: bound.address, port: bound.port });
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    const server = this.#server;
+    if (!server) return;
+    this.#server = undefined;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0];
+    try {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed\n');
+      switch (path) {
+        case '/metrics':
+          return send(res, 200, this.#source.registry.contentType, await this.#source.registry.metrics());
+        case '/healthz': {
+          const health = await this.#source.health();
+          return send(res, health.status === 'ok' ? 200 : 503, 'application/json', `${JSON.stringify(health)}\n`);
+        }
+        case '/shadow':
+          return send(res, 200, 'application/json', `${JSON.stringify(this.#source.shadow(), null, 2)}\n`);
+        default:
+          return send(res, 404, 'text/plain', 'not found: try /metrics, /healthz, /shadow\n');
+      }
+    } catch (err) {
+      this.#log.warn({ err, path }, 'admin request failed');
+      send(res, 500, 'application/json', `${JSON.stringify({ error: (err as Error).message })}\n`);
+    }
+  }
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string): void {
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
+}

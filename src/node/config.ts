@@ -1,0 +1,166 @@
+import { hostname } from 'node:os';
+import { parseAddress } from '../address.js';
+import { ConfigError } from '../errors.js';
+import { isPoolMode, type PoolMode } from '../dual-mode-pool.js';
+import type { PeerAddress } from '../types.js';
+import { parseDuration } from './duration.js';
+import { FAULT_KINDS, type FaultKind } from './manager-faults.js';
+
+export type LogFormat = 'auto' | 'pretty' | 'json';
+
+/** Everything a node runs with; `resolveNodeConfig` fills it from the command line and environment. */
+export interface NodeConfig {
+  readonly listen: PeerAddress;
+  readonly peers: readonly PeerAddress[];
+  readonly admin: PeerAddress;
+  readonly network: string;
+  readonly nodeId: string;
+  /** A fixed mode; when absent the mode comes from the flag file or POOLSHIFT_MODE. */
+  readonly mode: PoolMode | undefined;
+  readonly flagFile: string | undefined;
+  readonly keepAliveIntervalMs: number;
+  readonly staleAfterMs: number;
+  readonly reaperIntervalMs: number;
+  readonly pingTimeoutMs: number;
+  readonly dialTimeoutMs: number;
+  readonly redialIntervalMs: number;
+  readonly snapshotIntervalMs: number;
+  readonly checkRatio: number;
+  readonly persistenceChecks: number;
+  readonly gateThreshold: number;
+  readonly gateMinChecks: number;
+  readonly gateMinDurationMs: number;
+  readonly logLevel: string;
+  readonly logFormat: LogFormat;
+  readonly injectFault: FaultKind | undefined;
+}
+
+/** The raw strings, as commander hands them over (each option also reads a POOLSHIFT_* variable). */
+export interface RawNodeOptions {
+  readonly listen: string;
+  readonly peers: string;
+  readonly admin: string;
+  readonly network: string;
+  readonly nodeId?: string;
+  readonly mode?: string;
+  readonly flagFile?: string;
+  readonly keepAlive: string;
+  readonly staleAfter: string;
+  readonly reaperInterval: string;
+  readonly pingTimeout: string;
+  readonly dialTimeout: string;
+  readonly redialInterval: string;
+  readonly snapshotInterval: string;
+  readonly checkRatio: string;
+  readonly persistenceChecks: string;
+  readonly gateThreshold: string;
+  readonly gateMinChecks: string;
+  readonly gateMinDuration: string;
+  readonly logLevel: string;
+  readonly logFormat: string;
+  readonly injectFault?: string;
+}
+
+/** One place for the defaults; `--help` shows them. */
+export const NODE_DEFAULTS = {
+  listen: '127.0.0.1:7700',
+  peers: '',
+  admin: '127.0.0.1:9700',
+  network: 'poolshift',
+  keepAlive: '30s',
+  staleAfter: '5m',
+  reaperInterval: '30s',
+  pingTimeout: '5s',
+  dialTimeout: '5s',
+  redialInterval: '5s',
+  snapshotInterval: '10s',
+  checkRatio: '1',
+  persistenceChecks: '3',
+  gateThreshold: '0.999',
+  gateMinChecks: '1000',
+  gateMinDuration: '1h',
+  logLevel: 'info',
+  logFormat: 'auto',
+} as const satisfies Partial<Record<keyof RawNodeOptions, string>>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** A `host:port`; port 0 (an ephemeral port, for listening addresses) only where `ephemeral`. */
+function address(field: string, text: string, ephemeral = false): PeerAddress {
+  try {
+    const t = text.trim();
+    if (ephemeral && t.endsWith(':0')) return { host: parseAddress(`${t.slice(0, -2)}:1`).host, port: 0 };
+    return parseAddress(t);
+  } catch (err) {
+    throw new ConfigError(field, (err as Error).message);
+  }
+}
+
+function duration(field: string, text: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined || ms <= 0) throw new ConfigError(field, `must be a positive duration (e.g. 500ms, 2s, 5m), got ${JSON.stringify(text)}`);
+  return ms;
+}
+
+function number(field: string, text: string, min: number, max: number, integer = false): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+    throw new ConfigError(field, `must be ${integer ? 'an integer' : 'a number'} within ${min}..${max}, got ${JSON.stringify(text)}`);
+  }
+  return n;
+}
+
+/** Validates every field, naming the one that is wrong (as `--option`). */
+export function resolveNodeConfig(raw: RawNodeOptions): NodeConfig {
+  const listen = address('--listen', raw.listen, true);
+  const peers = raw.peers
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '')
+    .map((p) => address('--peers', p));
+  const admin = address('--admin', raw.admin, true);
+  if (raw.network.trim() === '') throw new ConfigError('--network', 'must not be empty');
+  let mode: PoolMode | undefined;
+  if (raw.mode !== undefined) {
+    const m = raw.mode.trim().toLowerCase();
+    if (!isPoolMode(m)) throw new ConfigError('--mode', `must be one of legacy, shadow, live, unified, got ${JSON.stringify(raw.mode)}`);
+    mode = m;
+  }
+  if (mode !== undefined && raw.flagFile !== undefined) throw new ConfigError('--mode', 'and --flag-file are exclusive: a fixed mode or a flag, not both');
+  const keepAliveIntervalMs = duration('--keep-alive', raw.keepAlive);
+  const staleAfterMs = duration('--stale-after', raw.staleAfter);
+  if (staleAfterMs < keepAliveIntervalMs) throw new ConfigError('--stale-after', `(${raw.staleAfter}) must not be shorter than --keep-alive (${raw.keepAlive})`);
+  if (!LOG_LEVELS.includes(raw.logLevel)) throw new ConfigError('--log-level', `must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(raw.logLevel)}`);
+  if (!['auto', 'pretty', 'json'].includes(raw.logFormat)) throw new ConfigError('--log-format', `must be auto, pretty or json, got ${JSON.stringify(raw.logFormat)}`);
+  let injectFault: FaultKind | undefined;
+  if (raw.injectFault !== undefined) {
+    if (!(FAULT_KINDS as readonly string[]).includes(raw.injectFault)) {
+      throw new ConfigError('--inject-fault', `must be one of ${FAULT_KINDS.join(', ')}, got ${JSON.stringify(raw.injectFault)}`);
+    }
+    injectFault = raw.injectFault as FaultKind;
+  }
+  return {
+    listen,
+    peers,
+    admin,
+    network: raw.network.trim(),
+    nodeId: raw.nodeId?.trim() || `${hostname()}-${listen.host}:${listen.port}`,
+    mode,
+    flagFile: raw.flagFile,
+    keepAliveIntervalMs,
+    staleAfterMs,
+    reaperIntervalMs: duration('--reaper-interval', raw.reaperInterval),
+    pingTimeoutMs: duration('--ping-timeout', raw.pingTimeout),
+    dialTimeoutMs: duration('--dial-timeout', raw.dialTimeout),
+    redialIntervalMs: duration('--redial-interval', raw.redialInterval),
+    snapshotIntervalMs: duration('--snapshot-interval', raw.snapshotInterval),
+    checkRatio: number('--check-ratio', raw.checkRatio, 0, 1),
+    persistenceChecks: number('--persistence-checks', raw.persistenceChecks, 1, 1000, true),
+    gateThreshold: number('--gate-threshold', raw.gateThreshold, 0, 1),
+    gateMinChecks: number('--gate-min-checks', raw.gateMinChecks, 0, Number.MAX_SAFE_INTEGER, true),
+    gateMinDurationMs: raw.gateMinDuration.trim() === '0' ? 0 : duration('--gate-min-duration', raw.gateMinDuration),
+    logLevel: raw.logLevel,
+    logFormat: raw.logFormat as LogFormat,
+    injectFault,
+  };
+}

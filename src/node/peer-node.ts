@@ -1,0 +1,213 @@
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { LegacyPeerManager } from '../../legacy/legacy-peer-manager.js';
+import { UnifiedPeerManager } from '../../unified/unified-peer-manager.js';
+import { formatAddress } from '../address.js';
+import { TimerSet, systemClock } from '../clock.js';
+import type { Connection, NodeIdentity } from '../connection.js';
+import { createDialer } from '../dialer.js';
+import { DualModePool, type PoolMode } from '../dual-mode-pool.js';
+import { EnvFlagProvider } from '../flags/env-flag-provider.js';
+import { FileFlagProvider } from '../flags/file-flag-provider.js';
+import { bindModeFlag, initialMode, type ModeFlagBinding } from '../flags/mode-flag-binding.js';
+import type { ModeFlagProvider } from '../flags/mode-flag-provider.js';
+import type { NetworkMessage } from '../messages.js';
+import { PeerListener } from '../peer-listener.js';
+import type { PoolOptions } from '../pool-options.js';
+import type { PeerAddress } from '../types.js';
+import { AdminServer } from './admin-server.js';
+import type { NodeConfig } from './config.js';
+import { plantFault } from './manager-faults.js';
+import { ObservedConnection } from './observed-connection.js';
+
+export const NODE_VERSION = '1.0.0';
+
+export interface PeerNodeEvents {
+  /** A message was flushed to the peer at `to` (its IP). */
+  sent: [message: NetworkMessage, to: string];
+  /** A message arrived from the peer keyed `from`, through the authoritative manager. */
+  received: [message: NetworkMessage, from: string];
+  peer: [change: { kind: 'connected' | 'disconnected'; key: string; reason?: string }];
+}
+
+/**
+ * One poolshift node as a team runs it in staging: a listener and a dialer on the node's own
+ * address, a DualModePool whose mode follows a flag, a redial loop for the configured peers,
+ * and the admin server. `stop()` says goodbye to every peer and clears every timer.
+ */
+export class PeerNode extends EventEmitter<PeerNodeEvents> {
+  readonly config: NodeConfig;
+  readonly registry = new Registry();
+  readonly #log: Logger;
+  readonly #timers = new TimerSet(systemClock);
+  readonly #dialing = new Set<string>();
+  #pool: DualModePool | undefined;
+  #listener: PeerListener | undefined;
+  #admin: AdminServer | undefined;
+  #provider: ModeFlagProvider | undefined;
+  #binding: ModeFlagBinding | undefined;
+  #listenAddress: PeerAddress | undefined;
+  #adminAddress: PeerAddress | undefined;
+  #stopping = false;
+  #halfOpen: Counter | undefined;
+
+  constructor(config: NodeConfig, logger: Logger) {
+    super();
+    this.config = config;
+    this.#log = logger;
+  }
+
+  get pool(): DualModePool {
+    if (!this.#pool) throw new Error('node not started');
+    return this.#pool;
+  }
+
+  get mode(): PoolMode | undefined {
+    return this.#pool?.mode;
+  }
+
+  get listenAddress(): PeerAddress | undefined {
+    return this.#listenAddress;
+  }
+
+  get adminAddress(): PeerAddress | undefined {
+    return this.#adminAddress;
+  }
+
+  async start(): Promise<void> {
+    const c = this.config;
+    const log = this.#log;
+    collectDefaultMetrics({ register: this.registry });
+    this.#halfOpen = new Counter({ name: 'poolshift_node_half_open_terminated_total', help: 'Connections terminated because a keep-alive ping went unanswered', registers: [this.registry] });
+    const connection = { pingTimeoutMs: c.pingTimeoutMs, logger: log };
+    const listener = new PeerListener({ host: c.listen.host, port: c.listen.port, identity: this.#identity(c.listen.port), logger: log, connection });
+    this.#listener = listener;
+    this.#listenAddress = await listener.listen();
+    const identity = this.#identity(this.#listenAddress.port);
+    const dial = createDialer({ identity, localAddress: c.listen.host, timeoutMs: c.dialTimeoutMs, logger: log, connection });
+
+    this.#provider = c.mode !== undefined ? undefined : c.flagFile !== undefined ? new FileFlagProvider(c.flagFile, { nodeId: c.nodeId }) : new EnvFlagProvider();
+    const mode = c.mode ?? (await initialMode(this.#provider!, log));
+    if (c.mode !== undefined) log.info({ mode }, `mode fixed by --mode: ${mode}`);
+
+    const fault = c.injectFault;
+    if (fault) log.warn({ fault }, `fault injected in the unified manager: ${fault} (testing only)`);
+    const pool = new DualModePool({
+      identity,
+      logger: log,
+      mode,
+      registry: this.registry,
+      publicIp: c.listen.host,
+      keepAliveIntervalMs: c.keepAliveIntervalMs,
+      staleAfterMs: c.staleAfterMs,
+      reaperIntervalMs: c.reaperIntervalMs,
+      dialer: async (address) => {
+        const { connection: conn, info } = await dial(address);
+        return { connection: this.#observe(conn), info };
+      },
+      shadow: { snapshotIntervalMs: c.snapshotIntervalMs, checkRatio: c.checkRatio, persistenceChecks: c.persistenceChecks },
+      gate: { threshold: c.gateThreshold, minChecks: c.gateMinChecks, minDurationMs: c.gateMinDurationMs },
+      ...(fault
+        ? {
+            createManager: (side: string, options: PoolOptions) =>
+              side === 'unified' ? plantFault(new UnifiedPeerManager(options), fault) : new LegacyPeerManager(options),
+          }
+        : {}),
+    });
+    this.#pool = pool;
+    const peers: Gauge = new Gauge({
+      name: 'poolshift_node_peers',
+      help: 'Peers the authoritative manager holds',
+      registers: [this.registry],
+      collect: (): void => peers.set(pool.getPoolStats().total),
+    });
+    pool.on('peer:connected', ({ key }) => {
+      log.info({ peer: key }, 'peer connected');
+      this.emit('peer', { kind: 'connected', key });
+    });
+    pool.on('peer:disconnected', ({ key, reason }) => {
+      log.info({ peer: key, reason }, 'peer disconnected');
+      this.emit('peer', { kind: 'disconnected', key, reason });
+    });
+    pool.on('message', ({ key, message }) => this.emit('received', message, key));
+    listener.on('peer', (conn, info) => {
+      if (this.#stopping) return conn.close('shutdown');
+      pool.addConnectedPeer(this.#observe(conn), info).catch((err: unknown) => {
+        log.warn({ peer: info.ip, err: (err as Error).message }, 'inbound peer not added');
+        conn.close('removed');
+      });
+    });
+    pool.start();
+    if (this.#provider) {
+      this.#binding = bindModeFlag(pool, this.#provider, log);
+      await this.#binding.ready;
+    }
+
+    this.#admin = new AdminServer(
+      {
+        registry: this.registry,
+        health: async () => ({ status: this.#stopping ? 'stopping' : 'ok', mode: pool.mode, peers: this.#stopping ? 0 : (await pool.getConnectedPeers()).length }),
+        shadow: () => pool.report(),
+      },
+      log,
+    );
+    this.#adminAddress = await this.#admin.listen(c.admin);
+    this.#redial();
+    if (c.peers.length > 0) this.#timers.interval(() => this.#redial(), c.redialIntervalMs);
+    log.info(
+      { listen: formatAddress(this.#listenAddress), admin: formatAddress(this.#adminAddress), mode: pool.mode, peers: c.peers.map(formatAddress), network: c.network },
+      'node started',
+    );
+  }
+
+  /** Goodbye to every peer (close reason `shutdown`), every timer and watcher cleared. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    this.#timers.clearAll();
+    await this.#binding?.close();
+    await this.#provider?.close();
+    await this.#listener?.close();
+    await this.#pool?.close();
+    await this.#admin?.close();
+    this.removeAllListeners();
+    this.#log.info('node stopped');
+  }
+
+  #identity(listenPort: number): NodeIdentity {
+    return { network: this.config.network, nodeId: this.config.nodeId, version: NODE_VERSION, listenPort };
+  }
+
+  #observe(conn: Connection): Connection {
+    return new ObservedConnection(conn, {
+      sent: (_c, message) => this.emit('sent', message, conn.remoteIp),
+      halfOpen: (_c, err) => {
+        this.#halfOpen?.inc();
+        this.#log.warn({ peer: conn.remoteIp, err: err.message }, 'keep-alive ping unanswered: half-open connection terminated');
+      },
+    });
+  }
+
+  /** Dials every configured peer the pool does not hold, one dial in flight per peer. */
+  #redial(): void {
+    const pool = this.#pool;
+    if (!pool || this.#stopping) return;
+    for (const peer of this.config.peers) {
+      const text = formatAddress(peer);
+      if (peer.host === this.config.listen.host || this.#dialing.has(text)) continue;
+      this.#dialing.add(text);
+      void (async () => {
+        try {
+          if (await pool.getPeer(peer.host)) return;
+          if (this.#stopping) return;
+          await pool.connectToPeer(peer);
+        } catch (err) {
+          if (!this.#stopping) this.#log.debug({ peer: text, err: (err as Error).message }, 'dial failed; will retry');
+        } finally {
+          this.#dialing.delete(text);
+        }
+      })();
+    }
+  }
+}
