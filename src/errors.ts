@@ -33,7 +33,8 @@ export class ProtocolError extends PoolshiftError {
   }
 }
 
-export type HandshakeFault = 'timeout' | 'wrong-magic' | 'garbage' | 'self' | 'closed';
+/** `refused`: the Hello was valid but the node would not take the peer (limits, deny list). */
+export type HandshakeFault = 'timeout' | 'wrong-magic' | 'garbage' | 'self' | 'closed' | 'refused';
 
 export class HandshakeError extends PoolshiftError {
   constructor(readonly fault: HandshakeFault, detail: string) {
@@ -143,5 +144,28 @@ export class PromotionRefusedError extends PoolshiftError {
 export class MirrorTimeoutError extends PoolshiftError {
   constructor(readonly op: string, readonly timeoutMs: number) {
     super('POOLSHIFT_ERR_MIRROR_TIMEOUT', `mirror ${op} did not settle within ${timeoutMs} ms`);
+  }
+}
+
+/** A peer refused by the pool's limits (maxPeers, the outbound cap): reason `too-many-peers`. */
+export class PeerLimitError extends PoolshiftError {
+  readonly reason = 'too-many-peers' as const;
+  constructor(readonly key: string, detail: string) {
+    super('POOLSHIFT_ERR_PEER_LIMIT', `peer ${key} refused: ${detail}`);
+  }
+}
+
+/** A peer whose IP is on the deny list: reason `banned`. */
+export class PeerDeniedError extends PoolshiftError {
+  readonly reason = 'banned' as const;
+  constructor(readonly key: string) {
+    super('POOLSHIFT_ERR_PEER_DENIED', `peer ${key} is denied by the IP filter`);
+  }
+}
+
+/** The dial queue is full: too many dials running and waiting. */
+export class DialQueueFullError extends PoolshiftError {
+  constructor(readonly address: string, readonly queued: number) {
+    super('POOLSHIFT_ERR_DIAL_QUEUE_FULL', `dial ${address} refused: ${queued} dials already waiting`);
   }
 }

@@ -2,11 +2,11 @@ import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import { normalizeIp } from './address.js';
 import { systemClock, type Clock } from './clock.js';
-import { CLOSE_POLICY } from './close-codes.js';
+import { CLOSE_CODES, CLOSE_POLICY, closeReasonText } from './close-codes.js';
 import { frameLength, frameToText, MAX_HANDSHAKE_BYTES } from './codec.js';
 import type { NodeIdentity } from './connection.js';
 import { HandshakeError } from './errors.js';
-import type { PeerAddress, PeerInfo } from './types.js';
+import type { DisconnectReason, PeerAddress, PeerInfo } from './types.js';
 
 /** The first frame each way. Not a NetworkMessage: it is only ever valid first. */
 export const HelloSchema = z.object({
@@ -28,6 +28,11 @@ export interface HandshakeOptions {
   readonly timeoutMs?: number;
   /** Aborting fails the handshake at once ('closed'), its timer cleared, the socket terminated. */
   readonly signal?: AbortSignal;
+  /**
+   * Server side: asked once the peer's Hello is valid, before ours is sent. A reason refuses the
+   * peer: the socket is closed with that reason's code (e.g. 4004 too-many-peers, 4007 banned).
+   */
+  readonly admit?: (info: PeerInfo) => DisconnectReason | undefined;
 }
 
 export type RawFrame = readonly [data: WebSocket.RawData, isBinary: boolean];
@@ -62,7 +67,6 @@ export function helloOf(identity: NodeIdentity): Hello {
 export async function acceptHandshake(ws: WebSocket, remoteAddress: string | undefined, options: HandshakeOptions): Promise<HandshakeResult> {
   const { hello, early } = await receiveHello(ws, options);
   check(ws, hello, early, options.identity);
-  ws.send(JSON.stringify(helloOf(options.identity)));
   const info: PeerInfo = {
     ip: normalizeIp(remoteAddress),
     port: hello.listenPort,
@@ -70,6 +74,13 @@ export async function acceptHandshake(ws: WebSocket, remoteAddress: string | und
     direction: 'inbound',
     nodeId: hello.nodeId,
   };
+  const refusal = options.admit?.(info);
+  if (refusal !== undefined) {
+    early.detach();
+    refuseWith(ws, refusal);
+    throw new HandshakeError('refused', refusal);
+  }
+  ws.send(JSON.stringify(helloOf(options.identity)));
   return { info, hello, early };
 }
 
@@ -181,6 +192,15 @@ export function refuse(ws: WebSocket, error: HandshakeError): void {
   if (ws.readyState === ws.OPEN) {
     ws.close(CLOSE_POLICY, `handshake: ${error.fault}`);
     // Paused after the Hello: the peer's close frame must still be read to finish closing.
+    ws.resume();
+  } else if (ws.readyState === ws.CONNECTING) ws.terminate();
+}
+
+/** Closes a socket the node will not take, with the reason's own close code and text. */
+export function refuseWith(ws: WebSocket, reason: DisconnectReason, detail?: string): void {
+  if (ws.listenerCount('error') === 0) ws.on('error', () => undefined);
+  if (ws.readyState === ws.OPEN) {
+    ws.close(CLOSE_CODES[reason], closeReasonText(reason, detail));
     ws.resume();
   } else if (ws.readyState === ws.CONNECTING) ws.terminate();
 }

@@ -8,9 +8,12 @@ import { systemClock, type Clock } from './clock.js';
 import { MAX_FRAME_BYTES } from './codec.js';
 import type { NodeIdentity } from './connection.js';
 import { HandshakeError, type HandshakeFault } from './errors.js';
-import { acceptHandshake, DEFAULT_HANDSHAKE_TIMEOUT_MS } from './handshake.js';
+import { acceptHandshake, DEFAULT_HANDSHAKE_TIMEOUT_MS, refuseWith } from './handshake.js';
+import { IpFilter } from './ip-filter.js';
+import { LIMIT_DEFAULTS } from './limit-defaults.js';
+import { RateLimiter } from './rate-limiter.js';
 import { PeerConnection, type PeerConnectionOptions } from './peer-connection.js';
-import type { PeerAddress, PeerInfo } from './types.js';
+import type { DisconnectReason, PeerAddress, PeerInfo } from './types.js';
 
 export interface PeerListenerOptions {
   readonly host: string;
@@ -24,12 +27,32 @@ export interface PeerListenerOptions {
   readonly connection?: PeerConnectionOptions;
   /** false: never answer pings (a test's way to play a frozen peer). Default true. */
   readonly autoPong?: boolean;
+  /** Who gets as far as a handshake. The limits are on by default (LIMIT_DEFAULTS). */
+  readonly admission?: ListenerAdmission;
 }
+
+export interface ListenerAdmission {
+  /** Deny (refused `banned`) and allow (pass the limits) lists by CIDR. */
+  readonly ipFilter?: IpFilter;
+  /** New sockets accepted per IP per second; past it refused `too-many-peers`. */
+  readonly connectionsPerIpPerSecond?: number;
+  /** Handshakes in progress at once; past it new sockets are refused `too-many-peers`. */
+  readonly maxPendingHandshakes?: number;
+  /** Asked after a valid Hello, before ours: the pool's own limits (see UnifiedPeerManager.admitInbound). */
+  readonly admit?: (info: PeerInfo) => DisconnectReason | undefined;
+}
+
+/** Why a socket was refused: a handshake fault, or one of the listener's own limits. */
+export type RefusalCause = HandshakeFault | 'denied' | 'rate-limited' | 'handshake-cap';
 
 export interface RefusedPeer {
   readonly remoteIp: string;
   readonly fault: HandshakeFault;
   readonly detail: string;
+  /** The cause, counted in refusals(). */
+  readonly cause?: RefusalCause;
+  /** The disconnect reason sent as the close code, where it was one (`banned`, `too-many-peers`, ...). */
+  readonly reason?: DisconnectReason;
 }
 
 export interface PeerListenerEvents {
@@ -56,6 +79,10 @@ export class PeerListener extends EventEmitter<PeerListenerEvents> {
   #http: Server | undefined;
   #wss: WebSocketServer | undefined;
   #identity: NodeIdentity;
+  readonly #ipFilter: IpFilter;
+  readonly #rate: RateLimiter;
+  readonly #maxPending: number;
+  readonly #refusedBy: Partial<Record<RefusalCause, number>> = {};
   #accepted = 0;
   #refused = 0;
   #closed = false;
@@ -65,6 +92,13 @@ export class PeerListener extends EventEmitter<PeerListenerEvents> {
     this.#options = options;
     this.#identity = options.identity;
     this.#log = (options.logger ?? silent).child({ component: 'peer-listener' });
+    const admission = options.admission ?? {};
+    this.#ipFilter = admission.ipFilter ?? new IpFilter();
+    this.#rate = new RateLimiter({
+      clock: options.clock ?? systemClock,
+      perSecond: admission.connectionsPerIpPerSecond ?? LIMIT_DEFAULTS.connectionsPerIpPerSecond,
+    });
+    this.#maxPending = admission.maxPendingHandshakes ?? LIMIT_DEFAULTS.maxPendingHandshakes;
   }
 
   /** Binds and starts accepting. */
@@ -114,6 +148,11 @@ export class PeerListener extends EventEmitter<PeerListenerEvents> {
     return { accepted: this.#accepted, refused: this.#refused, pendingHandshakes: this.#pending.size };
   }
 
+  /** Refusals by cause (their sum is stats().refused). */
+  refusals(): Partial<Record<RefusalCause, number>> {
+    return { ...this.#refusedBy };
+  }
+
   /** Stops accepting and drops handshakes in progress; connections already handed out stay open. */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -134,6 +173,7 @@ export class PeerListener extends EventEmitter<PeerListenerEvents> {
       ws.terminate();
       return;
     }
+    if (this.#admitSocket(ws, remoteIp) === false) return;
     const abort = new AbortController();
     this.#pending.set(ws, abort);
     try {
@@ -142,6 +182,7 @@ export class PeerListener extends EventEmitter<PeerListenerEvents> {
         clock: this.#options.clock ?? systemClock,
         timeoutMs: this.#options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
         signal: abort.signal,
+        ...(this.#options.admission?.admit ? { admit: this.#options.admission.admit } : {}),
       });
       if (!this.#pending.delete(ws)) {
         // close() came while the Hello was in flight.
@@ -161,10 +202,39 @@ export class PeerListener extends EventEmitter<PeerListenerEvents> {
     } catch (err) {
       const wasPending = this.#pending.delete(ws);
       if (!(err instanceof HandshakeError) || !wasPending) return;
-      this.#refused++;
       const detail = err.message;
+      const reason = err.fault === 'refused' ? (err.message.replace(/^.*\(refused\): /, '') as DisconnectReason) : undefined;
+      this.#count(err.fault);
       this.#log.info({ remoteIp, fault: err.fault, detail }, 'handshake refused');
-      this.emit('refused', { remoteIp, fault: err.fault, detail });
+      this.emit('refused', { remoteIp, fault: err.fault, detail, cause: err.fault, ...(reason ? { reason } : {}) });
     }
+  }
+
+  /**
+   * The checks made before a handshake is even started: deny list, then (unless allowed) the
+   * cap on handshakes in progress and the per-IP rate. False: refused, the socket closed with the reason.
+   */
+  #admitSocket(ws: WebSocket, remoteIp: string): boolean {
+    const verdict = this.#ipFilter.verdict(remoteIp);
+    let cause: RefusalCause | undefined;
+    let reason: DisconnectReason = 'too-many-peers';
+    if (verdict === 'denied') {
+      cause = 'denied';
+      reason = 'banned';
+    } else if (verdict !== 'allowed') {
+      if (this.#pending.size >= this.#maxPending) cause = 'handshake-cap';
+      else if (!this.#rate.take(remoteIp)) cause = 'rate-limited';
+    }
+    if (cause === undefined) return true;
+    this.#count(cause);
+    refuseWith(ws, reason, cause);
+    this.#log.info({ remoteIp, cause, reason }, 'connection refused');
+    this.emit('refused', { remoteIp, fault: 'refused', detail: `${reason}: ${cause}`, cause, reason });
+    return false;
+  }
+
+  #count(cause: RefusalCause): void {
+    this.#refused++;
+    this.#refusedBy[cause] = (this.#refusedBy[cause] ?? 0) + 1;
   }
 }

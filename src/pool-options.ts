@@ -3,6 +3,8 @@ import { systemClock, type Clock } from './clock.js';
 import type { Dialer, NodeIdentity } from './connection.js';
 import { ConfigError } from './errors.js';
 import type { LockStallReport } from './lock-watchdog.js';
+import { IpFilter } from './ip-filter.js';
+import { LIMIT_DEFAULTS, maxOutboundPeers } from './limit-defaults.js';
 import type { KeyBy, PeerInfo } from './types.js';
 
 /** The defaults of the manager being migrated (see shared/reference/legacy-semantics.md). */
@@ -32,6 +34,35 @@ export interface PoolOptions {
   readonly onLockStall?: (report: LockStallReport) => void;
   /** Makes the manager's maps; the benchmark passes a counting Map to count lookups. */
   readonly createMap?: MapFactory;
+  /** Limits (unified manager only; legacy keeps none). Defaults in LIMIT_DEFAULTS. */
+  readonly limits?: PoolLimits;
+}
+
+/** What the unified manager admits, dials and tolerates. Every field has a default (limit-defaults.ts). */
+export interface PoolLimits {
+  readonly maxPeers?: number;
+  /** Share of maxPeers that outbound peers may fill, in (0, 1]. */
+  readonly outboundShare?: number;
+  /** CIDRs that pass the limits. */
+  readonly allow?: readonly string[];
+  /** CIDRs refused with `banned`; deny wins over allow. */
+  readonly deny?: readonly string[];
+  readonly dialConcurrency?: number;
+  readonly dialQueueLength?: number;
+  readonly dialTimeoutMs?: number;
+  readonly highWaterMark?: number;
+  readonly slowPeerTimeoutMs?: number;
+}
+
+export interface ResolvedPoolLimits {
+  readonly maxPeers: number;
+  readonly maxOutbound: number;
+  readonly ipFilter: IpFilter;
+  readonly dialConcurrency: number;
+  readonly dialQueueLength: number;
+  readonly dialTimeoutMs: number;
+  readonly highWaterMark: number;
+  readonly slowPeerTimeoutMs: number;
 }
 
 export type MapFactory = <K, V>() => Map<K, V>;
@@ -49,6 +80,7 @@ export interface ResolvedPoolOptions {
   readonly lockWaitBoundMs: number;
   readonly onLockStall: ((report: LockStallReport) => void) | undefined;
   readonly createMap: MapFactory;
+  readonly limits: ResolvedPoolLimits;
 }
 
 export function keyFunction(keyBy: KeyBy = 'ip'): (info: PeerInfo) => string {
@@ -63,6 +95,41 @@ export function keyFunction(keyBy: KeyBy = 'ip'): (info: PeerInfo) => string {
     default:
       throw new ConfigError('keyBy', `must be 'ip', 'ip:port', 'node-id' or a function, got ${JSON.stringify(keyBy)}`);
   }
+}
+
+function positiveInteger(field: string, value: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+    throw new ConfigError(field, `must be a positive integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Fills the limits' defaults and refuses what cannot work, naming the field (`limits.maxPeers`). */
+export function resolvePoolLimits(limits: PoolLimits = {}): ResolvedPoolLimits {
+  if (typeof limits !== 'object' || limits === null) throw new ConfigError('limits', 'must be an object');
+  const d = LIMIT_DEFAULTS;
+  const maxPeers = positiveInteger('limits.maxPeers', limits.maxPeers ?? d.maxPeers);
+  const share = limits.outboundShare ?? d.outboundShare;
+  if (typeof share !== 'number' || !(share > 0 && share <= 1)) {
+    throw new ConfigError('limits.outboundShare', `must be a number in (0, 1], got ${String(share)}`);
+  }
+  return {
+    maxPeers,
+    maxOutbound: maxOutboundPeers(maxPeers, share),
+    ipFilter: new IpFilter({ allow: limits.allow ?? [], deny: limits.deny ?? [] }, 'limits'),
+    dialConcurrency: positiveInteger('limits.dialConcurrency', limits.dialConcurrency ?? d.dialConcurrency),
+    dialQueueLength: nonNegativeInteger('limits.dialQueueLength', limits.dialQueueLength ?? d.dialQueueLength),
+    dialTimeoutMs: positive('limits.dialTimeoutMs', limits.dialTimeoutMs ?? d.dialTimeoutMs),
+    highWaterMark: positive('limits.highWaterMark', limits.highWaterMark ?? d.highWaterMark),
+    slowPeerTimeoutMs: positive('limits.slowPeerTimeoutMs', limits.slowPeerTimeoutMs ?? d.slowPeerTimeoutMs),
+  };
+}
+
+function nonNegativeInteger(field: string, value: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw new ConfigError(field, `must be a non-negative integer, got ${String(value)}`);
+  }
+  return value;
 }
 
 function positive(field: string, value: number): number {
@@ -95,5 +162,6 @@ export function resolvePoolOptions(options: PoolOptions): ResolvedPoolOptions {
     lockWaitBoundMs: positive('lockWaitBoundMs', options.lockWaitBoundMs ?? POOL_DEFAULTS.lockWaitBoundMs),
     onLockStall: options.onLockStall,
     createMap: options.createMap ?? (() => new Map()),
+    limits: resolvePoolLimits(options.limits),
   };
 }

@@ -95,6 +95,10 @@ export interface PoolStats {
   readonly disconnects: Readonly<Partial<Record<DisconnectReason, number>>>;
   /** Frames refused as protocol errors since start. */
   readonly protocolErrors: number;
+  /** Peers refused by the pool's admission (limits, deny list), by reason. Unified only. */
+  readonly refused?: Readonly<Partial<Record<DisconnectReason, number>>>;
+  /** Broadcast sends skipped because the peer was over the high-water mark. Unified only. */
+  readonly backpressureSkips?: number;
   /** The size of each map the manager keeps: one for unified, three for legacy. */
   readonly maps: Readonly<Record<string, number>>;
 }

@@ -1,9 +1,18 @@
 import { EventEmitter } from 'node:events';
-import { parseAddress } from '../src/address.js';
+import { formatAddress, parseAddress } from '../src/address.js';
 import { TimerSet, type TimerHandle } from '../src/clock.js';
 import type { Connection } from '../src/connection.js';
 import { attachConnection, LISTENERS_PER_CONNECTION } from '../src/connection-listeners.js';
-import { BackpressureError, NoConnectionError, PoolClosedError, PoolshiftError, SelfConnectionError, SendError } from '../src/errors.js';
+import {
+  BackpressureError,
+  NoConnectionError,
+  PeerDeniedError,
+  PeerLimitError,
+  PoolClosedError,
+  PoolshiftError,
+  SelfConnectionError,
+  SendError,
+} from '../src/errors.js';
 import { LockMonitor, type RwLock } from '../src/lock.js';
 import { LockWatchdog } from '../src/lock-watchdog.js';
 import type { NetworkMessage } from '../src/messages.js';
@@ -19,6 +28,9 @@ import type {
   ResourceCounts,
   SnapshotEntry,
 } from '../src/types.js';
+import { Admission } from './admission.js';
+import { DialQueue } from './dial-queue.js';
+import { duplicateWinner } from './duplicate-rule.js';
 import { UnifiedPeerConnection } from './unified-peer-connection.js';
 
 /** Health points: a failure costs more than a success earns, so a flaky peer sinks. */
@@ -44,8 +56,15 @@ export class UnifiedPeerManager extends EventEmitter<PoolEvents> implements Peer
   readonly locks: LockMonitor;
   readonly lock: RwLock;
   readonly watchdog: LockWatchdog;
+  readonly admission: Admission;
 
   readonly #opts: ResolvedPoolOptions;
+  readonly #dials: DialQueue | undefined;
+  /** connectToPeer calls in flight, by address: a second call for one address shares the first. */
+  readonly #connecting = new Map<string, Promise<PeerInfo>>();
+  /** Since when each connection has been over the high-water mark. */
+  readonly #overSince = new Map<Connection, number>();
+  #backpressureSkips = 0;
   readonly #background: TimerSet;
   readonly #keepAlives: TimerSet;
   readonly #attached = new Map<Connection, Attachment>();
@@ -67,11 +86,26 @@ export class UnifiedPeerManager extends EventEmitter<PoolEvents> implements Peer
       logger: this.#opts.logger,
       ...(this.#opts.onLockStall ? { onStall: this.#opts.onLockStall } : {}),
     });
+    const limits = this.#opts.limits;
+    this.admission = new Admission(limits);
+    const dialer = this.#opts.dialer;
+    this.#dials = dialer
+      ? new DialQueue({
+          dialer,
+          clock: this.#opts.clock,
+          concurrency: limits.dialConcurrency,
+          maxQueued: limits.dialQueueLength,
+          timeoutMs: limits.dialTimeoutMs,
+        })
+      : undefined;
   }
 
   start(): void {
     if (this.#closed || this.#background.size > 0) return;
-    this.#background.interval(() => this.reap(), this.#opts.reaperIntervalMs);
+    this.#background.interval(() => {
+      this.reap();
+      this.sweepSlowPeers();
+    }, this.#opts.reaperIntervalMs);
     this.watchdog.start();
   }
 
@@ -82,6 +116,8 @@ export class UnifiedPeerManager extends EventEmitter<PoolEvents> implements Peer
     this.#keepAlives.clearAll();
     this.watchdog.stop();
     this.locks.cancelAll();
+    this.#dials?.close();
+    this.#overSince.clear();
     for (const [connection, attachment] of this.#attached) {
       attachment.detach();
       connection.close('shutdown');
@@ -90,21 +126,55 @@ export class UnifiedPeerManager extends EventEmitter<PoolEvents> implements Peer
     this.connections.clear();
   }
 
-  async connectToPeer(address: string | PeerAddress): Promise<PeerInfo> {
-    const addr = parseAddress(address);
-    this.#assertOpen();
-    if (addr.host === this.#opts.publicIp) throw new SelfConnectionError(addr.host);
-    const dialer = this.#opts.dialer;
-    if (!dialer) throw new PoolshiftError('POOLSHIFT_ERR_NO_DIALER', 'this pool was made without a dialer');
-    const { connection, info } = await dialer(addr);
-    await this.#insert(connection, info, 'connectToPeer');
-    return info;
+  /**
+   * Dials through the dial queue (bounded, timed out) unless the outbound cap or the deny list
+   * refuses first. Concurrent calls for one address share one dial.
+   */
+  connectToPeer(address: string | PeerAddress): Promise<PeerInfo> {
+    let addr: PeerAddress;
+    try {
+      addr = parseAddress(address);
+      this.#assertOpen();
+      if (addr.host === this.#opts.publicIp) throw new SelfConnectionError(addr.host);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    const text = formatAddress(addr);
+    const shared = this.#connecting.get(text);
+    if (shared) return shared;
+    const connecting = this.#connect(addr, text).finally(() => this.#connecting.delete(text));
+    this.#connecting.set(text, connecting);
+    return connecting;
+  }
+
+  async #connect(addr: PeerAddress, text: string): Promise<PeerInfo> {
+    const dials = this.#dials;
+    if (!dials) throw new PoolshiftError('POOLSHIFT_ERR_NO_DIALER', 'this pool was made without a dialer');
+    const refusal = this.admission.check(addr.host, 'outbound', dials.size);
+    if (refusal) throw this.#refusalError(text, this.admission.refuse(refusal), 'outbound');
+    const { connection, info } = await dials.dial(addr);
+    return this.#insert(connection, info, 'connectToPeer');
   }
 
   async addConnectedPeer(connection: Connection, info: PeerInfo): Promise<void> {
     this.#assertOpen();
     if (info.ip === this.#opts.publicIp) throw new SelfConnectionError(this.#opts.keyOf(info));
     await this.#insert(connection, info, 'addConnectedPeer');
+  }
+
+  /**
+   * Whether an inbound peer that has just said Hello would be taken: the listener asks before
+   * answering, so a peer past the limit is refused with the reason instead of taken and dropped.
+   * A peer already held (a reconnect, a simultaneous dial) is never refused for the limit.
+   */
+  admitInbound(info: PeerInfo): DisconnectReason | undefined {
+    if (this.#closed) return 'shutdown';
+    const reason = this.connections.has(this.#opts.keyOf(info))
+      ? this.admission.ipFilter.verdict(info.ip) === 'denied'
+        ? 'banned'
+        : undefined
+      : this.admission.check(info.ip, 'inbound');
+    return reason === undefined ? undefined : this.admission.refuse(reason);
   }
 
   /** Absent key: nothing to do (fixes L1). No lock, no allocation. */
@@ -205,6 +275,8 @@ export class UnifiedPeerManager extends EventEmitter<PoolEvents> implements Peer
       locks: this.locks.stats(),
       disconnects: { ...this.#disconnects },
       protocolErrors: this.#protocolErrors,
+      refused: this.admission.refused(),
+      backpressureSkips: this.#backpressureSkips,
       maps: { connections: total },
     };
   }
@@ -227,7 +299,7 @@ export class UnifiedPeerManager extends EventEmitter<PoolEvents> implements Peer
 
   resources(): ResourceCounts {
     return {
-      timers: this.#keepAlives.size,
+      timers: this.#keepAlives.size + (this.#dials?.timers ?? 0),
       backgroundTimers: this.#background.size + this.watchdog.timers,
       socketListeners: this.#attached.size * LISTENERS_PER_CONNECTION,
       lockHolders: this.locks.holders().length,
@@ -240,7 +312,11 @@ export class UnifiedPeerManager extends EventEmitter<PoolEvents> implements Peer
     if (this.#closed) throw new PoolClosedError();
   }
 
-  async #insert(connection: Connection, info: PeerInfo, op: string): Promise<void> {
+  /**
+   * Takes a connection under the lock. Returns the info of the connection held for the key
+   * afterwards: the incoming one's, or the held one's when the duplicate rule keeps that.
+   */
+  async #insert(connection: Connection, info: PeerInfo, op: string): Promise<PeerInfo> {
     const key = this.#opts.keyOf(info);
     const release = await this.lock.write(op);
     try {
@@ -249,15 +325,36 @@ export class UnifiedPeerManager extends EventEmitter<PoolEvents> implements Peer
         throw new PoolClosedError();
       }
       const previous = this.connections.get(key);
+      if (previous && previous.connection === connection) return previous.info;
+      if (previous && previous.connection.isOpen) {
+        const winner = duplicateWinner(this.#opts.identity.nodeId, previous.info, info);
+        if (winner === previous.info.direction) {
+          connection.close('duplicate');
+          this.#disconnects.duplicate = (this.#disconnects.duplicate ?? 0) + 1;
+          return previous.info;
+        }
+      }
+      const refusal = previous
+        ? this.admission.ipFilter.verdict(info.ip) === 'denied' ? 'banned' : undefined
+        : this.admission.check(info.ip, info.direction);
+      if (refusal) {
+        connection.close(this.admission.refuse(refusal));
+        throw this.#refusalError(key, refusal, info.direction);
+      }
       // A replacement closes the connection it replaces: no second owner, no leaked task (L4).
-      if (previous) this.#remove(key, previous.connection, 'replaced');
+      if (previous) {
+        const duplicate = previous.connection.isOpen && duplicateWinner(this.#opts.identity.nodeId, previous.info, info) !== undefined;
+        this.#remove(key, previous.connection, duplicate ? 'duplicate' : 'replaced');
+      }
       const entry = UnifiedPeerConnection.from(connection, info, { clock: this.#opts.clock });
       this.connections.set(key, entry);
+      this.admission.added(info.direction);
       this.#attach(key, connection);
     } finally {
       release();
     }
     this.emit('peer:connected', { key, info });
+    return info;
   }
 
   #attach(key: string, connection: Connection): void {
@@ -284,8 +381,10 @@ export class UnifiedPeerManager extends EventEmitter<PoolEvents> implements Peer
       this.#attached.delete(connection);
     }
     if (reason !== 'closed-by-peer') connection.close(reason);
+    this.#overSince.delete(connection);
     if (!entry || entry.connection !== connection) return false;
     this.connections.delete(key);
+    this.admission.removed(entry.info.direction);
     this.#disconnects[reason] = (this.#disconnects[reason] ?? 0) + 1;
     this.emit('peer:disconnected', { key, info: entry.info, reason });
     return true;
@@ -312,19 +411,77 @@ export class UnifiedPeerManager extends EventEmitter<PoolEvents> implements Peer
   async #broadcast(message: NetworkMessage): Promise<BroadcastResult> {
     const result: BroadcastResult = { sent: 0, failed: 0, skipped: 0 };
     const pending: Promise<void>[] = [];
+    const highWaterMark = this.#opts.limits.highWaterMark;
     for (const [key, entry] of this.connections) {
       if (entry.info.ip === this.#opts.publicIp) {
         result.skipped++;
         continue;
       }
+      // A peer that is not reading is skipped, not queued for: its buffer stays bounded.
+      if (entry.connection.bufferedAmount > highWaterMark) {
+        result.skipped++;
+        this.#backpressureSkips++;
+        this.#markOver(key, entry.connection);
+        continue;
+      }
       pending.push(
         this.sendToPeer(key, message).then(
           () => void result.sent++,
-          (err: unknown) => void (err instanceof BackpressureError ? result.skipped++ : result.failed++),
+          (err: unknown) => {
+            if (err instanceof BackpressureError) {
+              result.skipped++;
+              this.#backpressureSkips++;
+            } else result.failed++;
+          },
         ),
       );
     }
     await Promise.all(pending);
     return result;
+  }
+
+  /**
+   * Checks every peer against the high-water mark (the reaper's tick calls this; so does each
+   * broadcast, for the peers it skips): one over it for longer than slowPeerTimeoutMs is
+   * disconnected `slow`; one back under it is forgotten. Returns the keys removed.
+   */
+  sweepSlowPeers(): string[] {
+    const highWaterMark = this.#opts.limits.highWaterMark;
+    const slow: string[] = [];
+    for (const [key, entry] of this.connections) {
+      if (entry.connection.bufferedAmount <= highWaterMark) this.#overSince.delete(entry.connection);
+      else if (this.#markOver(key, entry.connection, false)) slow.push(key);
+    }
+    for (const key of slow) {
+      const entry = this.connections.get(key);
+      if (entry) this.#disconnectSlow(key, entry.connection);
+    }
+    return slow;
+  }
+
+  /** Notes a connection over the mark; true (and, if `act`, disconnected) once over it too long. */
+  #markOver(key: string, connection: Connection, act = true): boolean {
+    const now = this.#opts.clock.now();
+    const since = this.#overSince.get(connection);
+    if (since === undefined) {
+      this.#overSince.set(connection, now);
+      return false;
+    }
+    if (now - since <= this.#opts.limits.slowPeerTimeoutMs) return false;
+    if (act) this.#disconnectSlow(key, connection);
+    return true;
+  }
+
+  #disconnectSlow(key: string, connection: Connection): void {
+    this.#opts.logger.warn({ peer: key, bufferedAmount: connection.bufferedAmount }, 'peer too slow: disconnecting');
+    // The socket will not drain: the closing handshake would wait behind the buffer.
+    this.#remove(key, connection, 'slow');
+    connection.terminate();
+  }
+
+  #refusalError(key: string, reason: DisconnectReason, direction: 'inbound' | 'outbound'): PoolshiftError {
+    if (reason === 'banned') return new PeerDeniedError(key);
+    const { maxPeers, maxOutbound } = this.admission;
+    return new PeerLimitError(key, direction === 'outbound' ? `outbound cap ${maxOutbound} or maxPeers ${maxPeers} reached` : `maxPeers ${maxPeers} reached`);
   }
 }
