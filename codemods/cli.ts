@@ -1,9 +1,10 @@
 import { Command, Option } from 'commander';
 import { createTwoFilesPatch } from 'diff';
+import { siteFilter } from './analysis/analyze.js';
 import { runCodemod, type FileResult } from './engine.js';
 import { uncommittedChanges } from './git.js';
 import { resolveOptions } from './options.js';
-import { loadProject, type SourceSelection } from './project.js';
+import { fullProgram, loadProject, type LoadedProject, type SourceSelection } from './project.js';
 import { displayPath, jsonReport, textReport } from './report.js';
 import { diagnosticsOf, introducedDiagnostics } from './verify.js';
 import { writeFileAtomic } from './write.js';
@@ -99,8 +100,9 @@ export async function runCodemodCli(paths: string[], opts: CodemodCliOptions, io
 
   const progress = io.isTTY && !opts.silent ? progressLine(io) : undefined;
   let results: FileResult[];
+  let loaded: LoadedProject;
   try {
-    const loaded = loadProject(selection);
+    loaded = loadProject(selection, siteFilter(options));
     if (paths.length === 0 && !loaded.tsconfig) {
       complain('poolshift codemod: no paths given and no tsconfig.json here (use --project or name the paths)\n');
       return EXIT_ERROR;
@@ -115,8 +117,7 @@ export async function runCodemodCli(paths: string[], opts: CodemodCliOptions, io
 
   const changed = results.filter((r) => r.status !== 'error' && r.after !== r.before);
   let verifyFailed = false;
-  const full = opts.verify && changed.length > 0 ? loadProject(selection, false).project : undefined;
-  const before = full ? diagnosticsOf(full, changed.map((r) => r.fileName)) : undefined;
+  const before = opts.verify && changed.length > 0 ? diagnosticsOf(fullProgram(loaded, new Map()), changed.map((r) => r.fileName)) : undefined;
 
   if (opts.write) {
     for (const r of changed) {
@@ -129,15 +130,11 @@ export async function runCodemodCli(paths: string[], opts: CodemodCliOptions, io
     }
   }
 
-  if (full && before) {
-    for (const r of changed) {
-      const sf = full.getSourceFile(r.fileName);
-      if (!sf) continue;
-      if (opts.write) sf.refreshFromFileSystemSync();
-      else sf.replaceWithText(r.after);
-    }
-    const introduced = introducedDiagnostics(before, diagnosticsOf(full, changed.map((r) => r.fileName)));
-    for (const [file, list] of introduced) {
+  if (before) {
+    // After a write the files are read back from disk; in a dry run the new texts stand in for them.
+    const texts = new Map(opts.write ? [] : changed.map((r) => [r.fileName, r.after] as const));
+    const after = diagnosticsOf(fullProgram(loaded, texts), changed.map((r) => r.fileName));
+    for (const [file, list] of introducedDiagnostics(before, after)) {
       verifyFailed = true;
       for (const d of list) complain(`${displayPath(io.cwd, file)}:${d}  (introduced by the rewrite)\n`);
     }

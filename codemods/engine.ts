@@ -32,7 +32,8 @@ export function runCodemod(
     const before = program.getSourceFile(fileName)?.text ?? '';
     const plan = plans.get(fileName);
     if (!plan) {
-      results.push({ fileName, status: 'error', edits: 0, manualSites: [], before, after: before, error: 'not in the program' });
+      // Not loaded: its text cannot hold a site.
+      results.push({ fileName, status: 'skipped', edits: 0, manualSites: [], before, after: before });
       continue;
     }
     if (plan.error) {

@@ -1,8 +1,7 @@
-import { ts, type Project } from 'ts-morph';
+import { ts } from 'ts-morph';
 
 /** `code message` of each diagnostic of each file, for a before/after comparison that ignores positions. */
-export function diagnosticsOf(project: Project, files: readonly string[]): Map<string, string[]> {
-  const program = project.getProgram().compilerObject;
+export function diagnosticsOf(program: ts.Program, files: readonly string[]): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const file of files) {
     const sf = program.getSourceFile(file);
