@@ -12,6 +12,7 @@ import {
   PoolshiftError,
   SelfConnectionError,
   SendError,
+  SendTimeoutError,
 } from '../src/errors.js';
 import { LockMonitor, type RwLock } from '../src/lock.js';
 import { LockWatchdog } from '../src/lock-watchdog.js';
@@ -220,7 +221,8 @@ export class UnifiedPeerManager extends EventEmitter<PoolEvents> implements Peer
       entry.penalize(HEALTH_PENALTY_SEND);
       // A slow reader is not a dead one: the caller (or broadcast) decides; the peer stays.
       if (err instanceof BackpressureError) throw err;
-      this.#remove(key, connection, 'send-failed');
+      // Not flushed within the send timeout: the peer is not reading.
+      this.#remove(key, connection, err instanceof SendTimeoutError ? 'slow' : 'send-failed');
       const detail = err instanceof Error ? err.message : String(err);
       throw new SendError(key, `send to ${key} failed: ${detail}`, { cause: err });
     }
