@@ -117,7 +117,7 @@ export interface BroadcastWsOptions {
  * sockets to the same peers, waiting for every send of a round as a broadcast does.
  */
 export async function broadcastWsFigures(impls: readonly Impl[], options: BroadcastWsOptions): Promise<BenchResult> {
-  const rounds = options.quick ? 40 : 100;
+  const rounds = options.quick ? 30 : 100;
   const message = sizedMessage();
   const frame = encodeMessage(message);
   const sink = await Sink.start(SINK_HOSTS);
@@ -158,7 +158,7 @@ export async function broadcastWsFigures(impls: readonly Impl[], options: Broadc
       ),
     ];
     options.log(`  ${tasks.length} contenders, ${rounds} broadcasts of ${MESSAGE_BYTES} bytes to ${sink.addresses.length} peers per sample`);
-    const figures = await timeSideBySide(tasks, { timeMs: options.quick ? 300 : 1500, warmupMs: 100, minSamples: options.quick ? 4 : 8, rounds: 2 });
+    const figures = await timeSideBySide(tasks, { timeMs: options.quick ? 200 : 1500, warmupMs: 100, minSamples: options.quick ? 3 : 8, rounds: 2 });
     const values: Partial<Record<Impl, number>> = {};
     const spread: Partial<Record<Impl, number>> = {};
     for (const [name, summary] of figures) {

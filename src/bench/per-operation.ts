@@ -13,12 +13,20 @@ import { timeSideBySide, type TimedTask, type TimingOptions } from './timing.js'
 import type { Summary } from './stats.js';
 import type { PeerInfo } from '../types.js';
 
-/** Operations per timed sample for peerSeen and sendToPeer: enough to dwarf the timer's cost. */
+/** Operations per timed sample for peerSeen and sendToPeer (20 times as many peers for the listings): enough to dwarf the timer's cost. */
 const OPS_PER_SAMPLE = 1000;
-/** Peers visited per timed sample for the listing figures. */
-const PEERS_PER_SAMPLE = 20_000;
 /** The reaper figure's share of stale peers. */
 const STALE_SHARE = 10;
+
+/**
+ * Implementations whose reaper pass cannot be timed, and why. In `live`, the unified reaper closes
+ * the stale peers' connections; the muted legacy mirror then runs removeDeadConnection
+ * (connections -> peers) against the mirrored removeConnectedPeer (peers -> connections): L6, the
+ * mirror deadlocks and the pass never completes.
+ */
+export const REAPER_LEFT_OUT: Partial<Record<Impl, string>> = {
+  live: 'reaperScan: the legacy mirror deadlocks (L6) when the unified reaper closes stale connections',
+};
 
 /** A fixed shuffle, so every implementation visits the keys in the same, cache-unfriendly order. */
 function shuffled<T>(items: readonly T[], seed = 0x9e3779b9): T[] {
@@ -36,15 +44,15 @@ async function fill(subject: Subject, infos: readonly PeerInfo[]): Promise<void>
   for (const info of infos) await subject.pool.addConnectedPeer(instantConnectionFor(info), info);
 }
 
-function peerSeenTask(subject: Subject, keys: readonly string[]): TimedTask {
+function peerSeenTask(subject: Subject, keys: readonly string[], ops: number): TimedTask {
   const pool = subject.pool;
   let at = 0;
   return {
     name: subject.impl,
-    work: OPS_PER_SAMPLE,
+    work: ops,
     fn: async () => {
       let j = at;
-      for (let i = 0; i < OPS_PER_SAMPLE; i++) {
+      for (let i = 0; i < ops; i++) {
         const pending = pool.peerSeen(keys[j]!);
         if (pending !== undefined) await pending;
         if (++j === keys.length) j = 0;
@@ -54,15 +62,15 @@ function peerSeenTask(subject: Subject, keys: readonly string[]): TimedTask {
   };
 }
 
-function sendTask(subject: Subject, keys: readonly string[]): TimedTask {
+function sendTask(subject: Subject, keys: readonly string[], ops: number): TimedTask {
   const pool = subject.pool;
   let at = 0;
   return {
     name: subject.impl,
-    work: OPS_PER_SAMPLE,
+    work: ops,
     fn: async () => {
       let j = at;
-      for (let i = 0; i < OPS_PER_SAMPLE; i++) {
+      for (let i = 0; i < ops; i++) {
         await pool.sendToPeer(keys[j]!, BENCH_MESSAGE);
         if (++j === keys.length) j = 0;
       }
@@ -71,9 +79,9 @@ function sendTask(subject: Subject, keys: readonly string[]): TimedTask {
   };
 }
 
-function listingTask(subject: Subject, n: number, list: 'getConnectedPeers' | 'getPeerIps'): TimedTask {
+function listingTask(subject: Subject, n: number, list: 'getConnectedPeers' | 'getPeerIps', peersPerSample: number): TimedTask {
   const pool = subject.pool;
-  const calls = Math.max(1, Math.round(PEERS_PER_SAMPLE / n));
+  const calls = Math.max(1, Math.round(peersPerSample / n));
   return {
     name: subject.impl,
     work: calls * n,
@@ -91,8 +99,9 @@ function listingTask(subject: Subject, n: number, list: 'getConnectedPeers' | 'g
  * pass (outside the timing) the stale peers the previous pass removed are added again, with the
  * clock turned back so they are stale at once.
  */
-function reaperTask(subject: Subject, clock: BenchClock, stale: readonly PeerInfo[], n: number): TimedTask {
+function reaperTask(subject: Subject, stale: readonly PeerInfo[], n: number): TimedTask {
   let staleAbsent = true;
+  const clock = subject.clock as BenchClock;
   return {
     name: subject.impl,
     work: n,
@@ -128,30 +137,36 @@ function row(metric: BenchResult['metric'], n: number, unit: string, figures: Ma
  * The per-operation figures at one size: the pools hold `n` peers on connections whose sends
  * complete at once, and each figure is timed for every implementation side by side.
  */
-export async function perOperationFigures(impls: readonly Impl[], n: number, timing: TimingOptions, log: (line: string) => void): Promise<BenchResult[]> {
+export async function perOperationFigures(
+  impls: readonly Impl[],
+  n: number,
+  timing: TimingOptions,
+  log: (line: string) => void,
+  opsPerSample = OPS_PER_SAMPLE,
+): Promise<BenchResult[]> {
   const infos = benchPeers(n);
-  const clock = new BenchClock();
-  const subjects = impls.map((impl) => makeSubject(impl, { clock }));
+  const subjects = impls.map((impl) => makeSubject(impl, { clock: new BenchClock() }));
   try {
     for (const subject of subjects) await fill(subject, infos);
     const keys = shuffled(infos.map((info) => info.ip));
     const results: BenchResult[] = [];
 
     log(`  peerSeen, ${n} peers`);
-    results.push(row('peerSeen', n, 'ns/op', await timeSideBySide(subjects.map((s) => peerSeenTask(s, keys)), timing)));
+    results.push(row('peerSeen', n, 'ns/op', await timeSideBySide(subjects.map((s) => peerSeenTask(s, keys, opsPerSample)), timing)));
     log(`  sendToPeer, ${n} peers`);
-    results.push(row('sendToPeer', n, 'ns/op', await timeSideBySide(subjects.map((s) => sendTask(s, keys)), timing)));
+    results.push(row('sendToPeer', n, 'ns/op', await timeSideBySide(subjects.map((s) => sendTask(s, keys, opsPerSample)), timing)));
     for (const list of ['getConnectedPeers', 'getPeerIps'] as const) {
       log(`  ${list}, ${n} peers`);
-      results.push(row(list, n, 'ns/peer', await timeSideBySide(subjects.map((s) => listingTask(s, n, list)), timing)));
+      results.push(row(list, n, 'ns/peer', await timeSideBySide(subjects.map((s) => listingTask(s, n, list, opsPerSample * 20)), timing)));
     }
 
     log(`  reaperScan, ${n} peers, ${100 / STALE_SHARE} % stale`);
     const stale = infos.filter((_, i) => i % STALE_SHARE === STALE_SHARE - 1);
-    for (const subject of subjects) for (const info of stale) await subject.pool.removeConnectedPeer(info.ip);
+    const reaping = subjects.filter((s) => !REAPER_LEFT_OUT[s.impl]);
+    for (const subject of reaping) for (const info of stale) await subject.pool.removeConnectedPeer(info.ip);
     // A reaper pass costs far more than a lookup: fewer, longer samples.
     const reaperTiming: TimingOptions = { ...timing, minSamples: Math.max(8, timing.minSamples >> 2) };
-    results.push(row('reaperScan', n, 'ns/peer', await timeSideBySide(subjects.map((s) => reaperTask(s, clock, stale, n)), reaperTiming)));
+    results.push(row('reaperScan', n, 'ns/peer', await timeSideBySide(reaping.map((s) => reaperTask(s, stale, n)), reaperTiming)));
     return results;
   } finally {
     for (const subject of subjects) await subject.pool.close();

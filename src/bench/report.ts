@@ -55,6 +55,7 @@ export function formatReport(report: BenchReport): string {
     ...report.targets.map((t) => `  [${t.verdict === 'met' ? 'met' : t.verdict === 'not met' ? 'NOT MET' : 'not measured'}] ${t.target}${t.measured ? `: ${t.measured}` : ''}`),
   ];
   for (const [impl, why] of Object.entries(report.skipped)) lines.push(`  (${impl} not measured: ${why})`);
+  for (const note of report.notes) lines.push(`  (not measured: ${note})`);
   return lines.join('\n');
 }
 

@@ -47,6 +47,8 @@ export interface BenchReport {
   readonly quick: boolean;
   /** Implementations left out of this run, and why (e.g. the dual-mode pool not available). */
   readonly skipped: Readonly<Partial<Record<Impl, string>>>;
+  /** Figures left out for one implementation only, and why. */
+  readonly notes: string[];
   readonly results: BenchResult[];
   readonly targets: TargetCheck[];
 }

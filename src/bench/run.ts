@@ -1,7 +1,7 @@
 import { cpus, platform, release } from 'node:os';
 import { countedFigures } from './counts.js';
 import { memoryFigures } from './memory.js';
-import { perOperationFigures } from './per-operation.js';
+import { perOperationFigures, REAPER_LEFT_OUT } from './per-operation.js';
 import type { BenchReport, BenchResult } from './results.js';
 import { dualModeAvailable, type Impl } from './subjects.js';
 import { checkTargets } from './targets.js';
@@ -15,13 +15,19 @@ export interface BenchOptions {
   readonly skipNetwork?: boolean;
   /** Progress lines (to stderr by default). */
   readonly log?: (line: string) => void;
+  /** Overrides, for a smoke test of the harness itself: peer counts, timing, operations per sample. */
+  readonly sizes?: readonly number[];
+  readonly memoryPeers?: number;
+  readonly countPeers?: number;
+  readonly timing?: TimingOptions;
+  readonly opsPerSample?: number;
 }
 
 export const FULL_SIZES = [1_000, 10_000, 100_000] as const;
 export const QUICK_SIZES = [1_000, 10_000] as const;
 
 const FULL_TIMING: TimingOptions = { timeMs: 400, warmupMs: 150, minSamples: 32, rounds: 3 };
-const QUICK_TIMING: TimingOptions = { timeMs: 120, warmupMs: 40, minSamples: 16, rounds: 2 };
+const QUICK_TIMING: TimingOptions = { timeMs: 80, warmupMs: 30, minSamples: 12, rounds: 2 };
 
 /** Runs every figure for every implementation available, side by side, and judges the targets. */
 export async function runBench(options: BenchOptions = {}): Promise<BenchReport> {
@@ -36,14 +42,15 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   const results: BenchResult[] = [];
   const poolImpls = impls.filter((impl) => impl !== 'baseline');
   log('counting lock acquisitions and map lookups');
-  results.push(...(await countedFigures(impls, 1_000)));
+  results.push(...(await countedFigures(impls, options.countPeers ?? 1_000)));
 
-  for (const n of quick ? QUICK_SIZES : FULL_SIZES) {
+  const timing = options.timing ?? (quick ? QUICK_TIMING : FULL_TIMING);
+  for (const n of options.sizes ?? (quick ? QUICK_SIZES : FULL_SIZES)) {
     log(`per-operation figures, ${n} peers`);
-    results.push(...(await perOperationFigures(impls, n, quick ? QUICK_TIMING : FULL_TIMING, log)));
+    results.push(...(await perOperationFigures(impls, n, timing, log, options.opsPerSample)));
   }
 
-  const memoryN = quick ? 10_000 : 100_000;
+  const memoryN = options.memoryPeers ?? (quick ? 10_000 : 100_000);
   log(`memory per peer, ${memoryN} peers`);
   results.push(await memoryFigures(impls, memoryN));
 
@@ -68,6 +75,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     date: new Date().toISOString(),
     quick,
     skipped,
+    notes: impls.flatMap((impl) => (REAPER_LEFT_OUT[impl] ? [`${impl} ${REAPER_LEFT_OUT[impl]}`] : [])),
     results,
     targets: checkTargets(results),
   };

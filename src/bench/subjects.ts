@@ -22,6 +22,8 @@ export type PoolUnderTest = Pick<
 
 export interface Subject {
   readonly impl: Impl;
+  /** The subject's own clock: firing one pool's reaper timer must not fire another's. */
+  readonly clock: Clock;
   readonly pool: PoolUnderTest;
   /** One full reaper pass, to completion. Resolves with the number of peers it removed. */
   reap(expected: number): Promise<number> | number;
@@ -154,15 +156,15 @@ export function makeSubject(impl: Impl, options: SubjectOptions): Subject {
   switch (impl) {
     case 'baseline': {
       const pool = new BareMapPool(clock, POOL_DEFAULTS.staleAfterMs, createMap);
-      return { impl, pool, reap: () => pool.reap(), lockAcquisitions: () => 0 };
+      return { impl, clock, pool, reap: () => pool.reap(), lockAcquisitions: () => 0 };
     }
     case 'unified': {
       const pool = new UnifiedPeerManager(poolOptions);
-      return { impl, pool, reap: () => pool.reap().length, lockAcquisitions: () => pool.locks.stats().acquisitions };
+      return { impl, clock, pool, reap: () => pool.reap().length, lockAcquisitions: () => pool.locks.stats().acquisitions };
     }
     case 'legacy': {
       const pool = new LegacyPeerManager(poolOptions);
-      return { impl, pool, reap: (expected) => reapLegacy(pool, clock, expected), lockAcquisitions: () => pool.locks.stats().acquisitions };
+      return { impl, clock, pool, reap: (expected) => reapLegacy(pool, clock, expected), lockAcquisitions: () => pool.locks.stats().acquisitions };
     }
     case 'shadow':
     case 'live':
@@ -223,6 +225,7 @@ function makeDualModeSubject(impl: 'shadow' | 'live', options: PoolOptions): Sub
   const sides = ['legacy', 'unified'] as const;
   return {
     impl,
+    clock: options.clock as Clock,
     pool,
     reap: (expected) => reapDualMode(pool, options.clock as Clock, expected),
     // The managers' locks; the pool's own mode lock (one read per operation) is private to it.
