@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { runCodemodCli, type CodemodCliOptions } from '../codemods/cli.js';
+import { runCodemodCli, type CodemodCliOptions } from '../cli.js';
 import { generateCodebase } from './generate-codebase.js';
 
 const FILES = Number(process.env.BENCH_FILES ?? 2000);
