@@ -82,7 +82,6 @@ describe.each(MANAGER_KINDS.map((kind, i) => ({ kind, block: i * 100 })))('hosti
   }
 
   it('arbitrary frames after the Hello: a message, or closed 1002 with the fault', async () => {
-    let closedCount = 0;
     await fc.assert(
       fc.asyncProperty(frame, async ({ data, binary }) => {
         const p = await rawPeer(nextIp(), node.address, { hello: true, nodeId: 'hostile' });
@@ -102,7 +101,6 @@ describe.each(MANAGER_KINDS.map((kind, i) => ({ kind, block: i * 100 })))('hosti
               expect(code).toBe(1002);
               expect(reason).toMatch(/^protocol-error: /);
             }
-            closedCount++;
           }
         } finally {
           p.ws.terminate();

@@ -43,7 +43,8 @@ export async function startGuardedNode(options: GuardedNodeOptions): Promise<Gua
   const clock = (options.clock as ManualClock | undefined) ?? new ManualClock();
   const logger = pino({ level: 'silent' });
   const connection = { clock: systemClock, logger, pingTimeoutMs: 300, sendTimeoutMs: 2000, ...conn };
-  let pool: UnifiedPeerManager | undefined;
+  // Made once the listener's port is known; the listener asks it only after that.
+  const ref: { pool?: UnifiedPeerManager } = {};
   const listener = new PeerListener({
     host,
     port: 0,
@@ -53,12 +54,13 @@ export async function startGuardedNode(options: GuardedNodeOptions): Promise<Gua
     ...(listenerClock ? { clock: listenerClock } : {}),
     ...(handshakeTimeoutMs ? { handshakeTimeoutMs } : {}),
     // The same lists as the pool's: the deny list is checked before any handshake.
-    admission: { ...listenerAdmission, ipFilter: new IpFilter({ allow: limits?.allow ?? [], deny: limits?.deny ?? [] }), admit: (info) => pool?.admitInbound(info) },
+    admission: { ...listenerAdmission, ipFilter: new IpFilter({ allow: limits?.allow ?? [], deny: limits?.deny ?? [] }), admit: (info) => ref.pool?.admitInbound(info) },
   });
   const { port } = await listener.listen();
   const identity = { network: TEST_NETWORK, nodeId, version: '1.0.0', listenPort: port };
   const dialer = createDialer({ identity, localAddress: host, timeoutMs: 3000, logger, connection });
-  pool = new UnifiedPeerManager({ ...poolOptions, identity, dialer, clock, logger, ...(limits ? { limits } : {}) });
+  const pool = new UnifiedPeerManager({ ...poolOptions, identity, dialer, clock, logger, ...(limits ? { limits } : {}) });
+  ref.pool = pool;
   const p = pool;
   listener.on('peer', (c, info) => {
     p.addConnectedPeer(c, info).catch(() => c.close('removed'));
