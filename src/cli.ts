@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { codemodCommand } from '../codemods/cli.js';
 import { nodeCommand } from './node/command.js';
+import { rehearseCommand } from './rehearsal/command.js';
 
 const program = new Command('poolshift')
   .description('migrate a P2P peer manager from three maps to one')
@@ -10,5 +11,6 @@ const program = new Command('poolshift')
 
 program.addCommand(codemodCommand());
 program.addCommand(nodeCommand());
+program.addCommand(rehearseCommand());
 
 await program.parseAsync(process.argv);

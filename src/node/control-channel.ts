@@ -19,6 +19,8 @@ export interface NodeStatus {
   readonly peers: string[];
   /** Peers each manager holds with a connection; null where the mode holds no such manager. */
   readonly managers: { legacy: number | null; unified: number | null };
+  /** The promotion gate's decision, were shadow -> live asked now. */
+  readonly gate: { allowed: boolean; reason: string };
   readonly shadow: {
     readonly consistencyRate: number;
     /** Comparisons made (not sampled out). */
@@ -112,6 +114,7 @@ async function status(node: PeerNode): Promise<NodeStatus> {
     mode: pool.mode,
     peers,
     managers: { legacy: held('legacy'), unified: held('unified') },
+    gate: (({ allowed, reason }) => ({ allowed, reason }))(pool.gate.evaluate()),
     shadow: {
       consistencyRate: report.consistencyRate,
       compared: o.matched + o.mismatched + o.ignored + o.errored,

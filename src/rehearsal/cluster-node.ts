@@ -1,0 +1,201 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { openSync, closeSync } from 'node:fs';
+import { EventEmitter } from 'node:events';
+import { CONTROL_ENV, type ControlCommand, type ControlEvent, type NodeStatus } from '../node/control-channel.js';
+
+export type NodeState = 'starting' | 'up' | 'stopped' | 'down';
+
+export interface ClusterNodeEvents {
+  event: [event: ControlEvent];
+  /** The process exited; `expected` when the rehearsal caused it. */
+  exit: [info: { code: number | null; signal: NodeJS.Signals | null; expected: boolean }];
+}
+
+export interface ClusterNodeOptions {
+  /** How to run the `poolshift` CLI: the executable and its leading arguments. */
+  readonly command: readonly string[];
+  /** Arguments after `node`. */
+  readonly args: readonly string[];
+  /** The node's stdout and stderr go here (appended: one file across restarts). */
+  readonly logFile: string;
+}
+
+/**
+ * One `poolshift node` child process of the rehearsal, spoken to over IPC. It can be killed,
+ * frozen, resumed, stopped and started again; each start is a new incarnation.
+ */
+export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
+  readonly name: string;
+  readonly ip: string;
+  readonly #options: ClusterNodeOptions;
+  #child: ChildProcess | undefined;
+  #state: NodeState = 'down';
+  #incarnation = 0;
+  #expectExit = false;
+  #nextId = 1;
+  readonly #replies = new Map<number, (s: NodeStatus | undefined) => void>();
+
+  constructor(name: string, ip: string, options: ClusterNodeOptions) {
+    super();
+    this.name = name;
+    this.ip = ip;
+    this.#options = options;
+  }
+
+  get state(): NodeState {
+    return this.#state;
+  }
+
+  get incarnation(): number {
+    return this.#incarnation;
+  }
+
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  /** Spawns the process; resolves on its 'ready' event (rejects if it exits first). */
+  start(): Promise<Extract<ControlEvent, { event: 'ready' }>> {
+    if (this.#child) return Promise.reject(new Error(`${this.name} is already running`));
+    const [exe, ...lead] = this.#options.command;
+    const fd = openSync(this.#options.logFile, 'a');
+    let child: ChildProcess;
+    try {
+      child = spawn(exe!, [...lead, 'node', ...this.#options.args], {
+        stdio: ['ignore', fd, fd, 'ipc'],
+        env: { ...process.env, [CONTROL_ENV]: 'ipc', POOLSHIFT_MODE: '', POOLSHIFT_FLAG_FILE: '' },
+      });
+    } finally {
+      closeSync(fd);
+    }
+    this.#child = child;
+    this.#state = 'starting';
+    this.#incarnation++;
+    this.#expectExit = false;
+    return new Promise((resolve, reject) => {
+      const onMessage = (raw: unknown): void => {
+        const e = raw as ControlEvent;
+        if (e.event === 'reply') {
+          const done = this.#replies.get(e.id);
+          this.#replies.delete(e.id);
+          done?.(e.status);
+          return;
+        }
+        if (e.event === 'ready') {
+          this.#state = 'up';
+          resolve(e);
+        }
+        this.emit('event', e);
+      };
+      child.on('message', onMessage);
+      child.on('error', (err) => reject(err));
+      child.once('exit', (code, signal) => {
+        child.off('message', onMessage);
+        if (this.#child === child) this.#child = undefined;
+        this.#state = 'down';
+        for (const done of this.#replies.values()) done(undefined);
+        this.#replies.clear();
+        const expected = this.#expectExit;
+        reject(new Error(`${this.name} exited before it was ready (code ${code}, signal ${signal}); see ${this.#options.logFile}`));
+        this.emit('exit', { code, signal, expected });
+      });
+    });
+  }
+
+  /** The node's status, or undefined if it does not answer within `timeoutMs` (frozen, gone). */
+  status(timeoutMs = 1000): Promise<NodeStatus | undefined> {
+    const child = this.#child;
+    if (!child || this.#state !== 'up' || !child.connected) return Promise.resolve(undefined);
+    const id = this.#nextId++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#replies.delete(id);
+        resolve(undefined);
+      }, timeoutMs);
+      this.#replies.set(id, (s) => {
+        clearTimeout(timer);
+        resolve(s);
+      });
+      this.#send({ cmd: 'status', id });
+    });
+  }
+
+  propose(hash: string, height: number): boolean {
+    if (this.#state !== 'up') return false;
+    return this.#send({ cmd: 'propose', hash, height });
+  }
+
+  /** SIGKILL: no goodbye, the kernel closes the sockets. Resolves once the process is gone. */
+  kill(): Promise<void> {
+    return this.#signal('SIGKILL');
+  }
+
+  /** SIGTERM: the node says goodbye and exits 0. */
+  leave(): Promise<void> {
+    return this.#signal('SIGTERM');
+  }
+
+  /** SIGSTOP: the process freezes with its sockets open: a half-open peer. */
+  freeze(): void {
+    if (!this.#child || this.#state !== 'up') return;
+    this.#child.kill('SIGSTOP');
+    this.#state = 'stopped';
+  }
+
+  resume(): void {
+    if (!this.#child || this.#state !== 'stopped') return;
+    this.#child.kill('SIGCONT');
+    this.#state = 'up';
+  }
+
+  /** Ends the process whatever its state (resumed first if frozen, then SIGTERM, then SIGKILL). */
+  async shutdown(graceMs = 3000): Promise<void> {
+    const child = this.#child;
+    if (!child) return;
+    if (this.#state === 'stopped') this.resume();
+    const gone = this.#exited(child);
+    this.#expectExit = true;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await gone;
+    clearTimeout(timer);
+  }
+
+  /** Last resort on process exit: synchronous, no waiting. */
+  killNow(): void {
+    const child = this.#child;
+    if (!child) return;
+    try {
+      child.kill('SIGCONT');
+      child.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+
+  #send(command: ControlCommand): boolean {
+    const child = this.#child;
+    if (!child?.connected) return false;
+    try {
+      child.send(command);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async #signal(signal: NodeJS.Signals): Promise<void> {
+    const child = this.#child;
+    if (!child) return;
+    this.#expectExit = true;
+    if (this.#state === 'stopped' && signal !== 'SIGKILL') child.kill('SIGCONT');
+    const gone = this.#exited(child);
+    child.kill(signal);
+    await gone;
+  }
+
+  #exited(child: ChildProcess): Promise<void> {
+    if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    return new Promise((resolve) => child.once('exit', () => resolve()));
+  }
+}

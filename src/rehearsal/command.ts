@@ -1,0 +1,140 @@
+import { writeFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { formatDuration, parseDuration } from '../node/duration.js';
+import { FAULT_KINDS, EXPECTED_DIVERGENCE, type FaultKind } from '../node/manager-faults.js';
+import { renderHtmlReport } from './html-report.js';
+import { currentCli, REHEARSAL_DEFAULTS as D, type RehearsalOptions } from './plan.js';
+import { progressPrinter } from './progress.js';
+import { Rehearsal } from './rehearsal.js';
+import type { RehearsalResult } from './report.js';
+
+interface RawOptions {
+  nodes: string;
+  duration: string;
+  baseAddress: string;
+  port: string;
+  adminPort: string;
+  keepAlive: string;
+  pingTimeout?: string;
+  staleAfter: string;
+  snapshotInterval: string;
+  proposalInterval: string;
+  settle: string;
+  injectFault?: FaultKind;
+  json?: string;
+  html?: string;
+  workDir?: string;
+}
+
+function fail(message: string): never {
+  process.stderr.write(`poolshift rehearse: ${message}\n`);
+  process.exit(2);
+}
+
+function ms(field: string, text: string): number {
+  const v = parseDuration(text);
+  if (v === undefined || v <= 0) fail(`${field} must be a positive duration (e.g. 500ms, 2s), got ${JSON.stringify(text)}`);
+  return v;
+}
+
+function int(field: string, text: string, min: number, max: number): number {
+  const v = Number(text);
+  if (!Number.isInteger(v) || v < min || v > max) fail(`${field} must be an integer within ${min}..${max}, got ${JSON.stringify(text)}`);
+  return v;
+}
+
+/** `poolshift rehearse`: a whole migration on a local cluster (what `npm start` runs). */
+export function rehearseCommand(): Command {
+  return new Command('rehearse')
+    .description('rehearse a migration on a local cluster: N nodes, the flag through every stage and back, real faults, a verdict')
+    .option('--nodes <n>', 'node processes', String(D.nodes))
+    .option('--duration <duration>', 'length of the stage walk (startup and shutdown come on top)', formatDuration(D.durationMs))
+    .option('--base-address <ip>', 'first node\'s loopback address; the others follow', D.baseAddress)
+    .option('--port <port>', 'peer port of every node (each on its own address)', String(D.port))
+    .option('--admin-port <port>', 'admin port of every node', String(D.adminPort))
+    .option('--keep-alive <duration>', 'keep-alive interval of the nodes; faults must be detected within twice it', formatDuration(D.keepAliveMs))
+    .option('--ping-timeout <duration>', 'unanswered ping timeout (default: 3/4 of the keep-alive)')
+    .option('--stale-after <duration>', 'staleness bound of the nodes', formatDuration(D.staleAfterMs))
+    .option('--snapshot-interval <duration>', 'period of the shadow snapshot comparison', formatDuration(D.snapshotIntervalMs))
+    .option('--proposal-interval <duration>', 'one block proposal (from the next node in turn) this often', formatDuration(D.proposalIntervalMs))
+    .option('--settle <duration>', 'time a message may be in flight before it counts as lost', formatDuration(D.settleMs))
+    .addOption(new Option('--inject-fault <kind>', 'plant a defect in one node\'s unified manager: the rehearsal must then fail').choices([...FAULT_KINDS]))
+    .option('--json <file>', 'write the report as JSON')
+    .option('--html <file>', 'write a self-contained HTML report with charts')
+    .option('--work-dir <dir>', 'where node logs and flag files go (default: a new temporary folder)')
+    .action(async (raw: RawOptions) => {
+      const keepAliveMs = ms('--keep-alive', raw.keepAlive);
+      const options: RehearsalOptions = {
+        nodes: int('--nodes', raw.nodes, 2, 200),
+        durationMs: ms('--duration', raw.duration),
+        baseAddress: raw.baseAddress,
+        port: int('--port', raw.port, 1, 65535),
+        adminPort: int('--admin-port', raw.adminPort, 1, 65535),
+        keepAliveMs,
+        pingTimeoutMs: raw.pingTimeout === undefined ? Math.max(50, Math.round((keepAliveMs * 3) / 4)) : ms('--ping-timeout', raw.pingTimeout),
+        staleAfterMs: ms('--stale-after', raw.staleAfter),
+        snapshotIntervalMs: ms('--snapshot-interval', raw.snapshotInterval),
+        proposalIntervalMs: ms('--proposal-interval', raw.proposalInterval),
+        settleMs: ms('--settle', raw.settle),
+        injectFault: raw.injectFault,
+        nodeCommand: currentCli(),
+        workDir: raw.workDir,
+      };
+      if (options.staleAfterMs < keepAliveMs) fail('--stale-after must not be shorter than --keep-alive');
+      const out = process.stdout;
+      const printer = progressPrinter(out);
+      const abort = new AbortController();
+      let rehearsal: Rehearsal;
+      try {
+        rehearsal = new Rehearsal(options, { signal: abort.signal, onProgress: printer.write });
+      } catch (err) {
+        fail((err as Error).message);
+      }
+      const onSignal = (signal: NodeJS.Signals): void => {
+        out.write(`\n${signal}: stopping the rehearsal and its nodes\n`);
+        abort.abort();
+      };
+      const onExit = (): void => rehearsal.killAll();
+      process.on('SIGINT', onSignal).on('SIGTERM', onSignal).on('exit', onExit);
+      out.write(`poolshift rehearsal: ${options.nodes} nodes, ${formatDuration(options.durationMs)} walk, keep-alive ${formatDuration(keepAliveMs)}${options.injectFault ? `, injected fault: ${options.injectFault} (expect ${EXPECTED_DIVERGENCE[options.injectFault]})` : ''}\n`);
+      let result: RehearsalResult;
+      try {
+        result = await rehearsal.run();
+      } finally {
+        printer.end();
+        process.off('SIGINT', onSignal).off('SIGTERM', onSignal).off('exit', onExit);
+      }
+      out.write(summary(result));
+      if (raw.json) writeFileSync(raw.json, `${JSON.stringify(result.report, null, 2)}\n`);
+      if (raw.html) writeFileSync(raw.html, renderHtmlReport(result));
+      if (raw.json) out.write(`report: ${raw.json}\n`);
+      if (raw.html) out.write(`html report: ${raw.html}\n`);
+      out.write(`${result.report.verdict}\n`);
+      process.exitCode = result.report.verdict === 'pass' ? 0 : 1;
+    });
+}
+
+/** The end of the run, as text. */
+export function summary(result: RehearsalResult): string {
+  const r = result.report;
+  const lines = ['', `stages (${r.stages.length}):`];
+  for (const s of r.stages) {
+    const rate = s.consistencyRate === null ? 'no comparisons' : `consistency ${(s.consistencyRate * 100).toFixed(3)}% over ${s.checks} checks`;
+    lines.push(`  ${s.mode.padEnd(8)} ${(s.startedAt / 1000).toFixed(1).padStart(5)}s-${(s.endedAt / 1000).toFixed(1).padStart(5)}s  ${rate}`);
+  }
+  lines.push('faults:');
+  for (const f of r.faults) {
+    const bound = result.bounds[f.kind];
+    lines.push(`  ${f.kind.padEnd(8)} ${f.node.padEnd(12)} at ${(f.at / 1000).toFixed(1)}s  ${f.detectedAfterMs === null ? 'NOT detected' : `detected after ${f.detectedAfterMs} ms`} (bound ${bound} ms)`);
+  }
+  const d = r.divergences;
+  const kinds = Object.entries(d.byKind)
+    .filter(([, c]) => c.known + c.unexpected > 0)
+    .map(([k, c]) => `${k} ${c.known}/${c.unexpected}`);
+  lines.push(`divergences: ${d.total} (${d.known} known, ${d.unexpected} unexpected)${kinds.length ? `; by kind, known/unexpected: ${kinds.join(', ')}` : ''}`);
+  const m = r.messages;
+  lines.push(`messages: ${m.sent} sent, ${m.delivered} delivered, ${m.lost} lost, ${m.duplicated} duplicated`);
+  lines.push(`nodes: ${r.nodes}, duration ${(r.durationMs / 1000).toFixed(1)}s, logs in ${result.workDir}`);
+  if (result.reasons.length > 0) lines.push('why it failed:', ...result.reasons.map((x) => `  ${x}`));
+  return `${lines.join('\n')}\n`;
+}

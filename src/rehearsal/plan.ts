@@ -1,0 +1,63 @@
+import type { FaultKind as ManagerFaultKind } from '../node/manager-faults.js';
+import type { PoolMode } from '../dual-mode-pool.js';
+
+/** The flag's walk: every stage forward, a rollback, and forward again. */
+export const STAGES: readonly PoolMode[] = ['legacy', 'shadow', 'live', 'unified', 'live', 'shadow', 'live', 'unified'];
+
+/** The real fault played during each stage (by index), if any; each one ends with the node back. */
+export type FaultScript = 'kill-restart' | 'stop-resume' | 'leave-join';
+export const STAGE_FAULTS: readonly (FaultScript | undefined)[] = ['kill-restart', 'stop-resume', 'leave-join', 'kill-restart', 'stop-resume', 'leave-join', undefined, undefined];
+
+export interface RehearsalOptions {
+  /** Node processes. Default 6. */
+  readonly nodes: number;
+  /** The stage walk, split evenly across the eight stages (startup and shutdown come on top). Default 48 s. */
+  readonly durationMs: number;
+  /** The first node's loopback address; the others follow (127.0.0.2, 127.0.0.3, ...). */
+  readonly baseAddress: string;
+  /** Every node listens on its own address at this port, its admin server on `adminPort`. */
+  readonly port: number;
+  readonly adminPort: number;
+  readonly keepAliveMs: number;
+  /** A keep-alive ping unanswered this long terminates the connection. Default 3/4 of the keep-alive. */
+  readonly pingTimeoutMs: number;
+  readonly staleAfterMs: number;
+  readonly snapshotIntervalMs: number;
+  /** One block proposal, from the next node in turn, this often. */
+  readonly proposalIntervalMs: number;
+  /** How long a message may be in flight before it counts as lost. */
+  readonly settleMs: number;
+  /** Plants a defect in the first node's unified manager. */
+  readonly injectFault: ManagerFaultKind | undefined;
+  /** How to run the `poolshift` CLI (executable and leading arguments). */
+  readonly nodeCommand: readonly string[];
+  /** Node logs and flag files go here; default a new temporary folder. */
+  readonly workDir: string | undefined;
+}
+
+export const REHEARSAL_DEFAULTS = {
+  nodes: 6,
+  durationMs: 48_000,
+  baseAddress: '127.0.0.2',
+  port: 7700,
+  adminPort: 9700,
+  keepAliveMs: 2000,
+  staleAfterMs: 8000,
+  snapshotIntervalMs: 250,
+  proposalIntervalMs: 100,
+  settleMs: 1000,
+} as const;
+
+/** The CLI that is running now, so nodes run the same build (dist, or tsx from src). */
+export function currentCli(): string[] {
+  return [process.execPath, ...process.execArgv, process.argv[1]!];
+}
+
+/** `base`, `base + 1`, ... in the last octet, staying within one /24. */
+export function nodeAddresses(base: string, n: number): string[] {
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(base);
+  if (!m || !base.startsWith('127.')) throw new Error(`--base-address must be an IPv4 loopback address (127.x.y.z), got ${base}`);
+  const last = Number(m[4]);
+  if (last + n - 1 > 254) throw new Error(`--base-address ${base} leaves no room for ${n} nodes in its /24`);
+  return Array.from({ length: n }, (_, i) => `${m[1]}.${m[2]}.${m[3]}.${last + i}`);
+}

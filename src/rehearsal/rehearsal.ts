@@ -1,0 +1,460 @@
+import { mkdirSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ControlEvent, NodeStatus } from '../node/control-channel.js';
+import { DIVERGENCE_KINDS } from '../shadow/divergence.js';
+import { ClusterNode } from './cluster-node.js';
+import { MessageLedger, type FaultWindow } from './message-ledger.js';
+import { nodeAddresses, STAGE_FAULTS, STAGES, type FaultScript, type RehearsalOptions } from './plan.js';
+import type { DivergenceCount, FaultKind, FaultReport, RehearsalResult, StageReport, TimelineEvent, TimelinePoint } from './report.js';
+
+export type Progress =
+  | { readonly type: 'event'; readonly t: number; readonly text: string }
+  | {
+      readonly type: 'status';
+      readonly t: number;
+      readonly stage: string;
+      readonly peers: readonly (number | null)[];
+      readonly consistency: number | null;
+      readonly sent: number;
+      readonly delivered: number;
+    };
+
+interface Counters {
+  compared: number;
+  mismatched: number;
+  div: Record<string, DivergenceCount>;
+}
+
+const POLL_MS = 500;
+const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, Math.max(0, ms));
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+
+/**
+ * A staging rehearsal on this machine: N node processes on their own loopback addresses, block
+ * proposals between them throughout, the flag walked through every stage and back, real faults
+ * along the way. Everything it starts it stops, also when `signal` aborts.
+ */
+export class Rehearsal {
+  readonly #o: RehearsalOptions;
+  readonly #signal: AbortSignal | undefined;
+  readonly #onProgress: (p: Progress) => void;
+  readonly #workDir: string;
+  readonly #nodes: ClusterNode[] = [];
+  readonly #peers = new Map<ClusterNode, Set<string>>();
+  readonly #modes = new Map<ClusterNode, string>();
+  /** Latest time a peer event involved this IP (as the key, or as the node reporting it). */
+  readonly #lastPeerEvent = new Map<string, number>();
+  readonly #counters = new Map<string, Counters>();
+  readonly #ledger: MessageLedger;
+  readonly #reasons: string[] = [];
+  readonly #unexpected = new Set<string>();
+  readonly #gate = new Map<ClusterNode, string>();
+  readonly #faults: FaultReport[] = [];
+  readonly #stages: StageReport[] = [];
+  readonly #timeline: TimelinePoint[] = [];
+  readonly #events: TimelineEvent[] = [];
+  readonly #div: Record<string, DivergenceCount> = Object.fromEntries(DIVERGENCE_KINDS.map((k) => [k, { known: 0, unexpected: 0 }]));
+  readonly #latest = new Map<ClusterNode, NodeStatus>();
+  #stage = { mode: 'starting', compared: 0, mismatched: 0 };
+  #total = { compared: 0, mismatched: 0 };
+  #t0 = Date.now();
+  #seq = 0;
+  #turn = 0;
+  #traffic: NodeJS.Timeout | undefined;
+  #poller: NodeJS.Timeout | undefined;
+  #polling: Promise<void> | undefined;
+  readonly bounds: Record<FaultKind, number>;
+
+  constructor(options: RehearsalOptions, hooks: { signal?: AbortSignal; onProgress?: (p: Progress) => void } = {}) {
+    this.#o = options;
+    this.#signal = hooks.signal;
+    this.#onProgress = hooks.onProgress ?? (() => undefined);
+    this.#workDir = options.workDir ?? mkdtempSync(join(tmpdir(), 'poolshift-rehearsal-'));
+    mkdirSync(join(this.#workDir, 'flags'), { recursive: true });
+    this.#ledger = new MessageLedger(options.settleMs);
+    const k = options.keepAliveMs;
+    // A node gone must be seen gone within twice the keep-alive interval (a half-open one
+    // included); a node back within that plus two redial rounds.
+    this.bounds = { sigkill: 2 * k, sigstop: 2 * k, leave: 2 * k, restart: 4 * k, sigcont: 4 * k, join: 4 * k };
+  }
+
+  get workDir(): string {
+    return this.#workDir;
+  }
+
+  async run(): Promise<RehearsalResult> {
+    this.#t0 = Date.now();
+    try {
+      await this.#startCluster();
+      this.#traffic = setInterval(() => this.#propose(), this.#o.proposalIntervalMs);
+      this.#poller = setInterval(() => void this.#pollAll(), POLL_MS);
+      await this.#walk();
+      this.#stopTimers();
+      this.#event('fault', 'traffic stopped; settling');
+      await sleep(this.#o.settleMs + 300, this.#signal);
+      await this.#pollAll();
+    } catch (err) {
+      this.#reasons.push(`rehearsal aborted: ${(err as Error).message}`);
+    } finally {
+      this.#stopTimers();
+      await this.#shutdownAll();
+    }
+    if (this.#signal?.aborted) this.#reasons.push('rehearsal interrupted');
+    return this.#result();
+  }
+
+  /** Ends every node process now (SIGKILL), synchronously: for process exit. */
+  killAll(): void {
+    for (const n of this.#nodes) n.killNow();
+  }
+
+  // --- the cluster ---------------------------------------------------------------------------
+
+  async #startCluster(): Promise<void> {
+    const ips = nodeAddresses(this.#o.baseAddress, this.#o.nodes);
+    const o = this.#o;
+    ips.forEach((ip, i) => {
+      const name = `n${i + 1}`;
+      // Each pair is dialled by one side only (the lower address), so two dials never race.
+      const peers = ips.slice(i + 1).map((p) => `${p}:${o.port}`);
+      const args = [
+        '--listen', `${ip}:${o.port}`,
+        '--admin', `${ip}:${o.adminPort}`,
+        '--node-id', name,
+        '--network', 'poolshift-rehearsal',
+        '--flag-file', this.#flagFile(name),
+        '--keep-alive', String(o.keepAliveMs),
+        '--ping-timeout', String(o.pingTimeoutMs),
+        '--stale-after', String(o.staleAfterMs),
+        '--reaper-interval', String(Math.max(100, Math.round(o.keepAliveMs / 2))),
+        '--redial-interval', String(Math.max(100, Math.round(o.keepAliveMs / 2))),
+        '--dial-timeout', String(2 * o.keepAliveMs),
+        '--snapshot-interval', String(o.snapshotIntervalMs),
+        '--gate-min-checks', '5',
+        '--gate-min-duration', String(o.keepAliveMs),
+        '--log-format', 'json',
+        '--log-level', 'info',
+        ...(peers.length > 0 ? ['--peers', peers.join(',')] : []),
+        ...(i === 0 && o.injectFault ? ['--inject-fault', o.injectFault] : []),
+      ];
+      const node = new ClusterNode(name, ip, { command: o.nodeCommand, args, logFile: join(this.#workDir, `${name}.log`) });
+      node.on('event', (e) => this.#onEvent(node, e));
+      node.on('exit', ({ code, signal, expected }) => {
+        this.#peers.get(node)?.clear();
+        if (!expected) this.#reasons.push(`${name} (${ip}) exited unexpectedly (code ${code}, signal ${signal}); see ${join(this.#workDir, `${name}.log`)}`);
+      });
+      this.#nodes.push(node);
+      this.#peers.set(node, new Set());
+      this.#writeFlag(name, STAGES[0]!);
+    });
+    this.#event('fault', `starting ${ips.length} nodes on ${ips[0]}..${ips[ips.length - 1]} (logs in ${this.#workDir})`);
+    await Promise.all(this.#nodes.map((n) => n.start()));
+    const connected = await this.#until(() => this.#nodes.every((n) => this.#isBack(n)), 20_000);
+    if (connected === null) throw new Error('the cluster did not connect within 20 s');
+    this.#event('fault', `all ${ips.length} nodes connected`);
+  }
+
+  async #shutdownAll(): Promise<void> {
+    await Promise.all(this.#nodes.map((n) => n.shutdown()));
+  }
+
+  #stopTimers(): void {
+    clearInterval(this.#traffic);
+    clearInterval(this.#poller);
+    this.#traffic = undefined;
+    this.#poller = undefined;
+  }
+
+  #flagFile(name: string): string {
+    return join(this.#workDir, 'flags', `${name}.json`);
+  }
+
+  /** Replaces the file in one rename, as a config-management tool would. */
+  #writeFlag(name: string, mode: string): void {
+    const file = this.#flagFile(name);
+    writeFileSync(`${file}.tmp`, `${JSON.stringify({ mode })}\n`);
+    renameSync(`${file}.tmp`, file);
+  }
+
+  #onEvent(node: ClusterNode, e: ControlEvent): void {
+    switch (e.event) {
+      case 'ready':
+        this.#peers.set(node, new Set());
+        this.#modes.set(node, e.mode);
+        break;
+      case 'mode':
+        this.#modes.set(node, e.mode);
+        break;
+      case 'peer': {
+        const set = this.#peers.get(node)!;
+        if (e.kind === 'connected') set.add(e.key);
+        else set.delete(e.key);
+        for (const ip of [e.key, node.ip]) this.#lastPeerEvent.set(ip, Math.max(this.#lastPeerEvent.get(ip) ?? 0, e.at));
+        break;
+      }
+      case 'traffic':
+        for (const [hash, to] of e.sent) this.#ledger.sent(hash, to);
+        for (const [hash] of e.received) this.#ledger.received(hash, node.ip);
+        break;
+      case 'propose-failed':
+        this.#note(`${node.name}: proposal ${e.hash} failed: ${e.error}`);
+        break;
+      default:
+        break;
+    }
+  }
+
+  // --- the walk ------------------------------------------------------------------------------
+
+  async #walk(): Promise<void> {
+    const stageMs = this.#o.durationMs / STAGES.length;
+    for (let i = 0; i < STAGES.length && !this.#signal?.aborted; i++) {
+      const mode = STAGES[i]!;
+      await this.#pollAll();
+      const startedAt = Date.now();
+      this.#stage = { mode, compared: 0, mismatched: 0 };
+      for (const n of this.#nodes) this.#writeFlag(n.name, mode);
+      this.#event('flag', `flag -> ${mode}${i >= 4 && i <= 5 ? ' (rollback)' : ''}`);
+      // A node whose gate refused the step stays where it is until the flag changes again: as an
+      // operator would, the rehearsal writes the flag again (every second) for the nodes behind.
+      let rewrittenAt = Date.now();
+      const reached = await this.#until(() => {
+        const behind = this.#nodes.filter((n) => n.state === 'up' && this.#modes.get(n) !== mode);
+        if (behind.length > 0 && Date.now() - rewrittenAt >= 1000) {
+          rewrittenAt = Date.now();
+          for (const n of behind) this.#writeFlag(n.name, mode);
+        }
+        return behind.length === 0;
+      }, Math.max(5000, stageMs));
+      if (reached === null) {
+        await this.#pollAll();
+        const behind = this.#nodes.filter((n) => n.state === 'up' && this.#modes.get(n) !== mode);
+        for (const n of behind) this.#reasons.push(`stage ${mode} not reached on ${n.name} (${n.ip}), still ${this.#modes.get(n)}${mode === 'live' && this.#gate.get(n) ? `: promotion gate: ${this.#gate.get(n)}` : ''}`);
+        this.#closeStage(mode, startedAt);
+        return;
+      }
+      const script = STAGE_FAULTS[i];
+      if (script && this.#nodes.length > 1) {
+        await sleep(stageMs * 0.1, this.#signal);
+        const target = this.#nodes[1 + ((STAGE_FAULTS.slice(0, i).filter(Boolean).length) % (this.#nodes.length - 1))]!;
+        await this.#fault(script, target);
+      }
+      await sleep(startedAt + stageMs - Date.now(), this.#signal);
+      await this.#pollAll();
+      this.#closeStage(mode, startedAt);
+    }
+  }
+
+  #closeStage(mode: string, startedAt: number): void {
+    const { compared, mismatched } = this.#stage;
+    this.#stages.push({
+      mode,
+      startedAt: startedAt - this.#t0,
+      endedAt: Date.now() - this.#t0,
+      checks: compared,
+      consistencyRate: compared === 0 ? null : round((compared - mismatched) / compared),
+    });
+  }
+
+  async #fault(script: FaultScript, node: ClusterNode): Promise<void> {
+    if (this.#signal?.aborted) return;
+    const at = Date.now();
+    const window = this.#ledger.openWindow(node.ip, at);
+    if (script === 'kill-restart') {
+      this.#event('fault', `SIGKILL ${node.name} (${node.ip})`);
+      await node.kill();
+      this.#peers.get(node)!.clear();
+      await this.#detect('sigkill', node, at, () => this.#isGone(node));
+      await this.#restart('restart', node, window);
+    } else if (script === 'stop-resume') {
+      this.#event('fault', `SIGSTOP ${node.name} (${node.ip}): half-open`);
+      node.freeze();
+      await this.#detect('sigstop', node, at, () => this.#isGone(node));
+      this.#event('fault', `SIGCONT ${node.name}`);
+      const resumed = Date.now();
+      node.resume();
+      await this.#detect('sigcont', node, resumed, () => this.#isBack(node));
+      window.to = Date.now();
+    } else {
+      this.#event('fault', `${node.name} (${node.ip}) leaves (SIGTERM)`);
+      await node.leave();
+      this.#peers.get(node)!.clear();
+      await this.#detect('leave', node, at, () => this.#isGone(node));
+      await this.#restart('join', node, window);
+    }
+  }
+
+  async #restart(kind: FaultKind, node: ClusterNode, window: FaultWindow): Promise<void> {
+    if (this.#signal?.aborted) return;
+    this.#event('fault', `${node.name} ${kind === 'join' ? 'joins' : 'restarts'}`);
+    const ready = await node.start();
+    await this.#detect(kind, node, ready.at, () => this.#isBack(node));
+    window.to = Date.now();
+  }
+
+  async #detect(kind: FaultKind, node: ClusterNode, at: number, condition: () => boolean): Promise<void> {
+    const bound = this.bounds[kind];
+    const detectedAt = await this.#until(condition, 3 * bound, () => Math.max(at, this.#lastPeerEvent.get(node.ip) ?? at));
+    const detectedAfterMs = detectedAt === null ? null : Math.max(0, detectedAt - at);
+    this.#faults.push({ kind, node: node.ip, at: at - this.#t0, detectedAfterMs });
+    const within = detectedAfterMs !== null && detectedAfterMs <= bound;
+    this.#event('fault', `  ${kind} ${node.name}: ${detectedAfterMs === null ? 'NOT detected' : `detected after ${detectedAfterMs} ms`} (bound ${bound} ms)`, at);
+    if (!within) {
+      this.#reasons.push(`${kind} of ${node.name} (${node.ip}) ${detectedAfterMs === null ? `not detected within ${3 * bound} ms` : `detected after ${detectedAfterMs} ms, over its bound of ${bound} ms`}`);
+    }
+  }
+
+  /** Every other running node has dropped `node`. */
+  #isGone(node: ClusterNode): boolean {
+    return this.#nodes.every((n) => n === node || n.state !== 'up' || !this.#peers.get(n)!.has(node.ip));
+  }
+
+  /** `node` is up and connected both ways to every other running node. */
+  #isBack(node: ClusterNode): boolean {
+    if (node.state !== 'up') return false;
+    const mine = this.#peers.get(node)!;
+    return this.#nodes.every((n) => n === node || n.state !== 'up' || (mine.has(n.ip) && this.#peers.get(n)!.has(node.ip)));
+  }
+
+  /** Resolves with the time `condition` became true (per `when`), or null after `timeoutMs`. */
+  async #until(condition: () => boolean, timeoutMs: number, when: () => number = Date.now): Promise<number | null> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.#signal?.aborted) {
+      if (condition()) return when();
+      if (Date.now() > deadline) return null;
+      await sleep(20, this.#signal);
+    }
+    return null;
+  }
+
+  // --- traffic and status --------------------------------------------------------------------
+
+  #propose(): void {
+    const n = this.#nodes.length;
+    for (let i = 0; i < n; i++) {
+      const node = this.#nodes[this.#turn++ % n]!;
+      if (node.state !== 'up') continue;
+      const seq = ++this.#seq;
+      const hash = `p${seq}`;
+      this.#ledger.proposed(hash, node.ip, Date.now());
+      node.propose(hash, seq);
+      return;
+    }
+  }
+
+  #pollAll(): Promise<void> {
+    this.#polling ??= this.#poll().finally(() => (this.#polling = undefined));
+    return this.#polling;
+  }
+
+  async #poll(): Promise<void> {
+    const statuses = await Promise.all(this.#nodes.map(async (n) => [n, await n.status()] as const));
+    for (const [node, s] of statuses) {
+      if (!s) continue;
+      this.#latest.set(node, s);
+      this.#modes.set(node, s.mode);
+      this.#gate.set(node, s.gate.reason);
+      const key = `${node.name}#${node.incarnation}`;
+      const prev = this.#counters.get(key) ?? { compared: 0, mismatched: 0, div: {} };
+      const dc = s.shadow.compared - prev.compared;
+      const dm = s.shadow.mismatched - prev.mismatched;
+      this.#stage.compared += dc;
+      this.#stage.mismatched += dm;
+      this.#total.compared += dc;
+      this.#total.mismatched += dm;
+      for (const [kind, c] of Object.entries(s.shadow.divergences)) {
+        const p = prev.div[kind] ?? { known: 0, unexpected: 0 };
+        const total = (this.#div[kind] ??= { known: 0, unexpected: 0 });
+        total.known += c.known - p.known;
+        total.unexpected += c.unexpected - p.unexpected;
+      }
+      for (const u of s.shadow.unexpected) this.#unexpected.add(`${node.name} (${node.ip}): ${u}`);
+      this.#counters.set(key, { compared: s.shadow.compared, mismatched: s.shadow.mismatched, div: structuredClone(s.shadow.divergences) });
+    }
+    const t = Date.now() - this.#t0;
+    const counts = this.#ledger.counts(Date.now() - this.#o.settleMs);
+    let legacyPeers = 0;
+    let unifiedPeers = 0;
+    const peers: Record<string, number> = {};
+    for (const n of this.#nodes) {
+      const s = n.state === 'up' ? this.#latest.get(n) : undefined;
+      legacyPeers += s?.managers.legacy ?? 0;
+      unifiedPeers += s?.managers.unified ?? 0;
+      peers[n.name] = s ? s.peers.length : 0;
+    }
+    const divergences = Object.fromEntries(Object.entries(this.#div).map(([k, c]) => [k, c.known + c.unexpected]));
+    this.#timeline.push({ t, legacyPeers, unifiedPeers, peers, divergences, sent: counts.sent, delivered: counts.delivered });
+    this.#onProgress({
+      type: 'status',
+      t,
+      stage: this.#stage.mode,
+      peers: this.#nodes.map((n) => (n.state === 'up' ? this.#peers.get(n)!.size : null)),
+      consistency: this.#total.compared === 0 ? null : (this.#total.compared - this.#total.mismatched) / this.#total.compared,
+      sent: counts.sent,
+      delivered: counts.delivered,
+    });
+  }
+
+  #event(kind: 'flag' | 'fault', text: string, at = Date.now()): void {
+    const t = at - this.#t0;
+    if (!text.startsWith('  ') && !text.startsWith('starting') && !text.startsWith('all ') && !text.startsWith('traffic')) this.#events.push({ t, kind, label: text.replace(/ \(.*\)$/, '') });
+    this.#onProgress({ type: 'event', t, text });
+  }
+
+  #note(text: string): void {
+    this.#onProgress({ type: 'event', t: Date.now() - this.#t0, text });
+  }
+
+  // --- the verdict ---------------------------------------------------------------------------
+
+  #result(): RehearsalResult {
+    const messages = this.#ledger.counts();
+    const reasons = [...this.#reasons];
+    let known = 0;
+    let unexpected = 0;
+    for (const c of Object.values(this.#div)) {
+      known += c.known;
+      unexpected += c.unexpected;
+    }
+    if (unexpected > 0) {
+      const kinds = Object.entries(this.#div)
+        .filter(([, c]) => c.unexpected > 0)
+        .map(([k, c]) => `${k} x${c.unexpected}`);
+      reasons.unshift(`unexpected divergences: ${kinds.join(', ')}`, ...[...this.#unexpected].slice(0, 5).map((u) => `  ${u}`));
+    }
+    if (messages.lost > 0) reasons.push(`${messages.lost} block proposals lost (sent, never delivered)`);
+    if (messages.duplicated > 0) reasons.push(`${messages.duplicated} block proposals duplicated`);
+    if (this.#stages.length < STAGES.length && !reasons.some((r) => r.startsWith('stage '))) reasons.push(`only ${this.#stages.length} of ${STAGES.length} stages walked`);
+    const verdict = reasons.length === 0 ? 'pass' : 'fail';
+    return {
+      report: {
+        verdict,
+        nodes: this.#o.nodes,
+        durationMs: Date.now() - this.#t0,
+        stages: this.#stages,
+        divergences: { total: known + unexpected, known, unexpected, byKind: this.#div },
+        messages,
+        faults: this.#faults,
+      },
+      reasons,
+      timeline: this.#timeline,
+      events: this.#events,
+      workDir: this.#workDir,
+      bounds: this.bounds,
+    };
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}
