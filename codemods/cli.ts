@@ -18,6 +18,7 @@ export interface CodemodCliOptions {
   importFrom: string;
   report: 'text' | 'json';
   insertTodos?: boolean;
+  applyFixes?: boolean;
   silent?: boolean;
   verify?: boolean;
   failOnManual?: boolean;
@@ -54,6 +55,10 @@ export function codemodCommand(): Command {
     .option('--import-from <module>', 'where UnifiedPeerConnection is imported from (a path starting with . is made relative to each file)', 'poolshift')
     .addOption(new Option('--report <format>', 'report format').choices(['text', 'json']).default('text'))
     .option('--insert-todos', 'insert // TODO(poolshift): CODE comments above the sites that need review')
+    .option(
+      '--apply-fixes',
+      'also convert partial inserts (connections + peers: one entry, lastSeen now) and partial deletes (the whole entry goes); changes behaviour, reported as FIXED_*',
+    )
     .option('--verify', 'type-check the changed files and fail on any diagnostic the rewrite introduced')
     .option('--fail-on-manual', 'exit with 2 when sites need review')
     .option('--silent', 'print nothing; the exit status still tells')
@@ -95,6 +100,7 @@ export async function runCodemodCli(paths: string[], opts: CodemodCliOptions, io
     lockSuffix: opts.lockSuffix,
     importFrom: opts.importFrom,
     insertTodos: opts.insertTodos === true,
+    applyFixes: opts.applyFixes === true,
     cwd: io.cwd,
   });
 

@@ -2,7 +2,7 @@ import type { ts } from 'ts-morph';
 import { analyzeProgram, type Progress } from './analysis/analyze.js';
 import { applyEdits } from './edit/text-edits.js';
 import type { CodemodOptions } from './options.js';
-import type { ManualSite } from './reasons.js';
+import { needsReview, type ManualSite } from './reasons.js';
 
 export type FileStatus = 'ok' | 'unmodified' | 'skipped' | 'error' | 'needs-review';
 
@@ -49,7 +49,7 @@ export function runCodemod(
     }
     const changed = after !== before;
     const status: FileStatus =
-      plan.manual.length > 0 ? 'needs-review' : changed ? 'ok' : plan.scanned ? 'unmodified' : 'skipped';
+      plan.manual.some(needsReview) ? 'needs-review' : changed ? 'ok' : plan.scanned ? 'unmodified' : 'skipped';
     results.push({ fileName, status, edits: changed ? plan.editCount : 0, manualSites: plan.manual, before, after });
   }
   return results;

@@ -24,6 +24,12 @@ export interface CodemodOptions {
   cwd: string;
   /** Insert `// TODO(poolshift): CODE message` above each site that needs review. */
   insertTodos: boolean;
+  /**
+   * Opt-in fixes that change behaviour the way the unified manager does: a `connections` +
+   * `peers` insert without `lastSeen` becomes one insert (lastSeen = now), and a delete of one or
+   * two of the maps becomes the delete of the whole entry (the L3 fix). Reported as FIXED_* sites.
+   */
+  applyFixes: boolean;
 }
 
 export const DEFAULT_OPTIONS: CodemodOptions = {
@@ -32,6 +38,7 @@ export const DEFAULT_OPTIONS: CodemodOptions = {
   importFrom: 'poolshift',
   cwd: process.cwd(),
   insertTodos: false,
+  applyFixes: false,
 };
 
 export function resolveOptions(partial: Partial<CodemodOptions> = {}): CodemodOptions {

@@ -20,9 +20,21 @@ export const REASONS = {
   LOCK_ESCAPES: 'a map lock is used other than `const release = await lock.<mode>(...)`',
   LOCK_UNTRACKED: 'a nested lock acquisition whose release could not be followed, or no lock to merge into',
   CLASS_NOT_MIGRATED: 'the class keeps its three maps until the sites marked for review are resolved',
+  FIXED_PARTIAL_INSERT:
+    'converted with fix (--apply-fixes): connections and peers set together became one insert whose lastSeen is now',
+  FIXED_PARTIAL_DELETE:
+    'converted with fix (--apply-fixes): a delete of some of the maps became the delete of the whole entry (L2, L3)',
 } as const;
 
 export type ReasonCode = keyof typeof REASONS;
+
+/** Codes that report a conversion done with `--apply-fixes`: listed, but nothing left to review. */
+export const FIX_CODES: ReadonlySet<ReasonCode> = new Set<ReasonCode>(['FIXED_PARTIAL_INSERT', 'FIXED_PARTIAL_DELETE']);
+
+/** Does this site still need a person (as opposed to reporting a fix already applied)? */
+export function needsReview(site: { code: ReasonCode }): boolean {
+  return !FIX_CODES.has(site.code);
+}
 
 /** One place a person has to look at. Lines and columns are 1-based. */
 export interface ManualSite {

@@ -2,7 +2,7 @@ import { ts } from 'ts-morph';
 import { lockName, MAP_ROLES, type CodemodOptions } from '../options.js';
 import type { ManualSite } from '../reasons.js';
 import { importEdit } from '../edit/imports.js';
-import { isIgnored, todoEdit } from '../edit/todos.js';
+import { isIgnored, staleTodoEdits, todoEdit } from '../edit/todos.js';
 import type { TextEdit } from '../edit/text-edits.js';
 import { findThreeMapClasses } from './classes.js';
 import type { ClassFindings, PendingManual } from './model.js';
@@ -90,6 +90,24 @@ export function analyzeProgram(
       filePlan.edits.push(...c.edits);
       filePlan.editCount++;
       if (c.needsImport) importsNeeded.add(c.file);
+    }
+    // Fixes applied with --apply-fixes are listed with their FIXED_* code; they get no TODO.
+    for (const m of plan.fixed) {
+      const filePlan = plans.get(m.file.fileName);
+      if (!filePlan) continue;
+      const { line, character } = m.file.getLineAndCharacterOfPosition(m.node.getStart(m.file));
+      filePlan.manual.push({ line: line + 1, column: character + 1, code: m.code, message: m.message });
+    }
+    for (const t of plan.touched) {
+      const filePlan = plans.get(t.file.fileName);
+      if (!filePlan) continue;
+      for (const edit of staleTodoEdits(t.file, t.node)) {
+        const key = `${t.file.fileName}:${edit.start}:stale`;
+        if (todoSeen.has(key)) continue;
+        todoSeen.add(key);
+        filePlan.edits.push(edit);
+        filePlan.editCount++;
+      }
     }
     for (const m of plan.manual) {
       const filePlan = plans.get(m.file.fileName);

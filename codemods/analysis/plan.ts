@@ -5,6 +5,7 @@ import { convertLocks } from '../patterns/lock-merge.js';
 import { convertMarkSeen } from '../patterns/mark-seen.js';
 import { convertTripleDelete } from '../patterns/triple-delete.js';
 import { convertTripleInsert } from '../patterns/triple-insert.js';
+import { convertPairInsert, convertPartialDelete } from '../patterns/fixes.js';
 import type { ClassFindings, Conversion, PendingManual, WriteSite } from './model.js';
 import { enclosingFunction, regionOf } from './syntax.js';
 
@@ -15,6 +16,10 @@ export interface ClassPlan {
   conversions: Conversion[];
   /** Sites for review; they block the class. */
   manual: PendingManual[];
+  /** Conversions done with `--apply-fixes` (FIXED_* codes): reported, blocking nothing. */
+  fixed: PendingManual[];
+  /** Statements the migration touched: stale `// TODO(poolshift):` lines above them go. */
+  touched: { file: ts.SourceFile; node: ts.Node }[];
 }
 
 /**
@@ -32,13 +37,24 @@ export function planClass(
   const manual: PendingManual[] = [...fieldDeclarationBlockers(cls), ...findings.manual];
   const conversions: Conversion[] = [...findings.conversions];
 
+  const fixed: PendingManual[] = [];
   for (const group of groupWrites(findings.writes)) {
     const byRole = new Map<MapRole, WriteSite[]>();
     for (const site of group) byRole.set(site.role, [...(byRole.get(site.role) ?? []), site]);
     const one = MAP_ROLES.every((r) => byRole.get(r)?.length === 1) && group.length === 3;
     const first = group[0]!;
     const sites = { connections: byRole.get('connections')?.[0], peers: byRole.get('peers')?.[0], lastSeen: byRole.get('lastSeen')?.[0] };
-    const interleaved = one ? interleavedAccess(findings, group) : undefined;
+    // With --apply-fixes: a connections + peers insert, or a delete of connections with or without
+    // one of the others (each map once). A delete that keeps the connection is not fixed: dropping
+    // the entry would drop a live connection. A site marked poolshift-ignore is left as it is.
+    const fixable =
+      options.applyFixes &&
+      !one &&
+      !!sites.connections &&
+      [...byRole.values()].every((list) => list.length === 1) &&
+      (first.op === 'set' ? group.length === 2 && !!sites.peers : true) &&
+      !group.some((site) => isIgnored({ file: site.file, node: site.statement, code: 'PARTIAL_INSERT', message: '' }));
+    const interleaved = one || fixable ? interleavedAccess(findings, group) : undefined;
     if (interleaved) {
       manual.push({ file: first.file, node: interleaved, code: 'INTERLEAVED_ACCESS', message: `\`${interleaved.getText(first.file)}\` reads the key between the writes merged here` });
       continue;
@@ -46,6 +62,15 @@ export function planClass(
     if (first.op === 'set') {
       if (one) {
         conversions.push({ file: first.file, at: first.statement, needsImport: true, edits: convertTripleInsert(sites as Record<MapRole, WriteSite>, options) });
+      } else if (fixable) {
+        const pair = { connections: sites.connections!, peers: sites.peers! };
+        conversions.push({ file: first.file, at: first.statement, needsImport: true, edits: convertPairInsert(pair, options) });
+        fixed.push({
+          file: first.file,
+          node: lastOf(group).statement,
+          code: 'FIXED_PARTIAL_INSERT',
+          message: `connections and peers set without lastSeen: one UnifiedPeerConnection.from(connection, info), lastSeen = now until the next markSeen`,
+        });
       } else if (group.length === 1 && first.role === 'lastSeen') {
         conversions.push({ file: first.file, at: first.statement, edits: convertMarkSeen(first, options) });
       } else {
@@ -53,6 +78,20 @@ export function planClass(
       }
     } else if (one) {
       conversions.push({ file: first.file, at: first.statement, edits: convertTripleDelete(sites as Record<MapRole, WriteSite>, options) });
+    } else if (fixable) {
+      const present = [...byRole.keys()].join(', ');
+      const last = lastOf(group);
+      conversions.push({ file: first.file, at: first.statement, edits: convertPartialDelete(group, options) });
+      const later = readAfter(findings, group);
+      const note = later
+        ? `; \`${later.getText(first.file)}\` (line ${first.file.getLineAndCharacterOfPosition(later.getStart(first.file)).line + 1}) reads the key after it and now finds nothing`
+        : '';
+      fixed.push({
+        file: first.file,
+        node: last.statement,
+        code: 'FIXED_PARTIAL_DELETE',
+        message: `\`${first.op}\` of ${present} only: the whole entry goes${note}`,
+      });
     } else {
       const present = [...byRole.keys()].join(', ');
       for (const site of group) {
@@ -68,7 +107,12 @@ export function planClass(
   const blocked = manual.length > 0 || findings.outside.size > 0;
   if (!blocked) {
     conversions.push({ file: cls.file, at: cls.decl, needsImport: true, edits: convertFieldDeclarations(cls) });
-    return { findings, migrate: true, conversions, manual };
+    const touched = [
+      { file: cls.file, node: cls.maps.connections.decl as ts.Node },
+      ...conversions.flatMap((c) => (c.at ? [{ file: c.file, node: c.at }] : [])),
+      ...findings.writes.map((w) => ({ file: w.file, node: w.statement as ts.Node })),
+    ];
+    return { findings, migrate: true, conversions, manual, fixed, touched };
   }
   const ignored = manual.filter(isIgnored).length;
   const outside = [...findings.outside];
@@ -91,7 +135,30 @@ export function planClass(
     seen.add(c.file);
     notes.push(note(c.file, c.at));
   }
-  return { findings, migrate: false, conversions: [], manual: [...manual, ...notes] };
+  return { findings, migrate: false, conversions: [], manual: [...manual, ...notes], fixed: [], touched: [] };
+}
+
+function lastOf(group: WriteSite[]): WriteSite {
+  return [...group].sort((a, b) => a.statement.pos - b.statement.pos).at(-1)!;
+}
+
+/**
+ * A read of the key, after a fixed partial delete and in the same function, of a map the delete
+ * did not touch: it used to find the value left behind; now the whole entry is gone.
+ */
+function readAfter(findings: ClassFindings, group: WriteSite[]): ts.Node | undefined {
+  const last = lastOf(group);
+  if (!last.key) return undefined;
+  const roles = new Set(group.map((s) => s.role));
+  const fn = enclosingFunction(last.statement);
+  return findings.keyed.find(
+    (k) =>
+      k.file === last.file &&
+      k.key === last.key &&
+      !roles.has(k.role) &&
+      k.node.getStart(k.file) >= last.statement.end &&
+      enclosingFunction(k.node) === fn,
+  )?.node;
 }
 
 function partialInsert(site: WriteSite, group: WriteSite[], hasConnection: boolean): PendingManual {

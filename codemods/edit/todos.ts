@@ -35,3 +35,21 @@ export function todoEdit(sf: ts.SourceFile, node: ts.Node, code: ReasonCode, mes
   if (block.text.includes(`${TODO_TAG} ${code}`)) return undefined;
   return { start: block.anchorLine, end: block.anchorLine, text: `${block.indent}// ${TODO_TAG} ${code} ${message}\n` };
 }
+
+/**
+ * `// TODO(poolshift): ...` lines right above the statement holding `node`, as removals: once a
+ * class migrates, the TODOs an earlier run put on its sites are stale.
+ */
+export function staleTodoEdits(sf: ts.SourceFile, node: ts.Node): TextEdit[] {
+  const start = anchorStatement(node).getStart(sf);
+  const edits: TextEdit[] = [];
+  let at = lineStart(sf.text, start);
+  while (at > 0) {
+    const prev = lineStart(sf.text, at - 1);
+    const line = sf.text.slice(prev, at - 1).trim();
+    if (!(line.startsWith('//') || line.startsWith('/*') || line.startsWith('*'))) break;
+    if (line.startsWith(`// ${TODO_TAG} `)) edits.push({ start: prev, end: at, text: '' });
+    at = prev;
+  }
+  return edits;
+}
