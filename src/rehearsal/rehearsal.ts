@@ -235,7 +235,7 @@ export class Rehearsal {
           for (const n of behind) this.#writeFlag(n.name, mode);
         }
         return behind.length === 0;
-      }, Math.max(5000, stageMs));
+      }, Math.max(10_000, stageMs));
       if (reached === null) {
         await this.#pollAll();
         const behind = this.#nodes.filter((n) => n.state === 'up' && this.#modes.get(n) !== mode);

@@ -1,0 +1,104 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CHART_COLORS } from '../../src/rehearsal/html-report.js';
+import { CLI } from '../node/helpers/node-child.js';
+import { countColor, decodePng } from './helpers/png.js';
+
+// Real rehearsals: node processes on 127.0.64.x-127.0.67.x, short intervals.
+const dir = mkdtempSync(join(tmpdir(), 'poolshift-rehearsal-test-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function rehearse(args: string[]): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'rehearse', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (out += c));
+    child.once('exit', (code) => resolve({ code, out }));
+  });
+}
+
+const SHORT = ['--nodes', '3', '--keep-alive', '1500ms', '--proposal-interval', '100ms'];
+const json = join(dir, 'pass.json');
+const html = join(dir, 'pass.html');
+
+describe('poolshift rehearse', () => {
+  it('walks every stage and back with real faults, and passes with nothing lost', async () => {
+    const { code, out } = await rehearse([...SHORT, '--duration', '16s', '--base-address', '127.0.64.1', '--json', json, '--html', html, '--work-dir', join(dir, 'pass')]);
+    const report = JSON.parse(readFileSync(json, 'utf8')) as Record<string, unknown> & {
+      stages: { mode: string; checks: number; consistencyRate: number | null }[];
+      faults: { kind: string; detectedAfterMs: number | null }[];
+      messages: Record<string, number>;
+      divergences: { unexpected: number; byKind: Record<string, unknown> };
+    };
+    expect(Object.keys(report)).toEqual(['verdict', 'nodes', 'durationMs', 'stages', 'divergences', 'messages', 'faults']);
+    expect(Object.keys(report.divergences)).toEqual(['total', 'known', 'unexpected', 'byKind']);
+    expect(Object.keys(report.messages)).toEqual(['sent', 'delivered', 'lost', 'duplicated']);
+    expect(Object.keys(report.stages[0]!)).toEqual(['mode', 'startedAt', 'endedAt', 'checks', 'consistencyRate']);
+    expect(Object.keys(report.faults[0]!)).toEqual(['kind', 'node', 'at', 'detectedAfterMs']);
+    expect(report.stages.map((s) => s.mode)).toEqual(['legacy', 'shadow', 'live', 'unified', 'live', 'shadow', 'live', 'unified']);
+    expect(report.stages.filter((s) => s.mode === 'shadow').every((s) => s.checks > 0)).toBe(true);
+    expect(report.stages.filter((s) => s.mode === 'legacy' || s.mode === 'unified').every((s) => s.checks === 0 && s.consistencyRate === null)).toBe(true);
+    expect(report.faults.map((f) => f.kind)).toEqual(['sigkill', 'restart', 'sigstop', 'sigcont', 'leave', 'join', 'sigkill', 'restart', 'sigstop', 'sigcont', 'leave', 'join']);
+    expect(report.faults.every((f) => f.detectedAfterMs !== null)).toBe(true);
+    expect(report.messages.sent).toBeGreaterThan(50);
+    expect(report.messages.lost).toBe(0);
+    expect(report.messages.duplicated).toBe(0);
+    expect(report.messages.delivered).toBe(report.messages.sent);
+    expect(report.divergences.unexpected).toBe(0);
+    expect(report.verdict, out).toBe('pass');
+    expect(code).toBe(0);
+    expect(out).toMatch(/flag -> shadow/);
+    expect(out).toMatch(/SIGSTOP n\d/);
+    expect(out.trim().endsWith('pass')).toBe(true);
+  }, 120_000);
+
+  it.each([
+    ['drop-peer', 'missing-in-shadow', '127.0.65.1'],
+    ['stale-liveness', 'liveness-mismatch', '127.0.66.1'],
+    ['throw-on-send', 'error-mismatch', '127.0.67.1'],
+  ])('fails with --inject-fault %s, naming %s', async (fault, kind, base) => {
+    const file = join(dir, `${fault}.json`);
+    const { code, out } = await rehearse([...SHORT, '--duration', '12s', '--base-address', base, '--inject-fault', fault, '--json', file]);
+    const report = JSON.parse(readFileSync(file, 'utf8')) as { verdict: string; divergences: { byKind: Record<string, { unexpected: number }> } };
+    expect(report.verdict).toBe('fail');
+    expect(code).toBe(1);
+    expect(report.divergences.byKind[kind]!.unexpected, out).toBeGreaterThan(0);
+    expect(out).toContain(`unexpected divergences: ${kind}`);
+    expect(out.trim().endsWith('fail')).toBe(true);
+  }, 120_000);
+
+  const chromium = '/usr/bin/chromium';
+  it.skipIf(!existsSync(chromium) && !process.env.CI)('renders the HTML report in headless Chromium: four charts, the events marked', () => {
+    expect(existsSync(html), 'the first test writes the report').toBe(true);
+    const page = readFileSync(html, 'utf8');
+    expect(page).not.toMatch(/https?:\/\//);
+    const artifacts = join(process.cwd(), 'test-artifacts');
+    mkdirSync(artifacts, { recursive: true });
+    const png = join(artifacts, 'rehearsal-report.png');
+    rmSync(png, { force: true });
+    const flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+    const profile = mkdtempSync(join(tmpdir(), 'poolshift-chromium-'));
+    try {
+      const dom = spawnSync(chromium, [...flags, `--user-data-dir=${profile}`, '--dump-dom', `file://${html}`], { encoding: 'utf8', timeout: 60_000 });
+      expect(dom.status, dom.stderr).toBe(0);
+      for (const id of ['peers', 'divergences', 'consistency', 'messages']) expect(dom.stdout).toContain(`id="${id}"`);
+      expect((dom.stdout.match(/<polyline/g) ?? []).length).toBeGreaterThanOrEqual(9);
+      expect((dom.stdout.match(/class="event flag"/g) ?? []).length).toBeGreaterThanOrEqual(8 * 3);
+      expect((dom.stdout.match(/class="event fault"/g) ?? []).length).toBeGreaterThan(0);
+      const shot = spawnSync(chromium, [...flags, `--user-data-dir=${profile}`, `--screenshot=${png}`, '--window-size=960,1400', '--hide-scrollbars', `file://${html}`], { encoding: 'utf8', timeout: 60_000 });
+      expect(shot.status, shot.stderr).toBe(0);
+      const img = decodePng(readFileSync(png));
+      expect(img.width).toBe(960);
+      // The lines were drawn: each chart's colour covers a visible number of pixels.
+      for (const color of [CHART_COLORS.legacy, CHART_COLORS.unified, CHART_COLORS.sent, CHART_COLORS.delivered, CHART_COLORS.fault]) {
+        expect(countColor(img, color), color).toBeGreaterThan(200);
+      }
+    } finally {
+      rmSync(profile, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
