@@ -1,7 +1,7 @@
 import { cpus, platform, release } from 'node:os';
 import { countedFigures } from './counts.js';
 import { memoryFigures } from './memory.js';
-import { perOperationFigures, REAPER_LEFT_OUT } from './per-operation.js';
+import { MAX_PEERS, measuredAt, perOperationFigures, REAPER_LEFT_OUT } from './per-operation.js';
 import type { BenchReport, BenchResult } from './results.js';
 import { dualModeAvailable, type Impl } from './subjects.js';
 import { checkTargets } from './targets.js';
@@ -50,9 +50,11 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     results.push(...(await perOperationFigures(impls, n, timing, log, options.opsPerSample)));
   }
 
-  const memoryN = options.memoryPeers ?? (quick ? 10_000 : 100_000);
-  log(`memory per peer, ${memoryN} peers`);
-  results.push(await memoryFigures(impls, memoryN));
+  const memorySizes = options.memoryPeers ? [options.memoryPeers] : quick ? [10_000] : [10_000, 100_000];
+  for (const n of memorySizes) {
+    log(`memory per peer, ${n} peers`);
+    results.push(await memoryFigures(impls.filter((impl) => measuredAt(impl, n)), n));
+  }
 
   if (!options.skipNetwork) {
     log('broadcastWs over loopback, peers in a child process');
@@ -75,7 +77,14 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     date: new Date().toISOString(),
     quick,
     skipped,
-    notes: impls.flatMap((impl) => (REAPER_LEFT_OUT[impl] ? [`${impl} ${REAPER_LEFT_OUT[impl]}`] : [])),
+    notes: [
+      ...impls.flatMap((impl) => (REAPER_LEFT_OUT[impl] ? [`${impl} ${REAPER_LEFT_OUT[impl]}`] : [])),
+      ...impls.flatMap((impl) => {
+        const max = MAX_PEERS[impl];
+        const sizes = [...(options.sizes ?? (quick ? QUICK_SIZES : FULL_SIZES)), ...memorySizes];
+        return max && sizes.some((n) => n > max.n) ? [`${impl} above ${max.n} peers: ${max.why}`] : [];
+      }),
+    ],
     results,
     targets: checkTargets(results),
   };
