@@ -14,6 +14,8 @@ export type AnyManager = LegacyPeerManager | UnifiedPeerManager;
 
 export interface TestNodeOptions extends Omit<Partial<PoolOptions>, 'identity' | 'dialer'> {
   readonly kind: ManagerKind;
+  /** Makes the pool instead of `kind`'s class (e.g. a converted manager loaded from elsewhere). */
+  readonly factory?: (opts: PoolOptions) => AnyManager;
   /** The node's own loopback address: its server and its outbound dials bind to it. */
   readonly host: string;
   readonly nodeId?: string;
@@ -41,7 +43,7 @@ export interface TestNode<P extends AnyManager = AnyManager> {
  * default, so the reaper and keep-alive move only when the test says).
  */
 export async function startNode<P extends AnyManager = AnyManager>(options: TestNodeOptions): Promise<TestNode<P>> {
-  const { kind, host, network = TEST_NETWORK, version = '1.0.0', pingTimeoutMs = 300, ...poolOptions } = options;
+  const { kind, factory, host, network = TEST_NETWORK, version = '1.0.0', pingTimeoutMs = 300, ...poolOptions } = options;
   const clock = options.clock ?? new ManualClock();
   const logger = options.logger ?? pino({ level: 'silent' });
   const nodeId = options.nodeId ?? `${kind}-${host}`;
@@ -51,7 +53,7 @@ export async function startNode<P extends AnyManager = AnyManager>(options: Test
   const identity = { network, nodeId, version, listenPort: port };
   const dialer = createDialer({ identity, localAddress: host, timeoutMs: 3000, logger, connection });
   const opts: PoolOptions = { ...poolOptions, identity, dialer, clock, logger };
-  const pool = (kind === 'legacy' ? new LegacyPeerManager(opts) : new UnifiedPeerManager(opts)) as P;
+  const pool = (factory ? factory(opts) : kind === 'legacy' ? new LegacyPeerManager(opts) : new UnifiedPeerManager(opts)) as P;
   listener.on('peer', (conn, info) => {
     pool.addConnectedPeer(conn, info).catch(() => conn.close('removed'));
   });
