@@ -107,6 +107,8 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   readonly #realDialer: Dialer | undefined;
   readonly #live: LiveSide;
   readonly #links = new Map<Connection, ConnectionLink>();
+  /** The links by key, so that spotting a replacement is one lookup, not a scan of every link. */
+  readonly #linksByKey = new Map<string, Set<ConnectionLink>>();
   /** The link a dial made, found from the info object the manager hands back. */
   readonly #dialled = new WeakMap<PeerInfo, ConnectionLink>();
   readonly #held: Partial<Record<ManagerSide, Held>> = {};
@@ -199,6 +201,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       link.closeReal('shutdown');
     }
     this.#links.clear();
+    this.#linksByKey.clear();
     this.#timers.clearAll();
   }
 
@@ -490,24 +493,33 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
         else deliver();
       },
       onClosed: (l) => {
-        this.#links.delete(l.real);
+        this.#unindex(l);
         this.verifier.hint(l.key, 'closed');
       },
     });
     this.#links.set(connection, link);
+    let sameKey = this.#linksByKey.get(link.key);
+    if (!sameKey) this.#linksByKey.set(link.key, (sameKey = new Set()));
+    sameKey.add(link);
     return link;
+  }
+
+  #unindex(link: ConnectionLink): void {
+    this.#links.delete(link.real);
+    const sameKey = this.#linksByKey.get(link.key);
+    if (sameKey?.delete(link) && sameKey.size === 0) this.#linksByKey.delete(link.key);
   }
 
   #forgetLink(link: ConnectionLink): void {
     if (link.heldBy('legacy') || link.heldBy('unified')) return;
     link.dispose();
-    this.#links.delete(link.real);
+    this.#unindex(link);
   }
 
   /** A connection for a key some other connection already holds: what L4 and L5 start from. */
   #noteReplacement(link: ConnectionLink, side: ManagerSide): void {
-    for (const other of this.#links.values()) {
-      if (other !== link && other.key === link.key && other.heldBy(side)) {
+    for (const other of this.#linksByKey.get(link.key) ?? []) {
+      if (other !== link && other.heldBy(side)) {
         this.verifier.hint(link.key, 'replaced');
         return;
       }
