@@ -21,8 +21,14 @@ export interface LockMonitorEvents {
   released: [party: LockParty, heldMs: number];
 }
 
-/** A write takes every permit, a read one: async-mutex's weighted Semaphore is then a fair RW lock. */
-const WRITE_WEIGHT = 1 << 20;
+/**
+ * A write takes every permit, a read one: async-mutex's weighted Semaphore is then a fair RW lock.
+ * Kept small: async-mutex walks every permit value on each release (`_drainUnlockWaiters`), so
+ * 1 << 20 cost about a million iterations per release and saturated the event loop under load (the
+ * soak found it). 4096 concurrent readers of one lock is far past anything a pool does; a reader
+ * past it waits its turn, it does not fail.
+ */
+const WRITE_WEIGHT = 1 << 12;
 
 /**
  * The locks of one component and their figures: acquisitions, waits, holds, and who holds or
