@@ -55,7 +55,7 @@ class NsNode {
     });
     this.ready = new Promise((resolve) => this.#replies.set(0, resolve));
   }
-  #ask(c: Omit<NetnsCommand, 'id'>): Promise<{ ok: boolean; result: unknown }> {
+  #ask(c: NetnsCommand extends infer C ? (C extends { id: number } ? Omit<C, 'id'> : never) : never): Promise<{ ok: boolean; result: unknown }> {
     const id = this.#next++;
     return new Promise((resolve) => {
       this.#replies.set(id, resolve);
