@@ -55,7 +55,7 @@ function lineChart(id: string, title: string, series: readonly Series[], events:
     const pts = s.points.map(([t, v]) => `${x(t).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
     out.push(`<polyline points="${pts}" fill="none" stroke="${s.color}" stroke-width="2.5" class="series"><title>${esc(s.name)}</title></polyline>`);
   }
-  let lx = PAD.left + 200;
+  let lx = PAD.left + 430;
   for (const s of series) {
     out.push(`<rect x="${lx}" y="8" width="14" height="4" fill="${s.color}"/><text x="${lx + 18}" y="14" class="legend">${esc(s.name)}</text>`);
     lx += 30 + s.name.length * 7;

@@ -95,8 +95,9 @@ describe('poolshift rehearse', () => {
       expect(shot.status, shot.stderr).toBe(0);
       const img = decodePng(readFileSync(png));
       expect(img.width).toBe(960);
-      // The lines were drawn: each chart's colour covers a visible number of pixels.
-      for (const color of [CHART_COLORS.legacy, CHART_COLORS.unified, CHART_COLORS.sent, CHART_COLORS.delivered, CHART_COLORS.fault]) {
+      // The lines were drawn: each colour covers a visible number of pixels ('sent' lies under
+      // 'delivered' when nothing is lost, so it is checked in the DOM above, not here).
+      for (const color of [CHART_COLORS.legacy, CHART_COLORS.unified, CHART_COLORS.delivered, CHART_COLORS.fault]) {
         expect(countColor(img, color), color).toBeGreaterThan(200);
       }
     } finally {
