@@ -2,6 +2,7 @@
 // The `poolshift` command: a thin dispatcher; each subcommand is defined where its code lives.
 import { Command } from 'commander';
 import { codemodCommand } from '../codemods/cli.js';
+import { benchCommand } from './bench/command.js';
 import { nodeCommand } from './node/command.js';
 import { rehearseCommand } from './rehearsal/command.js';
 
@@ -11,6 +12,7 @@ const program = new Command('poolshift')
 
 program.addCommand(codemodCommand());
 program.addCommand(nodeCommand());
+program.addCommand(benchCommand());
 program.addCommand(rehearseCommand());
 
 await program.parseAsync(process.argv);
