@@ -158,7 +158,7 @@ export async function broadcastWsFigures(impls: readonly Impl[], options: Broadc
       ),
     ];
     options.log(`  ${tasks.length} contenders, ${rounds} broadcasts of ${MESSAGE_BYTES} bytes to ${sink.addresses.length} peers per sample`);
-    const figures = await timeSideBySide(tasks, { timeMs: options.quick ? 200 : 1500, warmupMs: 100, minSamples: options.quick ? 3 : 8, rounds: 2 });
+    const figures = await timeSideBySide(tasks, { timeMs: options.quick ? 100 : 1500, warmupMs: options.quick ? 20 : 100, minSamples: options.quick ? 2 : 8, rounds: 2 });
     const values: Partial<Record<Impl, number>> = {};
     const spread: Partial<Record<Impl, number>> = {};
     for (const [name, summary] of figures) {

@@ -27,7 +27,7 @@ export const FULL_SIZES = [1_000, 10_000, 100_000] as const;
 export const QUICK_SIZES = [1_000, 10_000] as const;
 
 const FULL_TIMING: TimingOptions = { timeMs: 400, warmupMs: 150, minSamples: 32, rounds: 3 };
-const QUICK_TIMING: TimingOptions = { timeMs: 80, warmupMs: 30, minSamples: 12, rounds: 2 };
+const QUICK_TIMING: TimingOptions = { timeMs: 50, warmupMs: 20, minSamples: 8, rounds: 2 };
 
 /** Runs every figure for every implementation available, side by side, and judges the targets. */
 export async function runBench(options: BenchOptions = {}): Promise<BenchReport> {

@@ -42,6 +42,9 @@ export const BENCH_MESSAGE: NetworkMessage = { type: 'BlockVote', height: 1, has
  */
 export const BENCH_REAPER_MS = 29_999;
 
+/** Limits that never refuse a benchmark peer (the defaults hold 50 peers, a third outbound). */
+export const BENCH_LIMITS = { maxPeers: 1 << 20, outboundShare: 1, dialQueueLength: 1 << 20 } as const;
+
 /**
  * Peer `i`'s info. Addresses come from 198.18.0.0/15, the range set aside for benchmarks: they are
  * map keys only, never dialled.
@@ -150,6 +153,8 @@ export function makeSubject(impl: Impl, options: SubjectOptions): Subject {
     identity: BENCH_IDENTITY,
     clock,
     reaperIntervalMs: BENCH_REAPER_MS,
+    // The benchmark holds up to 100k peers, all dialled out for the network figure: no admission cap.
+    limits: BENCH_LIMITS,
     ...(createMap ? { createMap } : {}),
     ...(dialer ? { dialer } : {}),
   };
