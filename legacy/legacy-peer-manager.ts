@@ -87,7 +87,8 @@ export class LegacyPeerManager extends EventEmitter<PoolEvents> implements PeerP
 
   start(): void {
     if (this.#closed || this.#background.size > 0) return;
-    this.#background.interval(() => void this.#reap(), this.#opts.reaperIntervalMs);
+    // A reaper tick still waiting on a lock when the pool closes is canceled: nothing to report.
+    this.#background.interval(() => void this.#reap().catch(() => undefined), this.#opts.reaperIntervalMs);
     this.watchdog.start();
   }
 
