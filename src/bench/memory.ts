@@ -31,10 +31,16 @@ function heapUsed(): number {
  * counted; what the heap holds more after adding them all (after a forced GC) is the pool's
  * share: map entries, per-peer objects, locks, listeners on the connection, the keep-alive timer.
  * Real timers (the system clock), as in production; the pool is closed long before they fire.
+ * Each kind is warmed up first with a pool that is thrown away.
  */
 export async function memoryFigures(impls: readonly Impl[], n: number): Promise<BenchResult> {
   const values: Partial<Record<Impl, number>> = {};
   for (const impl of impls) {
+    // A first pool of the kind, thrown away: what is made once (compiled code, inline caches,
+    // shared maps of object shapes) must not be spread over the peers of the measured one.
+    const warm = makeSubject(impl, { clock: systemClock });
+    for (const info of benchPeers(Math.min(n, 2000))) await warm.pool.addConnectedPeer(instantConnectionFor(info), info);
+    await warm.pool.close();
     const infos = benchPeers(n);
     const connections = infos.map(instantConnectionFor);
     const before = heapUsed();
