@@ -118,9 +118,11 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   readonly #modeLock: RwLock;
   readonly #snapshotIntervalMs: number;
   #mode: PoolMode;
-  #writesInFlight = 0;
+  /** Sequence numbers of the writes in flight, in start order (a Set keeps insertion order). */
+  readonly #inFlight = new Set<number>();
+  #nextWrite = 0;
   /** Deliveries to muted views waiting for the writes in flight to finish. */
-  #deferred: (() => void)[] = [];
+  #deferred: { readonly after: number; readonly deliver: () => void }[] = [];
   #mirrorFailures = 0;
   #started = false;
   #closed = false;
@@ -195,7 +197,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     for (const side of SIDES) await this.#drop(side);
     const deferred = this.#deferred;
     this.#deferred = [];
-    for (const deliver of deferred) deliver();
+    for (const { deliver } of deferred) deliver();
     for (const link of this.#links.values()) {
       link.dispose();
       link.closeReal('shutdown');
@@ -218,7 +220,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   async addConnectedPeer(connection: Connection, info: PeerInfo): Promise<void> {
     const key = this.#keyOf(info);
     const release = await this.#modeLock.read('addConnectedPeer');
-    this.#writesInFlight++;
+    const write = this.#beginWrite();
     try {
       this.#assertOpen();
       const link = this.#link(connection, info);
@@ -239,7 +241,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
         link.closeReal('duplicate', 'not taken');
       }
     } finally {
-      this.#writeDone();
+      this.#writeDone(write);
       release();
     }
   }
@@ -287,7 +289,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     const snap = this.#held[authSide]!.manager.snapshot();
     const side = mirrorSide(this.#mode);
     if (side && !this.#closed) {
-      if (this.#writesInFlight > 0) this.verifier.skipInFlight();
+      if (this.#inFlight.size > 0) this.verifier.skipInFlight();
       else if (this.verifier.sample()) {
         let other: Outcome<PoolSnapshot>;
         try {
@@ -489,7 +491,11 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       timers: this.#timers,
       mutedPingTimeoutMs: this.#options.mutedPingTimeoutMs ?? this.#options.keepAliveIntervalMs ?? 30_000,
       deliverMuted: (deliver) => {
-        if (this.#writesInFlight > 0) this.#deferred.push(deliver);
+        // Only the writes already running when the event came are waited for: under continuous
+        // traffic the pool is never idle, and waiting for that would starve the mirror of closes.
+        // Only a legacy mirror needs it (its close handler and its remove take locks in
+        // opposite orders: L6); a unified mirror hears of the close at once, as legacy does.
+        if (this.#inFlight.size > 0 && this.#live.side === 'unified') this.#deferred.push({ after: this.#nextWrite - 1, deliver });
         else deliver();
       },
       onClosed: (l) => {
@@ -518,6 +524,12 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
 
   /** A connection for a key some other connection already holds: what L4 and L5 start from. */
   #noteReplacement(link: ConnectionLink, side: ManagerSide): void {
+    // A new connection for a key whose last one just closed: legacy may still be processing that
+    // close, and its late removeDeadConnection then takes the new one down (L5).
+    if (this.verifier.hintsOf(link.key).has('closed')) {
+      this.verifier.hint(link.key, 'replaced');
+      return;
+    }
     for (const other of this.#linksByKey.get(link.key) ?? []) {
       if (other !== link && other.heldBy(side)) {
         this.verifier.hint(link.key, 'replaced');
@@ -533,7 +545,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     mirrorRun?: (manager: PeerPool, side: ManagerSide, value: T) => unknown,
   ): Promise<T> {
     const release = await this.#modeLock.read(op);
-    this.#writesInFlight++;
+    const write = this.#beginWrite();
     try {
       this.#assertOpen();
       const authSide = authoritativeSide(this.#mode);
@@ -541,7 +553,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       await this.#mirror(op, key, (m, side) => (mirrorRun ? mirrorRun(m, side, value) : run(m, side)));
       return value;
     } finally {
-      this.#writeDone();
+      this.#writeDone(write);
       release();
     }
   }
@@ -590,7 +602,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       }
       const side = mirrorSide(this.#mode);
       if (side) {
-        if (this.#writesInFlight > 0) this.verifier.skipInFlight();
+        if (this.#inFlight.size > 0) this.verifier.skipInFlight();
         else if (this.verifier.sample()) {
           let shadow: Outcome<T>;
           try {
@@ -608,11 +620,22 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     }
   }
 
-  #writeDone(): void {
-    if (--this.#writesInFlight > 0 || this.#deferred.length === 0) return;
-    const deferred = this.#deferred;
-    this.#deferred = [];
-    for (const deliver of deferred) deliver();
+  #beginWrite(): number {
+    const write = this.#nextWrite++;
+    this.#inFlight.add(write);
+    return write;
+  }
+
+  #writeDone(write: number): void {
+    this.#inFlight.delete(write);
+    if (this.#deferred.length === 0) return;
+    // The oldest write still running; every event deferred behind older writes is due.
+    const oldest = this.#inFlight.values().next().value ?? Infinity;
+    let due = 0;
+    while (due < this.#deferred.length && this.#deferred[due]!.after < oldest) due++;
+    if (due === 0) return;
+    const ready = this.#deferred.splice(0, due);
+    for (const { deliver } of ready) deliver();
   }
 
   /** A mirror call that does not settle in time (a deadlocked legacy mirror: L6) fails, so the caller never waits on it. */

@@ -79,6 +79,10 @@ export function attachControlChannel(node: PeerNode): (() => void) | undefined {
   const l = node.listenAddress!;
   const a = node.adminAddress!;
   post({ event: 'ready', listen: `${l.host}:${l.port}`, admin: `${a.host}:${a.port}`, mode, pid: process.pid, at: Date.now() });
+  // Peers the node took while starting, before this channel existed: report them after 'ready'.
+  for (const entry of node.pool.snapshot().entries) {
+    if (entry.connected) post({ event: 'peer', kind: 'connected', key: entry.key, at: Date.now() });
+  }
   return () => {
     clearInterval(timer);
     flush();

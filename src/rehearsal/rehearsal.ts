@@ -189,7 +189,8 @@ export class Rehearsal {
   #onEvent(node: ClusterNode, e: ControlEvent): void {
     switch (e.event) {
       case 'ready':
-        this.#peers.set(node, new Set());
+        // The peer set is not reset here: a node may report its first peers before 'ready'
+        // (it dials as it starts); the set was emptied when the node exited or left.
         this.#modes.set(node, e.mode);
         break;
       case 'mode':
