@@ -566,12 +566,27 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     try {
       outcome = { ok: true, value: await this.#bounded(op, this.#timed(side, op, () => run(this.#held[side]!.manager, side))) };
     } catch (error) {
+      // A send racing the add of its own peer: the authoritative manager holds the new connection
+      // already, the mirror is about to be given it. Not a divergence, a write still in flight.
+      if (key !== undefined && (error as { code?: string })?.code === 'POOLSHIFT_ERR_NO_CONNECTION' && this.#mirrorAddPending(key, side)) {
+        this.verifier.skipInFlight();
+        return;
+      }
       outcome = { ok: false, error };
       this.#mirrorFailures++;
       this.metrics?.mirrorFailures.inc({ op });
       this.#log.warn({ op, key, side, err: (error as Error)?.message ?? String(error) }, 'mirror write failed (recorded, not thrown)');
     }
     this.verifier.compareWrite(op, key ?? op, authoritativeSide(this.#mode), outcome, (k) => this.#evidence(k));
+  }
+
+  /** Whether a live connection for `key` is held by the authoritative side and not yet by `mirror`. */
+  #mirrorAddPending(key: string, mirror: ManagerSide): boolean {
+    const auth = authoritativeSide(this.#mode);
+    for (const link of this.#linksByKey.get(key) ?? []) {
+      if (!link.closed && link.heldBy(auth) && !link.heldBy(mirror)) return true;
+    }
+    return false;
   }
 
   /** The authoritative reaper removed a peer: the mirror removes it too (one call). */
