@@ -451,7 +451,12 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     const onDisconnected: PoolListener<'peer:disconnected'> = (e) => {
       if (!isAuth()) return;
       this.emit('peer:disconnected', e);
-      if (e.reason === 'stale') void this.#mirrorReaperRemoval(e.key);
+      if (e.reason === 'stale') {
+        // Counted as a write from now, so the closes the reaper just made reach a legacy mirror
+        // after its mirrored remove, never racing it (L6).
+        const write = this.#beginWrite();
+        void this.#mirrorReaperRemoval(e.key).finally(() => this.#writeDone(write));
+      }
     };
     const onMessage: PoolListener<'message'> = (e) => void (isAuth() && this.emit('message', e));
     const onProtocolError: PoolListener<'protocol-error'> = (e) => void (isAuth() && this.emit('protocol-error', e));

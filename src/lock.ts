@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import { Semaphore } from 'async-mutex';
 import type { Clock } from './clock.js';
 import { LockCanceledError } from './errors.js';
 import type { LockStats } from './types.js';
@@ -20,15 +19,6 @@ export interface LockMonitorEvents {
   acquired: [party: LockParty];
   released: [party: LockParty, heldMs: number];
 }
-
-/**
- * A write takes every permit, a read one: async-mutex's weighted Semaphore is then a fair RW lock.
- * Kept small: async-mutex walks every permit value on each release (`_drainUnlockWaiters`), so
- * 1 << 20 cost about a million iterations per release and saturated the event loop under load (the
- * soak found it). 4096 concurrent readers of one lock is far past anything a pool does; a reader
- * past it waits its turn, it does not fail.
- */
-const WRITE_WEIGHT = 1 << 12;
 
 /**
  * The locks of one component and their figures: acquisitions, waits, holds, and who holds or
@@ -117,61 +107,84 @@ export class LockMonitor extends EventEmitter<LockMonitorEvents> {
   }
 }
 
+interface Waiter {
+  readonly party: LockParty;
+  readonly mode: LockMode;
+  readonly resolve: (release: Release) => void;
+  readonly reject: (error: Error) => void;
+}
+
 /**
  * An async read/write lock, fair (first come, first served, so a waiting writer blocks later
- * readers, as tokio's RwLock does). Every acquisition names its operation.
+ * readers, as tokio's RwLock does). Every acquisition names its operation. Constant work per
+ * acquisition and release: a count of readers, a writer flag, a FIFO of waiters.
  */
 export class RwLock {
-  readonly #sem: Semaphore;
-  #waiting = 0;
+  #readers = 0;
+  #writer = false;
+  readonly #queue: Waiter[] = [];
 
   constructor(
     readonly name: string,
     private readonly monitor: LockMonitor,
-  ) {
-    this.#sem = new Semaphore(WRITE_WEIGHT, new LockCanceledError(name));
-  }
+  ) {}
 
   read(op: string): Promise<Release> {
-    return this.#acquire(op, 'read', 1);
+    return this.#acquire(op, 'read');
   }
 
   write(op: string): Promise<Release> {
-    return this.#acquire(op, 'write', WRITE_WEIGHT);
+    return this.#acquire(op, 'write');
   }
 
   get isLocked(): boolean {
-    return this.#sem.getValue() < WRITE_WEIGHT;
+    return this.#writer || this.#readers > 0;
   }
 
   cancel(): void {
-    this.#sem.cancel();
+    for (const waiter of this.#queue.splice(0)) {
+      this.monitor._canceled(waiter.party);
+      waiter.reject(new LockCanceledError(this.name));
+    }
   }
 
-  async #acquire(op: string, mode: LockMode, weight: number): Promise<Release> {
+  #free(mode: LockMode): boolean {
+    return mode === 'read' ? !this.#writer : !this.#writer && this.#readers === 0;
+  }
+
+  #take(mode: LockMode): void {
+    if (mode === 'read') this.#readers++;
+    else this.#writer = true;
+  }
+
+  #acquire(op: string, mode: LockMode): Promise<Release> {
     const party: LockParty = { lock: this.name, op, mode, since: this.monitor.clock.now() };
-    // Granted at once only if nobody queues ahead and the permits are free (no barging).
-    const waited = this.#waiting > 0 || this.#sem.getValue() < weight;
-    if (waited) {
-      this.#waiting++;
-      this.monitor._wait(party);
+    // Granted at once only if nobody queues ahead and the lock is free (no barging).
+    if (this.#queue.length === 0 && this.#free(mode)) {
+      this.#take(mode);
+      return Promise.resolve(this.#releaser(this.monitor._granted(party, false), mode));
     }
-    let release: Release;
-    try {
-      [, release] = await this.#sem.acquire(weight);
-    } catch (err) {
-      this.monitor._canceled(party);
-      throw err instanceof LockCanceledError ? new LockCanceledError(this.name) : err;
-    } finally {
-      if (waited) this.#waiting--;
-    }
-    const holder = this.monitor._granted(party, waited);
+    this.monitor._wait(party);
+    return new Promise<Release>((resolve, reject) => this.#queue.push({ party, mode, resolve, reject }));
+  }
+
+  #releaser(holder: LockParty, mode: LockMode): Release {
     let done = false;
     return () => {
       if (done) return;
       done = true;
       this.monitor._released(holder);
-      release();
+      if (mode === 'read') this.#readers--;
+      else this.#writer = false;
+      this.#dispatch();
     };
+  }
+
+  #dispatch(): void {
+    while (this.#queue.length > 0 && this.#free(this.#queue[0]!.mode)) {
+      const waiter = this.#queue.shift()!;
+      this.#take(waiter.mode);
+      waiter.resolve(this.#releaser(this.monitor._granted(waiter.party, true), waiter.mode));
+    }
   }
 }
