@@ -32,6 +32,11 @@ export interface Connection {
   readonly bufferedAmount: number;
   /** Resolves once the frame is flushed to the socket; rejects with a typed error otherwise. */
   send(message: NetworkMessage): Promise<void>;
+  /**
+   * Sends a frame already made by `encodeMessage`, so that a broadcast encodes once for every
+   * peer. Optional: a pool falls back to `send` where a connection has none.
+   */
+  sendEncoded?(data: string): Promise<void>;
   /** A WebSocket ping; resolves with the round-trip time in ms. */
   ping(): Promise<number>;
   /** Closing handshake with the reason (sent to the peer). Idempotent. */

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { formatAddress, parseAddress } from '../src/address.js';
+import { encodeMessage } from '../src/codec.js';
 import { TimerSet, type TimerHandle } from '../src/clock.js';
 import type { Connection } from '../src/connection.js';
 import { attachConnection, LISTENERS_PER_CONNECTION } from '../src/connection-listeners.js';
@@ -214,9 +215,14 @@ export class UnifiedPeerManager extends EventEmitter<PoolEvents> implements Peer
   async sendToPeer(key: string, message: NetworkMessage): Promise<void> {
     const entry = this.connections.get(key);
     if (entry === undefined) throw new NoConnectionError(key);
+    return this.#send(key, entry, message, undefined);
+  }
+
+  /** The send itself; `encoded`, where given, is `message` already encoded (by a broadcast). */
+  async #send(key: string, entry: Entry, message: NetworkMessage, encoded: string | undefined): Promise<void> {
     const connection = entry.connection;
     try {
-      await connection.send(message);
+      await (encoded !== undefined && connection.sendEncoded ? connection.sendEncoded(encoded) : connection.send(message));
     } catch (err) {
       entry.penalize(HEALTH_PENALTY_SEND);
       // A slow reader is not a dead one: the caller (or broadcast) decides; the peer stays.
@@ -414,6 +420,8 @@ export class UnifiedPeerManager extends EventEmitter<PoolEvents> implements Peer
     const result: BroadcastResult = { sent: 0, failed: 0, skipped: 0 };
     const pending: Promise<void>[] = [];
     const highWaterMark = this.#opts.limits.highWaterMark;
+    // Encoded once for every peer, not once per peer.
+    const encoded = encodeMessage(message);
     for (const [key, entry] of this.connections) {
       if (entry.info.ip === this.#opts.publicIp) {
         result.skipped++;
@@ -427,7 +435,7 @@ export class UnifiedPeerManager extends EventEmitter<PoolEvents> implements Peer
         continue;
       }
       pending.push(
-        this.sendToPeer(key, message).then(
+        this.#send(key, entry, message, encoded).then(
           () => void result.sent++,
           (err: unknown) => {
             if (err instanceof BackpressureError) {
