@@ -257,7 +257,11 @@ export class Rehearsal {
   }
 
   #closeStage(mode: string, startedAt: number): void {
-    const { compared, mismatched } = this.#stage;
+    // Legacy and unified run one manager: nothing is compared there by definition. A check
+    // counted in such a stage was made before a node switched, in the stage before.
+    const compares = mode === 'shadow' || mode === 'live';
+    const compared = compares ? this.#stage.compared : 0;
+    const mismatched = compares ? this.#stage.mismatched : 0;
     this.#stages.push({
       mode,
       startedAt: startedAt - this.#t0,
