@@ -388,14 +388,18 @@ export class UnifiedPeerManager extends EventEmitter<PoolEvents> implements Peer
       this.#keepAlives.clear(attachment.keepAlive);
       this.#attached.delete(connection);
     }
-    if (reason !== 'closed-by-peer') connection.close(reason);
     this.#overSince.delete(connection);
-    if (!entry || entry.connection !== connection) return false;
-    this.connections.delete(key);
-    this.admission.removed(entry.info.direction);
-    this.#disconnects[reason] = (this.#disconnects[reason] ?? 0) + 1;
-    this.emit('peer:disconnected', { key, info: entry.info, reason });
-    return true;
+    const held = entry !== undefined && entry.connection === connection;
+    if (held) {
+      this.connections.delete(key);
+      this.admission.removed(entry.info.direction);
+      this.#disconnects[reason] = (this.#disconnects[reason] ?? 0) + 1;
+      // Before the close: a listener (the dual-mode pool) hears of the removal before any close
+      // event a connection may emit synchronously.
+      this.emit('peer:disconnected', { key, info: entry.info, reason });
+    }
+    if (reason !== 'closed-by-peer') connection.close(reason);
+    return held;
   }
 
   /** Re-reads the entry at each tick; a task whose connection was replaced or removed stops. */

@@ -19,24 +19,16 @@ const OPS_PER_SAMPLE = 1000;
 const STALE_SHARE = 10;
 
 /**
- * Implementations whose reaper pass cannot be timed, and why. In `live`, the unified reaper closes
- * the stale peers' connections; the muted legacy mirror then runs removeDeadConnection
- * (connections -> peers) against the mirrored removeConnectedPeer (peers -> connections): L6, the
- * mirror deadlocks and the pass never completes.
+ * Implementations whose reaper pass cannot be timed, and why. (Empty since the dual-mode pool
+ * mirrors the reaper's removals as writes: a legacy mirror no longer races them into L6.)
  */
-export const REAPER_LEFT_OUT: Partial<Record<Impl, string>> = {
-  live: 'reaperScan: the legacy mirror deadlocks (L6) when the unified reaper closes stale connections',
-};
+export const REAPER_LEFT_OUT: Partial<Record<Impl, string>> = {};
 
 /**
- * The largest pool each implementation is measured at, and why. The dual-mode pool checks every
- * link it holds on each add (`#noteReplacement` walks all links), so filling it is O(n^2):
- * 12 s for 20k peers, minutes for 100k.
+ * The largest pool each implementation is measured at, and why. (Empty since the dual-mode pool
+ * indexes its links by key: filling it was O(n^2).)
  */
-export const MAX_PEERS: Partial<Record<Impl, { readonly n: number; readonly why: string }>> = {
-  shadow: { n: 20_000, why: 'filling the dual-mode pool is O(n^2) (each add walks every link in #noteReplacement)' },
-  live: { n: 20_000, why: 'filling the dual-mode pool is O(n^2) (each add walks every link in #noteReplacement)' },
-};
+export const MAX_PEERS: Partial<Record<Impl, { readonly n: number; readonly why: string }>> = {};
 
 export function measuredAt(impl: Impl, n: number): boolean {
   return n <= (MAX_PEERS[impl]?.n ?? Infinity);
