@@ -25,10 +25,12 @@ const STALE_SHARE = 10;
 export const REAPER_LEFT_OUT: Partial<Record<Impl, string>> = {};
 
 /**
- * The largest pool each implementation is measured at, and why. (Empty since the dual-mode pool
- * indexes its links by key: filling it was O(n^2).)
+ * The largest pool each implementation is measured at, and why. The dual-mode pool holds two
+ * managers and a link per connection (about 7 kB a peer); the reaper rounds refill it, and at
+ * 100k peers that ran out of Node's default heap.
  */
-export const MAX_PEERS: Partial<Record<Impl, { readonly n: number; readonly why: string }>> = {};
+const DUAL_CAP = { n: 20_000, why: 'the dual-mode pool at 100k peers (about 7 kB a peer, refilled each reaper round) exceeds the default heap' };
+export const MAX_PEERS: Partial<Record<Impl, { readonly n: number; readonly why: string }>> = { shadow: DUAL_CAP, live: DUAL_CAP };
 
 export function measuredAt(impl: Impl, n: number): boolean {
   return n <= (MAX_PEERS[impl]?.n ?? Infinity);
