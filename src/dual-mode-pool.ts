@@ -121,6 +121,8 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   /** Sequence numbers of the writes in flight, in start order (a Set keeps insertion order). */
   readonly #inFlight = new Set<number>();
   #nextWrite = 0;
+  /** Per key, the write sequence number current when a manager last removed it (bounded). */
+  readonly #removedAt = new Map<string, number>();
   /** Deliveries to muted views waiting for the writes in flight to finish. */
   #deferred: { readonly after: number; readonly deliver: () => void }[] = [];
   #mirrorFailures = 0;
@@ -449,6 +451,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     const isAuth = (): boolean => authoritativeSide(this.#mode) === side && this.#held[side]?.manager === manager;
     const onConnected: PoolListener<'peer:connected'> = (e) => void (isAuth() && this.emit('peer:connected', e));
     const onDisconnected: PoolListener<'peer:disconnected'> = (e) => {
+      this.#noteRemoval(e.key);
       if (!isAuth()) return;
       this.emit('peer:disconnected', e);
       if (e.reason === 'stale') {
@@ -555,7 +558,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       this.#assertOpen();
       const authSide = authoritativeSide(this.#mode);
       const value = await this.#timed(authSide, op, () => run(this.#held[authSide]!.manager, authSide));
-      await this.#mirror(op, key, (m, side) => (mirrorRun ? mirrorRun(m, side, value) : run(m, side)));
+      await this.#mirror(op, key, (m, side) => (mirrorRun ? mirrorRun(m, side, value) : run(m, side)), write);
       return value;
     } finally {
       this.#writeDone(write);
@@ -564,7 +567,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   }
 
   /** Runs the mirror's half of a write, in the current mode; its failure is recorded, never thrown. */
-  async #mirror(op: string, key: string | undefined, run: (manager: PeerPool, side: ManagerSide) => unknown): Promise<void> {
+  async #mirror(op: string, key: string | undefined, run: (manager: PeerPool, side: ManagerSide) => unknown, write?: number): Promise<void> {
     const side = mirrorSide(this.#mode);
     if (!side) return;
     let outcome: Outcome<unknown>;
@@ -573,7 +576,13 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     } catch (error) {
       // A send racing the add of its own peer: the authoritative manager holds the new connection
       // already, the mirror is about to be given it. Not a divergence, a write still in flight.
-      if (key !== undefined && (error as { code?: string })?.code === 'POOLSHIFT_ERR_NO_CONNECTION' && this.#mirrorAddPending(key, side)) {
+      // Or one racing a removal of its peer that completed after it started: the authoritative
+      // side sent before the removal, the mirror is asked after it.
+      if (
+        key !== undefined &&
+        (error as { code?: string })?.code === 'POOLSHIFT_ERR_NO_CONNECTION' &&
+        (this.#mirrorAddPending(key, side) || (write !== undefined && (this.#removedAt.get(key) ?? -1) > write))
+      ) {
         this.verifier.skipInFlight();
         return;
       }
@@ -583,6 +592,14 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       this.#log.warn({ op, key, side, err: (error as Error)?.message ?? String(error) }, 'mirror write failed (recorded, not thrown)');
     }
     this.verifier.compareWrite(op, key ?? op, authoritativeSide(this.#mode), outcome, (k) => this.#evidence(k));
+  }
+
+  /** Records that `key` was removed from a manager once the writes started so far had begun. */
+  #noteRemoval(key: string): void {
+    this.#removedAt.delete(key);
+    this.#removedAt.set(key, this.#nextWrite);
+    // Bounded: only recent removals matter, to writes still in flight.
+    if (this.#removedAt.size > 10_000) this.#removedAt.delete(this.#removedAt.keys().next().value!);
   }
 
   /** Whether a live connection for `key` is held by the authoritative side and not yet by `mirror`. */
