@@ -18,7 +18,8 @@ export type SoakPeerCommand =
   | { cmd: 'close'; ip: string }
   | { cmd: 'talk'; ip: string }
   | { cmd: 'stop' }
-  | { cmd: 'report' };
+  /** `drain`: the received sequence numbers are handed over and forgotten (bounded memory on both sides). */
+  | { cmd: 'report'; drain?: boolean };
 
 export interface SoakPeerReport {
   /** ip -> sequence numbers received from the node (accounted sends). */
@@ -38,7 +39,7 @@ interface Peer {
 
 function main(): void {
   const config = JSON.parse(process.argv[2] ?? '{}') as SoakPeerConfig;
-  const received: Record<string, number[]> = {};
+  let received: Record<string, number[]> = {};
   const peers = new Map<string, Peer>();
   let broadcastsReceived = 0;
   let connects = 0;
@@ -86,6 +87,7 @@ function main(): void {
       let openCount = 0;
       for (const p of peers.values()) if (p.ready) openCount++;
       send({ event: 'report', report: { received, broadcastsReceived, connects, open: openCount } });
+      if (c.drain) received = {};
     } else if (c.cmd === 'stop') {
       stopping = true;
       for (const p of peers.values()) p.ws?.close(1001, 'shutdown');

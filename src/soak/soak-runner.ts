@@ -67,9 +67,9 @@ class Child {
   send(c: SoakPeerCommand): void {
     if (this.#proc.connected) this.#proc.send(c);
   }
-  async report(): Promise<SoakPeerReport> {
+  async report(drain = false): Promise<SoakPeerReport> {
     const next = this.next('report');
-    this.send({ cmd: 'report' });
+    this.send({ cmd: 'report', drain });
     return ((await next) as { report: SoakPeerReport }).report;
   }
   async stop(): Promise<void> {
@@ -125,8 +125,24 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
   while ((await connectedCount()) < options.peers && Date.now() < startDeadline) await sleep(100);
   log.info({ connected: await connectedCount(), listener: listener.stats(), refusals: listener.refusals(), children: (await Promise.all(children.map((c) => c.report()))).map((r) => [r.connects, r.open]) }, 'soak: peers connected');
 
-  // Accounting: every send the pool reports done, by peer; broadcasts by their `sent` count.
-  const sentTo = new Map<string, number[]>();
+  // Accounting: every send the pool reports done, by peer; broadcasts by their `sent` count. Sends
+  // wait in `outstanding` until a peer reports them received; reports are drained every few
+  // seconds, so the runner's own bookkeeping stays flat and does not pollute the heap figure.
+  const outstanding = new Map<number, string>();
+  const receivedEarly = new Map<number, string>();
+  let sentAccounted = 0;
+  let deliveredAccounted = 0;
+  const settle = (n: number, ip: string): void => {
+    if (outstanding.get(n) === ip) {
+      outstanding.delete(n);
+      deliveredAccounted++;
+    } else receivedEarly.set(n, ip);
+  };
+  const drainReports = async (): Promise<SoakPeerReport[]> => {
+    const reports = await Promise.all(children.map((c) => c.report(true)));
+    for (const r of reports) for (const [ip, seqs] of Object.entries(r.received)) for (const n of seqs) settle(n, ip);
+    return reports;
+  };
   let seq = 0;
   let broadcastSent = 0;
   let sendFailures = 0;
@@ -153,7 +169,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
       if (!ip) break;
       const n = ++seq;
       track(pool.sendToPeer(ip, { type: 'Custom', kind: 'soak', data: { seq: n } }).then(
-        () => void (sentTo.get(ip) ?? sentTo.set(ip, []).get(ip)!).push(n),
+        () => {
+          sentAccounted++;
+          // Received before the send's callback was seen here: settled at once.
+          if (receivedEarly.get(n) === ip) {
+            receivedEarly.delete(n);
+            deliveredAccounted++;
+          } else outstanding.set(n, ip);
+        },
         () => void sendFailures++,
       ));
     }
@@ -174,6 +197,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
         childOf.get(ip)?.send({ cmd: 'close', ip });
       }
     }
+    if (tick % 100 === 0) await drainReports();
     if (heapWarm === undefined && Date.now() >= warmAt) {
       await Promise.allSettled([...inFlight]);
       heapWarm = heapUsed();
@@ -185,7 +209,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
   // Same phase as the warm-up sample: peers connected, traffic stopped for the moment.
   const heapEnd = heapUsed();
   await sleep(500); // the last frames reach the peers
-  const reports = await Promise.all(children.map((c) => c.report()));
+  const reports = await drainReports();
   const sideStats = (side: 'legacy' | 'unified') => {
     const st = pool.manager(side)?.getPoolStats();
     return st ? { total: st.total, disconnects: st.disconnects, refused: st.refused } : undefined;
@@ -196,23 +220,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
   const samples = Object.entries(pool.verifier.samples())
     .flatMap(([kind, list]) => (list as { known?: unknown }[]).filter((d) => !d.known).slice(0, 3).map((d) => ({ kind, ...d })));
 
-  let sent = broadcastSent;
-  let delivered = 0;
-  const received = new Map<string, Set<number>>();
-  for (const r of reports) {
-    delivered += r.broadcastsReceived;
-    for (const [ip, seqs] of Object.entries(r.received)) received.set(ip, new Set(seqs));
-  }
-  let lostAccounted = 0;
-  for (const [ip, seqs] of sentTo) {
-    sent += seqs.length;
-    const got = received.get(ip);
-    for (const n of seqs) if (!got?.has(n)) lostAccounted++;
-  }
-  let deliveredAccounted = 0;
-  for (const got of received.values()) deliveredAccounted += got.size;
-  delivered += deliveredAccounted;
-  const lost = lostAccounted + Math.max(0, broadcastSent - reports.reduce((n, r) => n + r.broadcastsReceived, 0));
+  const broadcastsReceived = reports.reduce((n, r) => n + r.broadcastsReceived, 0);
+  const sent = broadcastSent + sentAccounted;
+  const delivered = broadcastsReceived + deliveredAccounted;
+  const lostAccounted = outstanding.size;
+  const lost = lostAccounted + Math.max(0, broadcastSent - broadcastsReceived);
 
   // Every peer leaves; the pool must then hold nothing for them once the reaper has passed.
   await Promise.all(children.map((c) => c.stop()));
