@@ -18,9 +18,8 @@ const SYNC_METHODS = new Set(['snapshot', 'getPoolStats', 'peerSeen', 'resources
 
 /**
  * A manager with planted defects, to prove that shadow verification catches them: it drops a
- * peer from its answers, misreports a peer's liveness, or throws from a method. The same
- * mechanism as the dual-mode pool tests' wrapper (test/dual/helpers/manager-wrappers.ts), in
- * `src/` so that `poolshift node --inject-fault` can use it.
+ * peer from its answers, misreports a peer's liveness, or throws from a method. The dual-mode
+ * pool's tests and `poolshift node --inject-fault` share it.
  */
 export function faultyManager<P extends PeerPool>(inner: P): { manager: P; faults: ManagerFaults } {
   const faults: ManagerFaults = { dropped: new Set(), misreported: new Set(), throwing: new Set() };
