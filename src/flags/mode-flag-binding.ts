@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { ConfigError } from '../errors.js';
 import { isPoolMode, type DualModePool, type PoolMode } from '../dual-mode-pool.js';
 import { POOL_MODES } from '../shadow/shadow-metrics.js';
 import type { ModeFlagProvider } from './mode-flag-provider.js';
@@ -15,11 +16,14 @@ function parse(raw: unknown): PoolMode | undefined {
  * The mode to construct the pool in: the flag's value, or `legacy` when no flag is configured or
  * its value is invalid (logged either way, with the value).
  */
-export async function initialMode(provider: ModeFlagProvider, logger: Logger): Promise<PoolMode> {
+export async function initialMode(provider: ModeFlagProvider, logger: Logger, options: { strict?: boolean } = {}): Promise<PoolMode> {
   let raw: unknown;
   try {
     raw = await provider.read();
   } catch (err) {
+    // At start, a node refuses a flag it cannot read rather than guess (`strict`); a running
+    // node keeps its mode (see bindModeFlag).
+    if (options.strict) throw new ConfigError(provider.source, `cannot be read: ${(err as Error).message}`);
     logger.error({ source: provider.source, err: (err as Error).message }, `mode flag unreadable: starting in ${DEFAULT_MODE}`);
     return DEFAULT_MODE;
   }
@@ -29,6 +33,7 @@ export async function initialMode(provider: ModeFlagProvider, logger: Logger): P
   }
   const mode = parse(raw);
   if (!mode) {
+    if (options.strict) throw new ConfigError(provider.source, `holds ${JSON.stringify(raw)}, not one of ${POOL_MODES.join(', ')}`);
     logger.error({ source: provider.source, value: raw, allowed: POOL_MODES }, `invalid mode flag value: starting in ${DEFAULT_MODE}`);
     return DEFAULT_MODE;
   }

@@ -88,7 +88,7 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> {
     const dial = createDialer({ identity, localAddress: c.listen.host, timeoutMs: c.dialTimeoutMs, logger: log, connection });
 
     this.#provider = c.mode !== undefined ? undefined : c.flagFile !== undefined ? new FileFlagProvider(c.flagFile, { nodeId: c.nodeId }) : new EnvFlagProvider();
-    const mode = c.mode ?? (await initialMode(this.#provider!, log));
+    const mode = c.mode ?? (await initialMode(this.#provider!, log, { strict: true }));
     if (c.mode !== undefined) log.info({ mode }, `mode fixed by --mode: ${mode}`);
 
     const fault = c.injectFault;

@@ -121,6 +121,19 @@ describe('poolshift node', () => {
     expect(badAddr.stderr.join('')).toContain('--peers');
   });
 
+  it('refuses to start on a flag file that does not parse or names no mode, naming the file', async () => {
+    for (const [name, text] of [['garbled.json', '{ "mode": '], ['unknown.json', '{ "mode": "turbo" }']] as const) {
+      const file = join(dir, name);
+      writeFileSync(file, text);
+      const bad = runCli(['node', '--flag-file', file, '--listen', '127.0.60.9:0', '--admin', '127.0.60.9:0', '--log-format', 'json']);
+      children.push(bad);
+      expect((await bad.exited).code).not.toBe(0);
+      const out = bad.lines.join('\n') + bad.stderr.join('');
+      expect(out).toContain('POOLSHIFT_ERR_CONFIG');
+      expect(out).toContain(name);
+    }
+  });
+
   it('logs pretty lines when asked (as on a terminal), JSON otherwise', async () => {
     const a = runCli(['node', '--log-format', 'pretty', '--listen', '127.0.60.8:0', '--admin', '127.0.60.8:0']);
     children.push(a);
