@@ -1,5 +1,6 @@
 /**
- * One suite, both managers: the same cases (test/helpers/conformance-cases.ts) over real ws
+ * One suite, both managers: the same cases and their expect() assertions
+ * (test/helpers/conformance-cases.ts, shared with the codemod's end-to-end test) over real ws
  * connections on loopback, with peers in child processes. Each manager gets its own address block
  * (legacy 127.0.20.x, unified 127.0.21.x).
  */
