@@ -18,11 +18,6 @@ const OPS_PER_SAMPLE = 1000;
 /** The reaper figure's share of stale peers. */
 const STALE_SHARE = 10;
 
-/**
- * Implementations whose reaper pass cannot be timed, and why. (Empty since the dual-mode pool
- * mirrors the reaper's removals as writes: a legacy mirror no longer races them into L6.)
- */
-export const REAPER_LEFT_OUT: Partial<Record<Impl, string>> = {};
 
 /**
  * The largest pool each implementation is measured at, and why. The dual-mode pool holds two
@@ -170,11 +165,10 @@ export async function perOperationFigures(
 
     log(`  reaperScan, ${n} peers, ${100 / STALE_SHARE} % stale`);
     const stale = infos.filter((_, i) => i % STALE_SHARE === STALE_SHARE - 1);
-    const reaping = subjects.filter((s) => !REAPER_LEFT_OUT[s.impl]);
-    for (const subject of reaping) for (const info of stale) await subject.pool.removeConnectedPeer(info.ip);
+    for (const subject of subjects) for (const info of stale) await subject.pool.removeConnectedPeer(info.ip);
     // A reaper pass costs far more than a lookup: fewer, longer samples.
     const reaperTiming: TimingOptions = { ...timing, minSamples: Math.max(8, timing.minSamples >> 2) };
-    results.push(row('reaperScan', n, 'ns/peer', await timeSideBySide(reaping.map((s) => reaperTask(s, stale, n)), reaperTiming)));
+    results.push(row('reaperScan', n, 'ns/peer', await timeSideBySide(subjects.map((s) => reaperTask(s, stale, n)), reaperTiming)));
     return results;
   } finally {
     for (const subject of subjects) await subject.pool.close();

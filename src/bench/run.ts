@@ -1,7 +1,7 @@
 import { cpus, platform, release } from 'node:os';
 import { countedFigures } from './counts.js';
 import { memoryFigures } from './memory.js';
-import { MAX_PEERS, measuredAt, perOperationFigures, REAPER_LEFT_OUT } from './per-operation.js';
+import { MAX_PEERS, measuredAt, perOperationFigures } from './per-operation.js';
 import type { BenchReport, BenchResult } from './results.js';
 import { dualModeAvailable, type Impl } from './subjects.js';
 import { checkTargets } from './targets.js';
@@ -78,7 +78,6 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     quick,
     skipped,
     notes: [
-      ...impls.flatMap((impl) => (REAPER_LEFT_OUT[impl] ? [`${impl} ${REAPER_LEFT_OUT[impl]}`] : [])),
       ...impls.flatMap((impl) => {
         const max = MAX_PEERS[impl];
         const sizes = [...(options.sizes ?? (quick ? QUICK_SIZES : FULL_SIZES)), ...memorySizes];
