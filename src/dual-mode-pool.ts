@@ -291,7 +291,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     const snap = this.#held[authSide]!.manager.snapshot();
     const side = mirrorSide(this.#mode);
     if (side && !this.#closed) {
-      if (this.#inFlight.size > 0) this.verifier.skipInFlight();
+      if (this.#settling()) this.verifier.skipInFlight();
       else if (this.verifier.sample()) {
         let other: Outcome<PoolSnapshot>;
         try {
@@ -639,7 +639,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       }
       const side = mirrorSide(this.#mode);
       if (side) {
-        if (this.#inFlight.size > 0) this.verifier.skipInFlight();
+        if (this.#settling()) this.verifier.skipInFlight();
         else if (this.verifier.sample()) {
           let shadow: Outcome<T>;
           try {
@@ -655,6 +655,14 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     } finally {
       release();
     }
+  }
+
+  /**
+   * A write is running, or a close is waiting to reach the mirror: the two managers may disagree
+   * for a moment, so a read compared now would report noise, not a divergence.
+   */
+  #settling(): boolean {
+    return this.#inFlight.size > 0 || this.#deferred.length > 0;
   }
 
   #beginWrite(): number {
