@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { TimerSet } from './clock.js';
 import type { Connection, ConnectionEvent, ConnectionEvents, ConnectionListener } from './connection.js';
+import { decodeMessage } from './codec.js';
 import { ConnectionClosedError, PingTimeoutError } from './errors.js';
 import type { NetworkMessage } from './messages.js';
 import type { DisconnectReason, PeerInfo } from './types.js';
@@ -19,8 +20,8 @@ export interface MutedRecord {
   pings: number;
   closes: number;
   lastClose: DisconnectReason | undefined;
-  /** The last few messages a muted send recorded (bounded). */
-  readonly recent: NetworkMessage[];
+  /** The last few messages a muted send recorded (bounded); a broadcast's as its encoded frame. */
+  readonly recent: (NetworkMessage | string)[];
 }
 
 const RECENT_MUTED = 8;
@@ -256,6 +257,19 @@ export class ConnectionView implements Connection {
     this.muted.sends++;
     if (this.muted.recent.length >= RECENT_MUTED) this.muted.recent.shift();
     this.muted.recent.push(message);
+    return Promise.resolve();
+  }
+
+  /** A frame encoded once for many peers (a broadcast): muted, it is recorded as it is, not decoded. */
+  sendEncoded(data: string): Promise<void> {
+    if (this.isLive) {
+      const real = this.#link.real;
+      return real.sendEncoded ? real.sendEncoded(data) : real.send(decodeMessage(data, false));
+    }
+    if (!this.isOpen) return Promise.reject(new ConnectionClosedError());
+    this.muted.sends++;
+    if (this.muted.recent.length >= RECENT_MUTED) this.muted.recent.shift();
+    this.muted.recent.push(data);
     return Promise.resolve();
   }
 

@@ -6,9 +6,10 @@ import { UnifiedPeerManager } from '../unified/unified-peer-manager.js';
 import { TimerSet, type Clock } from './clock.js';
 import type { Connection, DialResult, Dialer } from './connection.js';
 import { ConnectionLink, type LiveSide, type ManagerSide } from './connection-view.js';
-import { ConfigError, MirrorTimeoutError, ModeTransitionError, PoolClosedError, PromotionRefusedError } from './errors.js';
-import { LockMonitor, type RwLock } from './lock.js';
+import { CallDeadlines } from './call-deadlines.js';
+import { ConfigError, ModeTransitionError, PoolClosedError, PromotionRefusedError } from './errors.js';
 import type { NetworkMessage } from './messages.js';
+import { ModeGate } from './mode-gate.js';
 import type { BlockProposalInput, PeerPool, PoolEvent, PoolEvents, PoolListener } from './peer-pool.js';
 import { resolvePoolOptions, type PoolOptions } from './pool-options.js';
 import { PromotionGate, type GateDecision, type PromotionGateOptions } from './promotion-gate.js';
@@ -114,8 +115,9 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   readonly #held: Partial<Record<ManagerSide, Held>> = {};
   readonly #timers: TimerSet;
   readonly #background: TimerSet;
-  readonly #locks: LockMonitor;
-  readonly #modeLock: RwLock;
+  /** Operations pass it, a mode switch closes it: no operation straddles two modes. */
+  readonly #gate = new ModeGate();
+  readonly #deadlines: CallDeadlines;
   readonly #snapshotIntervalMs: number;
   #mode: PoolMode;
   /** Sequence numbers of the writes in flight, in start order (a Set keeps insertion order). */
@@ -143,8 +145,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     this.#live = { side: authoritativeSide(mode) };
     this.#timers = new TimerSet(this.#clock);
     this.#background = new TimerSet(this.#clock);
-    this.#locks = new LockMonitor(this.#clock);
-    this.#modeLock = this.#locks.lock('mode');
+    this.#deadlines = new CallDeadlines(this.#timers, this.#clock, options.mirrorTimeoutMs ?? options.lockWaitBoundMs ?? 10_000);
     this.#snapshotIntervalMs = options.shadow?.snapshotIntervalMs ?? 10_000;
     this.metrics = options.registry ? new ShadowMetrics(options.registry) : undefined;
     this.gate = new PromotionGate(this.#clock, options.gate);
@@ -192,7 +193,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     if (this.#closed) return;
     this.#closed = true;
     this.#background.clearAll();
-    this.#locks.cancelAll();
+    this.#gate.shut();
     // The authoritative manager first: its views are live and close the sockets.
     const order = [authoritativeSide(this.#mode), mirrorSide(this.#mode)];
     for (const side of order) if (side) await this.#drop(side);
@@ -221,7 +222,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
 
   async addConnectedPeer(connection: Connection, info: PeerInfo): Promise<void> {
     const key = this.#keyOf(info);
-    const release = await this.#modeLock.read('addConnectedPeer');
+    if (!this.#gate.enter()) await this.#gate.entered();
     const write = this.#beginWrite();
     try {
       this.#assertOpen();
@@ -244,20 +245,20 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       }
     } finally {
       this.#writeDone(write);
-      release();
+      this.#gate.leave();
     }
   }
 
-  async peerSeen(key: string): Promise<void> {
-    await this.#write('peerSeen', key, (m) => m.peerSeen(key));
+  peerSeen(key: string): Promise<void> {
+    return this.#write<void>('peerSeen', key, (m) => m.peerSeen(key));
   }
 
-  async removeConnectedPeer(key: string, reason?: DisconnectReason): Promise<void> {
-    await this.#write('removeConnectedPeer', key, (m) => m.removeConnectedPeer(key, reason));
+  removeConnectedPeer(key: string, reason?: DisconnectReason): Promise<void> {
+    return this.#write('removeConnectedPeer', key, (m) => m.removeConnectedPeer(key, reason));
   }
 
-  async sendToPeer(key: string, message: NetworkMessage): Promise<void> {
-    await this.#write('sendToPeer', key, (m) => m.sendToPeer(key, message));
+  sendToPeer(key: string, message: NetworkMessage): Promise<void> {
+    return this.#write('sendToPeer', key, (m) => m.sendToPeer(key, message));
   }
 
   broadcast(message: NetworkMessage): Promise<BroadcastResult> {
@@ -313,8 +314,8 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   resources(): ResourceCounts {
     let timers = this.#timers.size;
     let backgroundTimers = this.#background.size;
-    let lockHolders = this.#locks.holders().length;
-    let lockWaiters = this.#locks.waiters().length;
+    let lockHolders = this.#gate.inside;
+    let lockWaiters = this.#gate.waiters;
     for (const side of SIDES) {
       const r = this.#held[side]?.manager.resources();
       if (!r) continue;
@@ -364,7 +365,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   async setMode(next: PoolMode, options: SetModeOptions = {}): Promise<ModeChange> {
     if (!isPoolMode(next)) throw new ConfigError('mode', `must be one of ${POOL_MODES.join(', ')}, got ${JSON.stringify(next)}`);
     this.#assertOpen();
-    const release = await this.#modeLock.write('setMode');
+    const reopen = await this.#gate.closeForSwitch();
     try {
       this.#assertOpen();
       const from = this.#mode;
@@ -389,7 +390,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       this.#log.info({ from, to: next, forced, source: options.source ?? 'api', hydrated, gate: gate?.reason }, `pool mode changed: ${from} -> ${next}`);
       return { from, to: next, forced, gate, hydrated };
     } finally {
-      release();
+      reopen();
     }
   }
 
@@ -546,52 +547,87 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     }
   }
 
-  async #write<T>(
+  /** A write: the authoritative manager, then the mirror. No allocation beyond the call's own promise on the way in. */
+  #write<T>(
     op: string,
     key: string | undefined,
     run: (manager: PeerPool, side: ManagerSide) => T | Promise<T>,
     mirrorRun?: (manager: PeerPool, side: ManagerSide, value: T) => unknown,
   ): Promise<T> {
-    const release = await this.#modeLock.read(op);
+    if (this.#gate.enter()) return this.#writeInside(op, key, run, mirrorRun);
+    return this.#gate.entered().then(() => this.#writeInside(op, key, run, mirrorRun));
+  }
+
+  /** The write, once through the gate; leaves it when done. */
+  async #writeInside<T>(
+    op: string,
+    key: string | undefined,
+    run: (manager: PeerPool, side: ManagerSide) => T | Promise<T>,
+    mirrorRun: ((manager: PeerPool, side: ManagerSide, value: T) => unknown) | undefined,
+  ): Promise<T> {
     const write = this.#beginWrite();
     try {
       this.#assertOpen();
       const authSide = authoritativeSide(this.#mode);
-      const value = await this.#timed(authSide, op, () => run(this.#held[authSide]!.manager, authSide));
-      await this.#mirror(op, key, (m, side) => (mirrorRun ? mirrorRun(m, side, value) : run(m, side)), write);
+      const pending = this.#call(authSide, op, (m) => run(m, authSide));
+      // A manager that answers synchronously (unified's peerSeen) costs no await.
+      const value = isThenable(pending) ? await pending : pending;
+      const mirrored = this.#mirror(op, key, (m, side) => (mirrorRun ? mirrorRun(m, side, value) : run(m, side)), write);
+      if (mirrored !== undefined) await mirrored;
       return value;
     } finally {
       this.#writeDone(write);
-      release();
+      this.#gate.leave();
     }
   }
 
-  /** Runs the mirror's half of a write, in the current mode; its failure is recorded, never thrown. */
-  async #mirror(op: string, key: string | undefined, run: (manager: PeerPool, side: ManagerSide) => unknown, write?: number): Promise<void> {
+  /** `fn` on `side`'s manager; timed only where there are metrics to put the time in. */
+  #call<T>(side: ManagerSide, op: string, fn: (manager: PeerPool) => T | Promise<T>): T | Promise<T> {
+    const manager = this.#held[side]!.manager;
+    return this.metrics ? this.#timed(side, op, () => fn(manager)) : fn(manager);
+  }
+
+  /**
+   * Runs the mirror's half of a write, in the current mode; its failure is recorded, never thrown.
+   * Returns a promise only when the mirror's call did not settle synchronously.
+   */
+  #mirror(op: string, key: string | undefined, run: (manager: PeerPool, side: ManagerSide) => unknown, write?: number): Promise<void> | undefined {
     const side = mirrorSide(this.#mode);
-    if (!side) return;
-    let outcome: Outcome<unknown>;
+    if (!side) return undefined;
+    let result: unknown;
     try {
-      outcome = { ok: true, value: await this.#bounded(op, this.#timed(side, op, () => run(this.#held[side]!.manager, side))) };
+      result = this.#call(side, op, (m) => run(m, side));
     } catch (error) {
-      // A send racing the add of its own peer: the authoritative manager holds the new connection
-      // already, the mirror is about to be given it. Not a divergence, a write still in flight.
-      // Or one racing a removal of its peer that completed after it started: the authoritative
-      // side sent before the removal, the mirror is asked after it.
-      if (
-        key !== undefined &&
-        (error as { code?: string })?.code === 'POOLSHIFT_ERR_NO_CONNECTION' &&
-        (this.#mirrorAddPending(key, side) || (write !== undefined && (this.#removedAt.get(key) ?? -1) > write))
-      ) {
-        this.verifier.skipInFlight();
-        return;
-      }
-      outcome = { ok: false, error };
-      this.#mirrorFailures++;
-      this.metrics?.mirrorFailures.inc({ op });
-      this.#log.warn({ op, key, side, err: (error as Error)?.message ?? String(error) }, 'mirror write failed (recorded, not thrown)');
+      this.#mirrorFailed(op, key, side, error, write);
+      return undefined;
     }
-    this.verifier.compareWrite(op, key ?? op, authoritativeSide(this.#mode), outcome, (k) => this.#evidence(k));
+    if (!isThenable(result)) {
+      this.verifier.compareWrite(op, key ?? op, authoritativeSide(this.#mode), MIRRORED, this.#evidenceFn);
+      return undefined;
+    }
+    return this.#deadlines.bound(op, result).then(
+      () => void this.verifier.compareWrite(op, key ?? op, authoritativeSide(this.#mode), MIRRORED, this.#evidenceFn),
+      (error: unknown) => this.#mirrorFailed(op, key, side, error, write),
+    );
+  }
+
+  #mirrorFailed(op: string, key: string | undefined, side: ManagerSide, error: unknown, write: number | undefined): void {
+    // A send racing the add of its own peer: the authoritative manager holds the new connection
+    // already, the mirror is about to be given it. Not a divergence, a write still in flight.
+    // Or one racing a removal of its peer that completed after it started: the authoritative
+    // side sent before the removal, the mirror is asked after it.
+    if (
+      key !== undefined &&
+      (error as { code?: string })?.code === 'POOLSHIFT_ERR_NO_CONNECTION' &&
+      (this.#mirrorAddPending(key, side) || (write !== undefined && (this.#removedAt.get(key) ?? -1) > write))
+    ) {
+      this.verifier.skipInFlight();
+      return;
+    }
+    this.#mirrorFailures++;
+    this.metrics?.mirrorFailures.inc({ op });
+    this.#log.warn({ op, key, side, err: (error as Error)?.message ?? String(error) }, 'mirror write failed (recorded, not thrown)');
+    this.verifier.compareWrite(op, key ?? op, authoritativeSide(this.#mode), { ok: false, error }, this.#evidenceFn);
   }
 
   /** Records that `key` was removed from a manager once the writes started so far had begun. */
@@ -613,21 +649,20 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
 
   /** The authoritative reaper removed a peer: the mirror removes it too (one call). */
   async #mirrorReaperRemoval(key: string): Promise<void> {
-    let release: () => void;
     try {
-      release = await this.#modeLock.read('reaper');
+      if (!this.#gate.enter()) await this.#gate.entered();
     } catch {
       return; // closing
     }
     try {
       if (!this.#closed) await this.#mirror('reaper', key, (m) => m.removeConnectedPeer(key, 'stale'));
     } finally {
-      release();
+      this.#gate.leave();
     }
   }
 
   async #read<T>(op: string, run: (manager: PeerPool) => Promise<T>, normalize: (value: T) => Map<string, string>): Promise<T> {
-    const release = await this.#modeLock.read(op);
+    if (!this.#gate.enter()) await this.#gate.entered();
     try {
       this.#assertOpen();
       const authSide = authoritativeSide(this.#mode);
@@ -643,7 +678,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
         else if (this.verifier.sample()) {
           let shadow: Outcome<T>;
           try {
-            shadow = { ok: true, value: await this.#bounded(op, this.#timed(side, op, () => run(this.#held[side]!.manager))) };
+            shadow = { ok: true, value: await this.#deadlines.bound(op, this.#timed(side, op, () => run(this.#held[side]!.manager))) };
           } catch (error) {
             shadow = { ok: false, error };
           }
@@ -653,7 +688,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       if (!auth.ok) throw auth.error;
       return auth.value;
     } finally {
-      release();
+      this.#gate.leave();
     }
   }
 
@@ -683,24 +718,6 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     for (const { deliver } of ready) deliver();
   }
 
-  /** A mirror call that does not settle in time (a deadlocked legacy mirror: L6) fails, so the caller never waits on it. */
-  #bounded<T>(op: string, work: Promise<T>): Promise<T> {
-    const ms = this.#options.mirrorTimeoutMs ?? this.#options.lockWaitBoundMs ?? 10_000;
-    return new Promise<T>((resolve, reject) => {
-      const timer = this.#timers.timeout(() => reject(new MirrorTimeoutError(op, ms)), ms);
-      work.then(
-        (v) => {
-          this.#timers.clear(timer);
-          resolve(v);
-        },
-        (e: unknown) => {
-          this.#timers.clear(timer);
-          reject(e as Error);
-        },
-      );
-    });
-  }
-
   async #timed<T>(side: ManagerSide, op: string, fn: () => T | Promise<T>): Promise<T> {
     const metrics = this.metrics;
     if (!metrics) return fn();
@@ -714,6 +731,8 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       throw err;
     }
   }
+
+  readonly #evidenceFn = (key: string): KeyEvidence => this.#evidence(key);
 
   #evidence(key: string): KeyEvidence {
     const find = (side: ManagerSide): SnapshotEntry | undefined => {
@@ -738,6 +757,13 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   override once<E extends PoolEvent>(event: E, listener: PoolListener<E>): this {
     return super.once(event, listener as never);
   }
+}
+
+/** A mirror write that settled: what compareWrite is told (the value of a write is not compared). */
+const MIRRORED: Outcome<unknown> = { ok: true, value: undefined };
+
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
 }
 
 function fingerprint(i: PeerInfo): string {
