@@ -547,7 +547,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     }
   }
 
-  /** A write: the authoritative manager, then the mirror. No allocation beyond the call's own promise on the way in. */
+  /** A write: the authoritative manager, then the mirror. Through the gate without a promise when it is open. */
   #write<T>(
     op: string,
     key: string | undefined,
