@@ -10,6 +10,7 @@ import { CallDeadlines } from './call-deadlines.js';
 import { ConfigError, ModeTransitionError, PoolClosedError, PromotionRefusedError } from './errors.js';
 import type { NetworkMessage } from './messages.js';
 import { ModeGate } from './mode-gate.js';
+import { WriteTracker, type WriteTicket } from './write-tracker.js';
 import type { BlockProposalInput, PeerPool, PoolEvent, PoolEvents, PoolListener } from './peer-pool.js';
 import { resolvePoolOptions, type PoolOptions } from './pool-options.js';
 import { PromotionGate, type GateDecision, type PromotionGateOptions } from './promotion-gate.js';
@@ -120,13 +121,10 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   readonly #deadlines: CallDeadlines;
   readonly #snapshotIntervalMs: number;
   #mode: PoolMode;
-  /** Sequence numbers of the writes in flight, in start order (a Set keeps insertion order). */
-  readonly #inFlight = new Set<number>();
-  #nextWrite = 0;
-  /** Per key, the write sequence number current when a manager last removed it (bounded). */
-  readonly #removedAt = new Map<string, number>();
-  /** Deliveries to muted views waiting for the writes in flight to finish. */
-  #deferred: { readonly after: number; readonly deliver: () => void }[] = [];
+  /** The writes in flight, and the deliveries to muted views waiting for them. */
+  readonly #writes = new WriteTracker();
+  /** Per key, the next write ticket when a manager last removed it (bounded). */
+  readonly #removedAt = new Map<string, WriteTicket>();
   #mirrorFailures = 0;
   #started = false;
   #closed = false;
@@ -145,7 +143,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     this.#live = { side: authoritativeSide(mode) };
     this.#timers = new TimerSet(this.#clock);
     this.#background = new TimerSet(this.#clock);
-    this.#deadlines = new CallDeadlines(this.#timers, this.#clock, options.mirrorTimeoutMs ?? options.lockWaitBoundMs ?? 10_000);
+    this.#deadlines = new CallDeadlines(this.#timers, options.mirrorTimeoutMs ?? options.lockWaitBoundMs ?? 10_000);
     this.#snapshotIntervalMs = options.shadow?.snapshotIntervalMs ?? 10_000;
     this.metrics = options.registry ? new ShadowMetrics(options.registry) : undefined;
     this.gate = new PromotionGate(this.#clock, options.gate);
@@ -198,9 +196,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     const order = [authoritativeSide(this.#mode), mirrorSide(this.#mode)];
     for (const side of order) if (side) await this.#drop(side);
     for (const side of SIDES) await this.#drop(side);
-    const deferred = this.#deferred;
-    this.#deferred = [];
-    for (const { deliver } of deferred) deliver();
+    this.#writes.flushAll();
     for (const link of this.#links.values()) {
       link.dispose();
       link.closeReal('shutdown');
@@ -213,17 +209,13 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   // --- writes: authoritative first, then the mirror ------------------------------------------
 
   async connectToPeer(address: string | PeerAddress): Promise<PeerInfo> {
-    return this.#write('connectToPeer', typeof address === 'string' ? address : `${address.host}:${address.port}`, (m) => m.connectToPeer(address), (m, side, info) => {
-      const link = this.#dialled.get(info);
-      if (!link) throw new PoolClosedError();
-      return m.addConnectedPeer(link.view(side), info);
-    });
+    return this.#write<PeerInfo>('connectToPeer', typeof address === 'string' ? address : `${address.host}:${address.port}`, address);
   }
 
   async addConnectedPeer(connection: Connection, info: PeerInfo): Promise<void> {
     const key = this.#keyOf(info);
     if (!this.#gate.enter()) await this.#gate.entered();
-    const write = this.#beginWrite();
+    const write = this.#writes.begin();
     try {
       this.#assertOpen();
       const link = this.#link(connection, info);
@@ -235,7 +227,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
         this.#forgetLink(link);
         throw err;
       }
-      await this.#mirror('addConnectedPeer', key, (m, side) => m.addConnectedPeer(link.view(side), info));
+      await this.#mirror('addConnectedPeer', key, link);
       if (!link.heldBy(authSide) && !link.closed) {
         // The authoritative manager did not take it (L7: an "unknown" version over a known one).
         // Nobody would own the socket: close it rather than leak it.
@@ -244,29 +236,29 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
         link.closeReal('duplicate', 'not taken');
       }
     } finally {
-      this.#writeDone(write);
+      this.#writes.done(write);
       this.#gate.leave();
     }
   }
 
   peerSeen(key: string): Promise<void> {
-    return this.#write<void>('peerSeen', key, (m) => m.peerSeen(key));
+    return this.#write<void>('peerSeen', key, undefined);
   }
 
   removeConnectedPeer(key: string, reason?: DisconnectReason): Promise<void> {
-    return this.#write('removeConnectedPeer', key, (m) => m.removeConnectedPeer(key, reason));
+    return this.#write<void>('removeConnectedPeer', key, reason);
   }
 
   sendToPeer(key: string, message: NetworkMessage): Promise<void> {
-    return this.#write('sendToPeer', key, (m) => m.sendToPeer(key, message));
+    return this.#write<void>('sendToPeer', key, message);
   }
 
   broadcast(message: NetworkMessage): Promise<BroadcastResult> {
-    return this.#write('broadcast', undefined, (m) => m.broadcast(message));
+    return this.#write<BroadcastResult>('broadcast', undefined, message);
   }
 
   broadcastBlockProposal(proposal: BlockProposalInput): Promise<BroadcastResult> {
-    return this.#write('broadcastBlockProposal', undefined, (m) => m.broadcastBlockProposal(proposal));
+    return this.#write<BroadcastResult>('broadcastBlockProposal', undefined, proposal);
   }
 
   // --- reads: authoritative answers, the mirror is compared (sampled) --------------------------
@@ -458,8 +450,8 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       if (e.reason === 'stale') {
         // Counted as a write from now, so the closes the reaper just made reach a legacy mirror
         // after its mirrored remove, never racing it (L6).
-        const write = this.#beginWrite();
-        void this.#mirrorReaperRemoval(e.key).finally(() => this.#writeDone(write));
+        const write = this.#writes.begin();
+        void this.#mirrorReaperRemoval(e.key).finally(() => this.#writes.done(write));
       }
     };
     const onMessage: PoolListener<'message'> = (e) => void (isAuth() && this.emit('message', e));
@@ -504,7 +496,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
         // traffic the pool is never idle, and waiting for that would starve the mirror of closes.
         // Only a legacy mirror needs it (its close handler and its remove take locks in
         // opposite orders: L6); a unified mirror hears of the close at once, as legacy does.
-        if (this.#inFlight.size > 0 && this.#live.side === 'unified') this.#deferred.push({ after: this.#nextWrite - 1, deliver });
+        if (this.#live.side === 'unified') this.#writes.defer(deliver);
         else deliver();
       },
       onClosed: (l) => {
@@ -548,67 +540,81 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   }
 
   /** A write: the authoritative manager, then the mirror. Through the gate without a promise when it is open. */
-  #write<T>(
-    op: string,
-    key: string | undefined,
-    run: (manager: PeerPool, side: ManagerSide) => T | Promise<T>,
-    mirrorRun?: (manager: PeerPool, side: ManagerSide, value: T) => unknown,
-  ): Promise<T> {
-    if (this.#gate.enter()) return this.#writeInside(op, key, run, mirrorRun);
-    return this.#gate.entered().then(() => this.#writeInside(op, key, run, mirrorRun));
+  #write<T>(op: WriteOp, key: string | undefined, arg: unknown): Promise<T> {
+    if (this.#gate.enter()) return this.#writeInside(op, key, arg) as Promise<T>;
+    return this.#gate.entered().then(() => this.#writeInside(op, key, arg) as Promise<T>);
   }
 
-  /** The write, once through the gate; leaves it when done. */
-  async #writeInside<T>(
-    op: string,
-    key: string | undefined,
-    run: (manager: PeerPool, side: ManagerSide) => T | Promise<T>,
-    mirrorRun: ((manager: PeerPool, side: ManagerSide, value: T) => unknown) | undefined,
-  ): Promise<T> {
-    const write = this.#beginWrite();
+  /** The write, once through the gate; leaves it when done. No closure per call: it sits on every send. */
+  async #writeInside(op: WriteOp, key: string | undefined, arg: unknown): Promise<unknown> {
+    const write = this.#writes.begin();
     try {
       this.#assertOpen();
       const authSide = authoritativeSide(this.#mode);
-      const pending = this.#call(authSide, op, (m) => run(m, authSide));
+      const pending = this.#call(authSide, op, key, arg);
       // A manager that answers synchronously (unified's peerSeen) costs no await.
       const value = isThenable(pending) ? await pending : pending;
-      const mirrored = this.#mirror(op, key, (m, side) => (mirrorRun ? mirrorRun(m, side, value) : run(m, side)), write);
+      const mirrored = op === 'connectToPeer' ? this.#mirrorDial(value as PeerInfo, key, write) : this.#mirror(op, key, arg, write);
       if (mirrored !== undefined) await mirrored;
       return value;
     } finally {
-      this.#writeDone(write);
+      this.#writes.done(write);
       this.#gate.leave();
     }
   }
 
-  /** `fn` on `side`'s manager; timed only where there are metrics to put the time in. */
-  #call<T>(side: ManagerSide, op: string, fn: (manager: PeerPool) => T | Promise<T>): T | Promise<T> {
+  /** `op` on `side`'s manager; timed only where there are metrics to put the time in. */
+  #call(side: ManagerSide, op: WriteOp, key: string | undefined, arg: unknown, label: string = op): unknown {
     const manager = this.#held[side]!.manager;
-    return this.metrics ? this.#timed(side, op, () => fn(manager)) : fn(manager);
+    return this.metrics ? this.#timed(side, label, () => callWrite(manager, op, key, arg)) : callWrite(manager, op, key, arg);
+  }
+
+  /** A dial's mirror half: the mirror is given the connection the authoritative manager dialled. */
+  #mirrorDial(info: PeerInfo, key: string | undefined, write: WriteTicket): Promise<void> | undefined {
+    const link = this.#dialled.get(info);
+    return this.#mirror('addConnectedPeer', key, link ?? null, write, 'connectToPeer');
   }
 
   /**
    * Runs the mirror's half of a write, in the current mode; its failure is recorded, never thrown.
    * Returns a promise only when the mirror's call did not settle synchronously.
    */
-  #mirror(op: string, key: string | undefined, run: (manager: PeerPool, side: ManagerSide) => unknown, write?: number): Promise<void> | undefined {
+  #mirror(op: WriteOp | 'addConnectedPeer', key: string | undefined, arg: unknown, write?: WriteTicket, label: string = op): Promise<void> | undefined {
     const side = mirrorSide(this.#mode);
     if (!side) return undefined;
     let result: unknown;
     try {
-      result = this.#call(side, op, (m) => run(m, side));
+      if (op !== 'addConnectedPeer') result = this.#call(side, op, key, arg, label);
+      else {
+        // `arg` is the link (null: a dial whose link is gone, the pool closing).
+        const link = arg as ConnectionLink | null;
+        if (!link) throw new PoolClosedError();
+        const manager = this.#held[side]!.manager;
+        result = this.#timed(side, label, () => manager.addConnectedPeer(link.view(side), link.info));
+      }
     } catch (error) {
-      this.#mirrorFailed(op, key, side, error, write);
+      this.#mirrorFailed(label, key, side, error, write);
       return undefined;
     }
     if (!isThenable(result)) {
-      this.verifier.compareWrite(op, key ?? op, authoritativeSide(this.#mode), MIRRORED, this.#evidenceFn);
+      this.verifier.compareWrite(label, key ?? label, authoritativeSide(this.#mode), MIRRORED, this.#evidenceFn);
       return undefined;
     }
-    return this.#deadlines.bound(op, result).then(
-      () => void this.verifier.compareWrite(op, key ?? op, authoritativeSide(this.#mode), MIRRORED, this.#evidenceFn),
-      (error: unknown) => this.#mirrorFailed(op, key, side, error, write),
-    );
+    // One promise for the caller to wait on, settled by the outcome's handler itself.
+    return new Promise<void>((resolve) => {
+      this.#deadlines.watch(
+        label,
+        result,
+        () => {
+          this.verifier.compareWrite(label, key ?? label, authoritativeSide(this.#mode), MIRRORED, this.#evidenceFn);
+          resolve();
+        },
+        (error) => {
+          this.#mirrorFailed(label, key, side, error, write);
+          resolve();
+        },
+      );
+    });
   }
 
   #mirrorFailed(op: string, key: string | undefined, side: ManagerSide, error: unknown, write: number | undefined): void {
@@ -633,7 +639,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   /** Records that `key` was removed from a manager once the writes started so far had begun. */
   #noteRemoval(key: string): void {
     this.#removedAt.delete(key);
-    this.#removedAt.set(key, this.#nextWrite);
+    this.#removedAt.set(key, this.#writes.next);
     // Bounded: only recent removals matter, to writes still in flight.
     if (this.#removedAt.size > 10_000) this.#removedAt.delete(this.#removedAt.keys().next().value!);
   }
@@ -655,7 +661,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       return; // closing
     }
     try {
-      if (!this.#closed) await this.#mirror('reaper', key, (m) => m.removeConnectedPeer(key, 'stale'));
+      if (!this.#closed) await this.#mirror('removeConnectedPeer', key, 'stale', undefined, 'reaper');
     } finally {
       this.#gate.leave();
     }
@@ -697,25 +703,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
    * for a moment, so a read compared now would report noise, not a divergence.
    */
   #settling(): boolean {
-    return this.#inFlight.size > 0 || this.#deferred.length > 0;
-  }
-
-  #beginWrite(): number {
-    const write = this.#nextWrite++;
-    this.#inFlight.add(write);
-    return write;
-  }
-
-  #writeDone(write: number): void {
-    this.#inFlight.delete(write);
-    if (this.#deferred.length === 0) return;
-    // The oldest write still running; every event deferred behind older writes is due.
-    const oldest = this.#inFlight.values().next().value ?? Infinity;
-    let due = 0;
-    while (due < this.#deferred.length && this.#deferred[due]!.after < oldest) due++;
-    if (due === 0) return;
-    const ready = this.#deferred.splice(0, due);
-    for (const { deliver } of ready) deliver();
+    return this.#writes.running > 0 || this.#writes.deferred > 0;
   }
 
   async #timed<T>(side: ManagerSide, op: string, fn: () => T | Promise<T>): Promise<T> {
@@ -756,6 +744,26 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
 
   override once<E extends PoolEvent>(event: E, listener: PoolListener<E>): this {
     return super.once(event, listener as never);
+  }
+}
+
+/** The writes that go through `#write`: each is one call on a manager, made by `callWrite`. */
+type WriteOp = 'connectToPeer' | 'peerSeen' | 'removeConnectedPeer' | 'sendToPeer' | 'broadcast' | 'broadcastBlockProposal';
+
+function callWrite(m: PeerPool, op: WriteOp, key: string | undefined, arg: unknown): unknown {
+  switch (op) {
+    case 'connectToPeer':
+      return m.connectToPeer(arg as string | PeerAddress);
+    case 'peerSeen':
+      return m.peerSeen(key!);
+    case 'removeConnectedPeer':
+      return m.removeConnectedPeer(key!, arg as DisconnectReason | undefined);
+    case 'sendToPeer':
+      return m.sendToPeer(key!, arg as NetworkMessage);
+    case 'broadcast':
+      return m.broadcast(arg as NetworkMessage);
+    case 'broadcastBlockProposal':
+      return m.broadcastBlockProposal(arg as BlockProposalInput);
   }
 }
 
