@@ -163,6 +163,9 @@ export class ShadowVerifier {
   ): CheckOutcome {
     const errors = this.#compareErrors(source, primary, authoritative, shadow, evidence);
     if (errors) return this.#outcome(errors);
+    // The same values in the same order normalize the same: no maps to build (the common case,
+    // since both managers hold the very info objects the pool handed them).
+    if (identical((authoritative as { value: T }).value, (shadow as { value: T }).value)) return this.#outcome('matched');
     const a = normalize((authoritative as { value: T }).value);
     const s = normalize((shadow as { value: T }).value);
     const found: Divergence[] = [];
@@ -353,4 +356,12 @@ function byKey(entries: readonly SnapshotEntry[]): Map<string, SnapshotEntry> {
 function describeEntryInfo(e: SnapshotEntry): string {
   const i = e.info;
   return i ? `${i.ip}|${i.port}|${i.version}|${i.direction}|${i.nodeId}` : '-';
+}
+
+/** The same value, or arrays of the same values (by identity) in the same order. */
+function identical(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -172,3 +172,30 @@ describe('outcome counters, the report and metrics', () => {
 });
 
 void FakeConnection;
+
+describe('compareRead', () => {
+  const verifier = (): ShadowVerifier => new ShadowVerifier({}, { clock: new ManualClock(), logger: pino({ level: 'silent' }) });
+  const none = (key: string): KeyEvidence => ({ key, legacy: undefined, unified: undefined, hints: new Set() });
+  const byIp = (infos: { ip: string }[]): Map<string, string> => new Map(infos.map((i) => [i.ip, JSON.stringify(i)]));
+
+  it('matches the same values in the same order without normalizing them', () => {
+    const v = verifier();
+    const a = peerInfo('10.0.0.1');
+    const b = peerInfo('10.0.0.2');
+    let normalized = 0;
+    const normalize = (infos: { ip: string }[]): Map<string, string> => (normalized++, byIp(infos));
+    expect(v.compareRead('getConnectedPeers', 'legacy', { ok: true, value: [a, b] }, { ok: true, value: [a, b] }, normalize, none)).toBe('matched');
+    expect(normalized).toBe(0);
+    // Another order, or equal copies: the full comparison, which still matches.
+    expect(v.compareRead('getConnectedPeers', 'legacy', { ok: true, value: [a, b] }, { ok: true, value: [b, { ...a }] }, normalize, none)).toBe('matched');
+    expect(normalized).toBe(2);
+  });
+
+  it('still finds a difference the fast path cannot see', () => {
+    const v = verifier();
+    const a = peerInfo('10.0.0.1');
+    const out = v.compareRead('getConnectedPeers', 'legacy', { ok: true, value: [a] }, { ok: true, value: [a, peerInfo('10.0.0.2')] }, byIp, none);
+    expect(out).toBe('mismatched');
+    expect(v.stats().divergences['extra-in-shadow'].unexpected).toBe(1);
+  });
+});
