@@ -14,17 +14,35 @@ export interface LiveSide {
   side: ManagerSide;
 }
 
-/** What a muted view did instead of touching the socket. */
-export interface MutedRecord {
-  sends: number;
-  pings: number;
-  closes: number;
-  lastClose: DisconnectReason | undefined;
-  /** The last few messages a muted send recorded (bounded); a broadcast's as its encoded frame. */
-  readonly recent: (NetworkMessage | string)[];
-}
-
 const RECENT_MUTED = 8;
+/** What every muted send returns: one settled promise, not a new one each time. */
+const RESOLVED: Promise<void> = Promise.resolve();
+
+/** What a muted view did instead of touching the socket. */
+export class MutedRecord {
+  sends = 0;
+  pings = 0;
+  closes = 0;
+  lastClose: DisconnectReason | undefined;
+  /** A ring: no shifting on every muted send. */
+  readonly #ring: (NetworkMessage | string)[] = [];
+  #oldest = 0;
+
+  /** The last few messages a muted send recorded (bounded), oldest first; a broadcast's as its encoded frame. */
+  get recent(): (NetworkMessage | string)[] {
+    return [...this.#ring.slice(this.#oldest), ...this.#ring.slice(0, this.#oldest)];
+  }
+
+  /** @internal */
+  _sent(message: NetworkMessage | string): void {
+    this.sends++;
+    if (this.#ring.length < RECENT_MUTED) this.#ring.push(message);
+    else {
+      this.#ring[this.#oldest] = message;
+      this.#oldest = (this.#oldest + 1) % RECENT_MUTED;
+    }
+  }
+}
 
 export interface ConnectionLinkOptions {
   readonly live: LiveSide;
@@ -209,7 +227,7 @@ export class ConnectionView implements Connection {
   readonly #link: ConnectionLink;
   readonly side: ManagerSide;
   readonly #emitter = new EventEmitter();
-  readonly muted: MutedRecord = { sends: 0, pings: 0, closes: 0, lastClose: undefined, recent: [] };
+  readonly muted = new MutedRecord();
   /** Set when this view's manager closed it (live or muted). */
   closedByOwner = false;
   #closeDelivered = false;
@@ -254,10 +272,8 @@ export class ConnectionView implements Connection {
   send(message: NetworkMessage): Promise<void> {
     if (this.isLive) return this.#link.real.send(message);
     if (!this.isOpen) return Promise.reject(new ConnectionClosedError());
-    this.muted.sends++;
-    if (this.muted.recent.length >= RECENT_MUTED) this.muted.recent.shift();
-    this.muted.recent.push(message);
-    return Promise.resolve();
+    this.muted._sent(message);
+    return RESOLVED;
   }
 
   /** A frame encoded once for many peers (a broadcast): muted, it is recorded as it is, not decoded. */
@@ -267,10 +283,8 @@ export class ConnectionView implements Connection {
       return real.sendEncoded ? real.sendEncoded(data) : real.send(decodeMessage(data, false));
     }
     if (!this.isOpen) return Promise.reject(new ConnectionClosedError());
-    this.muted.sends++;
-    if (this.muted.recent.length >= RECENT_MUTED) this.muted.recent.shift();
-    this.muted.recent.push(data);
-    return Promise.resolve();
+    this.muted._sent(data);
+    return RESOLVED;
   }
 
   ping(): Promise<number> {

@@ -121,6 +121,9 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   readonly #deadlines: CallDeadlines;
   readonly #snapshotIntervalMs: number;
   #mode: PoolMode;
+  /** authoritativeSide(#mode) and mirrorSide(#mode), kept with the mode: read on every write. */
+  #authSide: ManagerSide;
+  #mirrorSide: ManagerSide | undefined;
   /** The writes in flight, and the deliveries to muted views waiting for them. */
   readonly #writes = new WriteTracker();
   /** Per key, the next write ticket when a manager last removed it (bounded). */
@@ -140,6 +143,8 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     const mode = options.mode ?? 'legacy';
     if (!isPoolMode(mode)) throw new ConfigError('mode', `must be one of ${POOL_MODES.join(', ')}, got ${JSON.stringify(mode)}`);
     this.#mode = mode;
+    this.#authSide = authoritativeSide(mode);
+    this.#mirrorSide = mirrorSide(mode);
     this.#live = { side: authoritativeSide(mode) };
     this.#timers = new TimerSet(this.#clock);
     this.#background = new TimerSet(this.#clock);
@@ -402,7 +407,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       hydrated += await this.#hydrate(newAuth, oldAuth);
       // The hand-over: one assignment flips every link's live view; no await between the two.
       this.#live.side = newAuth;
-      this.#mode = next;
+      this.#enter(next);
       for (const link of this.#links.values()) {
         if (!link.closed && !link.heldBy(newAuth)) {
           this.#log.warn({ key: link.key }, 'connection refused by the new authoritative manager at hand-over: closed');
@@ -410,10 +415,17 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
         }
       }
     } else {
-      this.#mode = next;
+      this.#enter(next);
     }
     for (const side of have) if (!need.includes(side)) await this.#drop(side);
     return hydrated;
+  }
+
+  /** The mode is now `mode`. */
+  #enter(mode: PoolMode): void {
+    this.#mode = mode;
+    this.#authSide = authoritativeSide(mode);
+    this.#mirrorSide = mirrorSide(mode);
   }
 
   /** Gives `side` every open connection `from` holds and `side` does not. */
@@ -550,7 +562,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     const write = this.#writes.begin();
     try {
       this.#assertOpen();
-      const authSide = authoritativeSide(this.#mode);
+      const authSide = this.#authSide;
       const pending = this.#call(authSide, op, key, arg);
       // A manager that answers synchronously (unified's peerSeen) costs no await.
       const value = isThenable(pending) ? await pending : pending;
@@ -565,7 +577,8 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
 
   /** `op` on `side`'s manager; timed only where there are metrics to put the time in. */
   #call(side: ManagerSide, op: WriteOp, key: string | undefined, arg: unknown, label: string = op): unknown {
-    const manager = this.#held[side]!.manager;
+    // Named loads, not this.#held[side]: this sits on every write.
+    const manager = side === 'legacy' ? this.#held.legacy!.manager : this.#held.unified!.manager;
     return this.metrics ? this.#timed(side, label, () => callWrite(manager, op, key, arg)) : callWrite(manager, op, key, arg);
   }
 
@@ -580,7 +593,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
    * Returns a promise only when the mirror's call did not settle synchronously.
    */
   #mirror(op: WriteOp | 'addConnectedPeer', key: string | undefined, arg: unknown, write?: WriteTicket, label: string = op): Promise<void> | undefined {
-    const side = mirrorSide(this.#mode);
+    const side = this.#mirrorSide;
     if (!side) return undefined;
     let result: unknown;
     try {
@@ -597,7 +610,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       return undefined;
     }
     if (!isThenable(result)) {
-      this.verifier.compareWrite(label, key ?? label, authoritativeSide(this.#mode), MIRRORED, this.#evidenceFn);
+      this.verifier.compareWrite(label, key ?? label, this.#authSide, MIRRORED, this.#evidenceFn);
       return undefined;
     }
     // One promise for the caller to wait on, settled by the outcome's handler itself.
@@ -606,7 +619,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
         label,
         result,
         () => {
-          this.verifier.compareWrite(label, key ?? label, authoritativeSide(this.#mode), MIRRORED, this.#evidenceFn);
+          this.verifier.compareWrite(label, key ?? label, this.#authSide, MIRRORED, this.#evidenceFn);
           resolve();
         },
         (error) => {

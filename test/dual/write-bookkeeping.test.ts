@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CallDeadlines } from '../../src/call-deadlines.js';
+import { MutedRecord } from '../../src/connection-view.js';
 import { ManualClock, TimerSet } from '../../src/clock.js';
 import { MirrorTimeoutError } from '../../src/errors.js';
 import { WriteTracker } from '../../src/write-tracker.js';
@@ -102,5 +103,18 @@ describe('CallDeadlines', () => {
     expect(deadlines.pending).toBe(0);
     clock.advance(300);
     expect(timers.size).toBe(0);
+  });
+});
+
+describe('MutedRecord', () => {
+  it('counts every muted send and keeps the last 8, oldest first', () => {
+    const r = new MutedRecord();
+    for (let i = 0; i < 11; i++) r._sent(`frame-${i}`);
+    expect(r.sends).toBe(11);
+    expect(r.recent).toEqual(['frame-3', 'frame-4', 'frame-5', 'frame-6', 'frame-7', 'frame-8', 'frame-9', 'frame-10']);
+    const few = new MutedRecord();
+    few._sent('a');
+    few._sent('b');
+    expect(few.recent).toEqual(['a', 'b']);
   });
 });
