@@ -93,9 +93,8 @@ interface Held {
  * Both peer managers behind one `PeerPool`, in one of four modes (legacy, shadow, live,
  * unified). Every write goes to the authoritative manager, then to the mirror, which holds muted
  * views of the same connections and so never touches the network; reads are served by the
- * authoritative manager and compared, sampled, with the mirror's. The mode is read once per
- * operation (operations hold a read lock on it, `setMode` the write lock), so no operation
- * straddles two modes.
+ * authoritative manager and compared, sampled, with the mirror's. Operations pass a gate that
+ * `setMode` closes and waits to empty (src/mode-gate.ts), so no operation straddles two modes.
  */
 export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   readonly verifier: ShadowVerifier;
