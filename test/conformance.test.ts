@@ -7,4 +7,4 @@
 import { describeConformance } from './helpers/conformance-cases.js';
 
 describeConformance('legacy', { kind: 'legacy', block: 20, locks: { perSend: 3, perSeen: 1 } });
-describeConformance('unified', { kind: 'unified', block: 21, locks: { perSend: 1, perSendAtMost: true, perSeen: 0 } });
+describeConformance('unified', { kind: 'unified', block: 21, locks: { perSend: 1, perSendAtMost: true, perSeen: 0 }, keepAliveTimers: 'pooled' });

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { formatAddress, parseAddress } from '../src/address.js';
 import { encodeMessage } from '../src/codec.js';
-import { TimerSet, type TimerHandle } from '../src/clock.js';
+import { TimerSet } from '../src/clock.js';
 import type { Connection } from '../src/connection.js';
 import { attachConnection, LISTENERS_PER_CONNECTION } from '../src/connection-listeners.js';
 import {
@@ -33,7 +33,9 @@ import type {
 import { Admission } from './admission.js';
 import { DialQueue } from './dial-queue.js';
 import { duplicateWinner } from './duplicate-rule.js';
-import { UnifiedPeerConnection } from './unified-peer-connection.js';
+import { KeepAliveQueue } from './keep-alive-queue.js';
+import { PoolEntry } from './pool-entry.js';
+import type { UnifiedPeerConnection } from './unified-peer-connection.js';
 
 /** Health points: a failure costs more than a success earns, so a flaky peer sinks. */
 export const HEALTH_PENALTY_PING = 25;
@@ -42,11 +44,6 @@ export const HEALTH_REWARD = 5;
 
 type Entry = UnifiedPeerConnection<Connection, PeerInfo>;
 
-interface Attachment {
-  readonly detach: () => void;
-  readonly keepAlive: TimerHandle;
-}
-
 /**
  * One map of UnifiedPeerConnection. A map read or update between two awaits is atomic in
  * JavaScript, so reads, peerSeen, sends and the reaper's scan take no lock; the one lock
@@ -54,7 +51,7 @@ interface Attachment {
  * Removal happens only while the entry still holds the same connection (fixes L4, L5).
  */
 export class UnifiedPeerManager extends EventEmitter<PoolEvents> implements PeerPool {
-  readonly connections: Map<string, Entry>;
+  readonly connections: Map<string, PoolEntry>;
   readonly locks: LockMonitor;
   readonly lock: RwLock;
   readonly watchdog: LockWatchdog;
@@ -64,12 +61,12 @@ export class UnifiedPeerManager extends EventEmitter<PoolEvents> implements Peer
   readonly #dials: DialQueue | undefined;
   /** connectToPeer calls in flight, by address: a second call for one address shares the first. */
   readonly #connecting = new Map<string, Promise<PeerInfo>>();
-  /** Since when each connection has been over the high-water mark. */
-  readonly #overSince = new Map<Connection, number>();
   #backpressureSkips = 0;
   readonly #background: TimerSet;
-  readonly #keepAlives: TimerSet;
-  readonly #attached = new Map<Connection, Attachment>();
+  /** One timer pings every peer, each on its own cadence. */
+  readonly #keepAlive: KeepAliveQueue<PoolEntry>;
+  /** Connections carrying this manager's listeners. */
+  #attached = 0;
   readonly #disconnects: Partial<Record<DisconnectReason, number>> = {};
   #protocolErrors = 0;
   #closed = false;
@@ -81,7 +78,7 @@ export class UnifiedPeerManager extends EventEmitter<PoolEvents> implements Peer
     this.locks = new LockMonitor(this.#opts.clock);
     this.lock = this.locks.lock('connections');
     this.#background = new TimerSet(this.#opts.clock);
-    this.#keepAlives = new TimerSet(this.#opts.clock);
+    this.#keepAlive = new KeepAliveQueue(this.#opts.clock, this.#opts.keepAliveIntervalMs, (entry) => void this.#keepAliveTick(entry));
     this.watchdog = new LockWatchdog({
       monitor: this.locks,
       boundMs: this.#opts.lockWaitBoundMs,
@@ -115,16 +112,16 @@ export class UnifiedPeerManager extends EventEmitter<PoolEvents> implements Peer
     if (this.#closed) return;
     this.#closed = true;
     this.#background.clearAll();
-    this.#keepAlives.clearAll();
+    this.#keepAlive.clear();
     this.watchdog.stop();
     this.locks.cancelAll();
     this.#dials?.close();
-    this.#overSince.clear();
-    for (const [connection, attachment] of this.#attached) {
-      attachment.detach();
-      connection.close('shutdown');
+    for (const entry of this.connections.values()) {
+      entry.held = false;
+      entry.detach();
+      entry.connection.close('shutdown');
     }
-    this.#attached.clear();
+    this.#attached = 0;
     this.connections.clear();
   }
 
@@ -249,17 +246,20 @@ export class UnifiedPeerManager extends EventEmitter<PoolEvents> implements Peer
   reap(): string[] {
     const now = this.#opts.clock.now();
     const staleAfter = this.#opts.staleAfterMs;
-    const reaped: string[] = [];
-    for (const [key, entry] of this.connections) {
-      if (entry.isStale(staleAfter, now)) reaped.push(key);
+    const reaped: PoolEntry[] = [];
+    for (const entry of this.connections.values()) {
+      if (entry.isStale(staleAfter, now)) reaped.push(entry);
     }
-    for (const key of reaped) {
-      const entry = this.connections.get(key);
-      if (!entry) continue;
-      this.#opts.logger.warn({ peer: key }, 'Peer down (heartbeat timeout)');
-      this.#remove(key, entry.connection, 'stale');
+    const logger = this.#opts.logger;
+    const keys: string[] = [];
+    for (const entry of reaped) {
+      keys.push(entry.key);
+      // An earlier removal's listener may have removed or replaced this one meanwhile.
+      if (!entry.held) continue;
+      logger.warn({ peer: entry.key }, 'Peer down (heartbeat timeout)');
+      this.#drop(entry, 'stale');
     }
-    return reaped;
+    return keys;
   }
 
   getPoolStats(): PoolStats {
@@ -308,9 +308,9 @@ export class UnifiedPeerManager extends EventEmitter<PoolEvents> implements Peer
 
   resources(): ResourceCounts {
     return {
-      timers: this.#keepAlives.size + (this.#dials?.timers ?? 0),
+      timers: this.#keepAlive.timers + (this.#dials?.timers ?? 0),
       backgroundTimers: this.#background.size + this.watchdog.timers,
-      socketListeners: this.#attached.size * LISTENERS_PER_CONNECTION,
+      socketListeners: this.#attached * LISTENERS_PER_CONNECTION,
       lockHolders: this.locks.holders().length,
       lockWaiters: this.locks.waiters().length,
       entries: this.connections.size,
@@ -355,10 +355,11 @@ export class UnifiedPeerManager extends EventEmitter<PoolEvents> implements Peer
         const duplicate = previous.connection.isOpen && duplicateWinner(this.#opts.identity.nodeId, previous.info, info) !== undefined;
         this.#remove(key, previous.connection, duplicate ? 'duplicate' : 'replaced');
       }
-      const entry = UnifiedPeerConnection.from(connection, info, { clock: this.#opts.clock });
+      const entry = new PoolEntry(key, connection, info, { clock: this.#opts.clock });
       this.connections.set(key, entry);
+      entry.held = true;
       this.admission.added(info.direction);
-      this.#attach(key, connection);
+      this.#attach(entry);
     } finally {
       release();
     }
@@ -366,8 +367,9 @@ export class UnifiedPeerManager extends EventEmitter<PoolEvents> implements Peer
     return info;
   }
 
-  #attach(key: string, connection: Connection): void {
-    const detach = attachConnection(connection, {
+  #attach(entry: PoolEntry): void {
+    const { key, connection } = entry;
+    entry.detach = attachConnection(connection, {
       seen: () => this.peerSeen(key),
       message: (message) => this.emit('message', { key, message }),
       close: () => this.#remove(key, connection, 'closed-by-peer'),
@@ -376,40 +378,41 @@ export class UnifiedPeerManager extends EventEmitter<PoolEvents> implements Peer
         this.emit('protocol-error', { key, error });
       },
     });
-    const keepAlive = this.#keepAlives.interval(() => void this.#keepAliveTick(key, connection), this.#opts.keepAliveIntervalMs);
-    this.#attached.set(connection, { detach, keepAlive });
+    this.#attached++;
+    this.#keepAlive.add(entry);
   }
 
-  /** Removes `key` only if it still holds `connection`. */
+  /** Removes `key` only if it still holds `connection`; closes `connection` either way. */
   #remove(key: string, connection: Connection, reason: DisconnectReason): boolean {
     const entry = this.connections.get(key);
-    const attachment = this.#attached.get(connection);
-    if (attachment) {
-      attachment.detach();
-      this.#keepAlives.clear(attachment.keepAlive);
-      this.#attached.delete(connection);
+    if (entry !== undefined && entry.connection === connection) {
+      this.#drop(entry, reason);
+      return true;
     }
-    this.#overSince.delete(connection);
-    const held = entry !== undefined && entry.connection === connection;
-    if (held) {
-      this.connections.delete(key);
-      this.admission.removed(entry.info.direction);
-      this.#disconnects[reason] = (this.#disconnects[reason] ?? 0) + 1;
-      // Before the close: a listener (the dual-mode pool) hears of the removal before any close
-      // event a connection may emit synchronously.
-      this.emit('peer:disconnected', { key, info: entry.info, reason });
-    }
+    // Not held (removed or replaced already): its listeners and keep-alive went with its entry.
     if (reason !== 'closed-by-peer') connection.close(reason);
-    return held;
+    return false;
   }
 
-  /** Re-reads the entry at each tick; a task whose connection was replaced or removed stops. */
-  async #keepAliveTick(key: string, connection: Connection): Promise<void> {
-    const entry = this.connections.get(key);
-    if (!entry || entry.connection !== connection) {
-      this.#remove(key, connection, 'replaced');
-      return;
-    }
+  /** Forgets a held entry: its listeners, keep-alive and counts go with it. */
+  #drop(entry: PoolEntry, reason: DisconnectReason): void {
+    const { key, connection, info } = entry;
+    entry.held = false;
+    entry.detach();
+    this.#attached--;
+    this.#keepAlive.delete(entry);
+    this.connections.delete(key);
+    this.admission.removed(info.direction);
+    this.#disconnects[reason] = (this.#disconnects[reason] ?? 0) + 1;
+    // Before the close: a listener (the dual-mode pool) hears of the removal before any close
+    // event a connection may emit synchronously.
+    this.emit('peer:disconnected', { key, info, reason });
+    if (reason !== 'closed-by-peer') connection.close(reason);
+  }
+
+  /** The queue pings held entries only: a removed or replaced one has left it. */
+  async #keepAliveTick(entry: PoolEntry): Promise<void> {
+    const { key, connection } = entry;
     try {
       await connection.ping();
       entry.lastSeen = this.#opts.clock.now();
@@ -464,8 +467,9 @@ export class UnifiedPeerManager extends EventEmitter<PoolEvents> implements Peer
     const highWaterMark = this.#opts.limits.highWaterMark;
     const slow: string[] = [];
     for (const [key, entry] of this.connections) {
-      if (entry.connection.bufferedAmount <= highWaterMark) this.#overSince.delete(entry.connection);
-      else if (this.#markOver(key, entry.connection, false)) slow.push(key);
+      if (entry.connection.bufferedAmount > highWaterMark) {
+        if (this.#over(entry, false)) slow.push(key);
+      } else if (entry.overSince !== undefined) entry.overSince = undefined;
     }
     for (const key of slow) {
       const entry = this.connections.get(key);
@@ -474,16 +478,20 @@ export class UnifiedPeerManager extends EventEmitter<PoolEvents> implements Peer
     return slow;
   }
 
-  /** Notes a connection over the mark; true (and, if `act`, disconnected) once over it too long. */
+  /** Notes a held connection over the mark; true (and, if `act`, disconnected) once over it too long. */
   #markOver(key: string, connection: Connection, act = true): boolean {
+    const entry = this.connections.get(key);
+    return entry !== undefined && entry.connection === connection && this.#over(entry, act);
+  }
+
+  #over(entry: PoolEntry, act: boolean): boolean {
     const now = this.#opts.clock.now();
-    const since = this.#overSince.get(connection);
-    if (since === undefined) {
-      this.#overSince.set(connection, now);
+    if (entry.overSince === undefined) {
+      entry.overSince = now;
       return false;
     }
-    if (now - since <= this.#opts.limits.slowPeerTimeoutMs) return false;
-    if (act) this.#disconnectSlow(key, connection);
+    if (now - entry.overSince <= this.#opts.limits.slowPeerTimeoutMs) return false;
+    if (act) this.#disconnectSlow(entry.key, entry.connection);
     return true;
   }
 

@@ -35,6 +35,8 @@ export interface ConformanceOptions {
   /** Third octet of the loopback addresses used: 127.0.<block>.1 is the node, .2 onwards its peers. */
   block: number;
   locks: LockExpectation;
+  /** Keep-alive timers: one per peer (default), or one for the whole pool. */
+  keepAliveTimers?: 'per-peer' | 'pooled';
   /**
    * The error classes the manager throws, for `toBeInstanceOf`. Default: this project's. A manager
    * loaded from a copy of the project throws the copy's classes. Read when a case runs.
@@ -43,7 +45,7 @@ export interface ConformanceOptions {
 }
 
 export function describeConformance(name: string, options: ConformanceOptions): void {
-  const { kind, factory, block, locks } = options;
+  const { kind, factory, block, locks, keepAliveTimers = 'per-peer' } = options;
   // Read when the case runs: a caller may load its classes in a beforeAll.
   const errors = () => options.errors ?? { AddressError, NoConnectionError };
   describe(`PeerPool conformance: ${name}`, () => {
@@ -162,7 +164,7 @@ export function describeConformance(name: string, options: ConformanceOptions): 
       await peers[2]!.dial(node!.address);
       await waitFor(async () => (await pool.getPeerIps()).length === 3, 'three peers');
       expect(pool.resources().socketListeners).toBeGreaterThan(0);
-      expect(pool.resources().timers).toBe(3);
+      expect(pool.resources().timers).toBe(keepAliveTimers === 'pooled' ? 1 : 3);
       await pool.removeConnectedPeer(ip(2));
       await Promise.all(peers.slice(1).map((p) => p.closeAll()));
       await waitFor(async () => (await pool.getConnectedPeers()).length === 0, 'all connections gone');
