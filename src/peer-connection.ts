@@ -64,6 +64,17 @@ interface Pending<T> {
   sentAt: number;
 }
 
+/** A send waiting for ws's callback. `done` once settled: ws may call back out of order (see #settleSend). */
+interface PendingSend {
+  resolve(): void;
+  reject(error: Error): void;
+  readonly deadline: number;
+  done: boolean;
+}
+
+/** How far the send queue's head may run before the settled sends in front of it are dropped. */
+const SEND_QUEUE_COMPACT = 1024;
+
 type State = 'open' | 'closing' | 'closed';
 
 /**
@@ -85,7 +96,14 @@ export class PeerConnection implements Connection {
   readonly #sendTimeoutMs: number;
   readonly #pingTimeoutMs: number;
   readonly #highWaterMark: number;
-  readonly #sends = new Set<Pending<void>>();
+  /**
+   * Sends not yet settled, oldest first, so deadlines ascend: one timer, armed for the oldest,
+   * bounds them all instead of a timer per send. Entries before #sendHead are settled.
+   */
+  #sends: PendingSend[] = [];
+  #sendHead = 0;
+  /** Whether the deadline timer is armed (close() clears it with the others, through #timers). */
+  #deadlineArmed = false;
   /** Keyed by the ping payload, which the pong echoes; insertion order is FIFO. */
   readonly #pings = new Map<string, Pending<number>>();
   #early: RawFrame[];
@@ -167,11 +185,10 @@ export class PeerConnection implements Connection {
     const buffered = this.#ws.bufferedAmount;
     if (buffered > this.#highWaterMark) return Promise.reject(new BackpressureError(buffered, this.#highWaterMark));
     return new Promise<void>((resolve, reject) => {
-      const pending: Pending<void> = { resolve, reject, timer: undefined, sentAt: 0 };
-      pending.timer = this.#timers.timeout(() => {
-        if (this.#sends.delete(pending)) reject(new SendTimeoutError(this.#sendTimeoutMs));
-      }, this.#sendTimeoutMs);
-      this.#sends.add(pending);
+      const pending: PendingSend = { resolve, reject, deadline: this.#clock.now() + this.#sendTimeoutMs, done: false };
+      this.#sends.push(pending);
+      // Left armed when sends settle: re-arming per send is the cost this timer exists to avoid.
+      if (!this.#deadlineArmed) this.#armDeadline(this.#sendTimeoutMs);
       this.#ws.send(data, (err) => this.#settleSend(pending, err));
     });
   }
@@ -292,8 +309,15 @@ export class PeerConnection implements Connection {
     this.#ws.off('close', this.#onClose);
     this.#ws.off('error', this.#onError);
     this.#timers.clearAll();
-    for (const pending of this.#sends) pending.reject(new ConnectionClosedError('connection closed before the send was flushed'));
-    this.#sends.clear();
+    this.#deadlineArmed = false;
+    for (let i = this.#sendHead; i < this.#sends.length; i++) {
+      const pending = this.#sends[i]!;
+      if (pending.done) continue;
+      pending.done = true;
+      pending.reject(new ConnectionClosedError('connection closed before the send was flushed'));
+    }
+    this.#sends = [];
+    this.#sendHead = 0;
     for (const pending of this.#pings.values()) pending.reject(new ConnectionClosedError('connection closed before the pong'));
     this.#pings.clear();
     this.#early = [];
@@ -316,11 +340,55 @@ export class PeerConnection implements Connection {
     this.close('protocol-error', error.message.replace(/^protocol error \(([^)]*)\): /, '$1 '));
   }
 
-  #settleSend(pending: Pending<void>, err: Error | undefined | null): void {
-    if (!this.#sends.delete(pending)) return;
-    this.#timers.clear(pending.timer);
+  /**
+   * ws calls back in send order, except for a send made once it has begun closing (an error on
+   * the next tick, ahead of earlier writes): so a send settled out of order is only marked done,
+   * and the head skips it when it gets there.
+   */
+  #settleSend(pending: PendingSend, err: Error | undefined | null): void {
+    if (pending.done) return;
+    pending.done = true;
+    this.#dropSettled();
     if (err) pending.reject(this.#failure('send', err));
     else pending.resolve();
+  }
+
+  /** Rejects every send past its deadline, then re-arms for the oldest left, if any. */
+  readonly #onSendDeadline = (): void => {
+    this.#deadlineArmed = false;
+    const now = this.#clock.now();
+    for (let i = this.#sendHead; i < this.#sends.length; i++) {
+      const pending = this.#sends[i]!;
+      if (pending.done) continue;
+      // Deadlines ascend: the first one not yet due ends the pass.
+      if (pending.deadline > now) break;
+      pending.done = true;
+      pending.reject(new SendTimeoutError(this.#sendTimeoutMs));
+    }
+    this.#dropSettled();
+    const oldest = this.#sends[this.#sendHead];
+    // A timer may fire a little early by the clock's reading; never reject before the deadline.
+    if (oldest) this.#armDeadline(Math.max(1, Math.ceil(oldest.deadline - now)));
+  };
+
+  #armDeadline(ms: number): void {
+    this.#deadlineArmed = true;
+    this.#timers.timeout(this.#onSendDeadline, ms);
+  }
+
+  /** Moves the head past settled sends; an emptied queue restarts, a long-run head is compacted. */
+  #dropSettled(): void {
+    const sends = this.#sends;
+    let head = this.#sendHead;
+    while (head < sends.length && sends[head]!.done) head++;
+    if (head === sends.length) {
+      sends.length = 0;
+      head = 0;
+    } else if (head >= SEND_QUEUE_COMPACT && head * 2 >= sends.length) {
+      sends.splice(0, head);
+      head = 0;
+    }
+    this.#sendHead = head;
   }
 
   #failure(what: string, err: Error): Error {
