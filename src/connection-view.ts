@@ -116,6 +116,9 @@ export class ConnectionLink {
     this.#flowing = false;
     this.#settleWaiting(false, new ConnectionClosedError('connection closed before the pong'));
     this.#closed = true;
+    // A manager may hold a view long after its close (legacy's L4): keep the counts, not the frames.
+    this.#views.legacy.muted.recent.length = 0;
+    this.#views.unified.muted.recent.length = 0;
   }
 
   /** @internal A view got a 'message' or 'seen' listener: start reading (the transport reads only then). */

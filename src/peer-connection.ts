@@ -88,9 +88,13 @@ export class PeerConnection implements Connection {
   readonly remotePort: number;
   readonly openedAt: number;
 
-  readonly #ws: WebSocket;
+  /**
+   * Dropped once closed, with everything else heavy (early frames, pending sends, the child
+   * logger): a manager that keeps a stale reference to a closed connection keeps a small shell.
+   */
+  #ws: WebSocket | undefined;
   readonly #clock: Clock;
-  readonly #log: Logger;
+  #log: Logger;
   readonly #timers: TimerSet;
   readonly #emitter = new EventEmitter();
   readonly #sendTimeoutMs: number;
@@ -140,11 +144,11 @@ export class PeerConnection implements Connection {
   }
 
   get isOpen(): boolean {
-    return this.#state === 'open' && this.#ws.readyState === WebSocket.OPEN;
+    return this.#state === 'open' && this.#ws?.readyState === WebSocket.OPEN;
   }
 
   get bufferedAmount(): number {
-    return this.#ws.bufferedAmount;
+    return this.#ws?.bufferedAmount ?? 0;
   }
 
   /** Frames refused as protocol errors (0 or 1: the first one closes the connection). */
@@ -155,13 +159,14 @@ export class PeerConnection implements Connection {
   /** What the connection still holds: both zero once 'close' has been emitted. */
   resources(): { timers: number; socketListeners: number } {
     let socketListeners = 0;
+    const ws = this.#ws;
     for (const [event, fn] of [
       ['message', this.#onMessage],
       ['pong', this.#onPong],
       ['close', this.#onClose],
       ['error', this.#onError],
     ] as const) {
-      if (this.#ws.listeners(event).includes(fn)) socketListeners++;
+      if (ws?.listeners(event).includes(fn)) socketListeners++;
     }
     return { timers: this.#timers.size, socketListeners };
   }
@@ -181,20 +186,22 @@ export class PeerConnection implements Connection {
    * every peer. Same guarantees and errors as `send`.
    */
   sendEncoded(data: string): Promise<void> {
-    if (this.#state !== 'open') return Promise.reject(new ConnectionClosedError());
-    const buffered = this.#ws.bufferedAmount;
+    const ws = this.#ws;
+    if (this.#state !== 'open' || ws === undefined) return Promise.reject(new ConnectionClosedError());
+    const buffered = ws.bufferedAmount;
     if (buffered > this.#highWaterMark) return Promise.reject(new BackpressureError(buffered, this.#highWaterMark));
     return new Promise<void>((resolve, reject) => {
       const pending: PendingSend = { resolve, reject, deadline: this.#clock.now() + this.#sendTimeoutMs, done: false };
       this.#sends.push(pending);
       // Left armed when sends settle: re-arming per send is the cost this timer exists to avoid.
       if (!this.#deadlineArmed) this.#armDeadline(this.#sendTimeoutMs);
-      this.#ws.send(data, (err) => this.#settleSend(pending, err));
+      ws.send(data, (err) => this.#settleSend(pending, err));
     });
   }
 
   ping(): Promise<number> {
-    if (this.#state !== 'open') return Promise.reject(new ConnectionClosedError());
+    const ws = this.#ws;
+    if (this.#state !== 'open' || ws === undefined) return Promise.reject(new ConnectionClosedError());
     // The pong must be read: asking for one starts reading.
     if (!this.#flowing) this.#startFlowing();
     const key = String(++this.#pingSeq);
@@ -204,7 +211,7 @@ export class PeerConnection implements Connection {
         if (this.#pings.delete(key)) reject(new PingTimeoutError(this.#pingTimeoutMs));
       }, this.#pingTimeoutMs);
       this.#pings.set(key, pending);
-      this.#ws.ping(key, undefined, (err) => {
+      ws.ping(key, undefined, (err) => {
         if (!err || !this.#pings.delete(key)) return;
         this.#timers.clear(pending.timer);
         reject(this.#failure('ping', err));
@@ -213,21 +220,22 @@ export class PeerConnection implements Connection {
   }
 
   close(reason: DisconnectReason, detail?: string): void {
-    if (this.#state !== 'open') return;
+    const ws = this.#ws;
+    if (this.#state !== 'open' || ws === undefined) return;
     this.#state = 'closing';
     const code = CLOSE_CODES[reason];
     const text = closeReasonText(reason, detail);
     this.#localClose = [code, text];
     this.#log.debug({ code, reason: text }, 'closing');
-    this.#ws.close(code, text);
+    ws.close(code, text);
     // The peer's close frame must be read for the closing handshake to end.
-    this.#ws.resume();
+    ws.resume();
   }
 
   terminate(): void {
     if (this.#state === 'closed') return;
     this.#state = 'closing';
-    this.#ws.terminate();
+    this.#ws?.terminate();
   }
 
   on<E extends ConnectionEvent>(event: E, listener: ConnectionListener<E>): this {
@@ -254,7 +262,7 @@ export class PeerConnection implements Connection {
       this.#early = [];
       for (const [data, isBinary] of early) this.#onMessage(data, isBinary);
       if (this.#state === 'closed') this.#emitClose();
-      else this.#ws.resume();
+      else this.#ws?.resume();
     });
   }
 
@@ -304,10 +312,9 @@ export class PeerConnection implements Connection {
   readonly #onClose = (code: number, reason: Buffer): void => {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
-    this.#ws.off('message', this.#onMessage);
-    this.#ws.off('pong', this.#onPong);
-    this.#ws.off('close', this.#onClose);
-    this.#ws.off('error', this.#onError);
+    const ws = this.#ws;
+    this.#ws = undefined;
+    ws?.off('message', this.#onMessage).off('pong', this.#onPong).off('close', this.#onClose).off('error', this.#onError);
     this.#timers.clearAll();
     this.#deadlineArmed = false;
     for (let i = this.#sendHead; i < this.#sends.length; i++) {
@@ -323,6 +330,7 @@ export class PeerConnection implements Connection {
     this.#early = [];
     if (!this.#localClose) this.#localClose = [code, reason.toString('utf8')];
     this.#log.debug({ code: this.#localClose[0], reason: this.#localClose[1] }, 'closed');
+    this.#log = silent;
     // A socket that died before anyone subscribed reports it when reading would have started.
     if (this.#flowing || this.#emitter.listenerCount('close') > 0) this.#emitClose();
   };
