@@ -11,10 +11,10 @@ import {
   PingTimeoutError,
   ProtocolError,
   SendError,
-  SendTimeoutError,
 } from './errors.js';
 import type { EarlyFrames, RawFrame } from './handshake.js';
 import type { NetworkMessage } from './messages.js';
+import { SendQueue, type PendingSend } from './send-queue.js';
 import type { DisconnectReason } from './types.js';
 
 export interface PeerConnectionOptions {
@@ -64,17 +64,6 @@ interface Pending<T> {
   sentAt: number;
 }
 
-/** A send waiting for ws's callback. `done` once settled: ws may call back out of order (see #settleSend). */
-interface PendingSend {
-  resolve(): void;
-  reject(error: Error): void;
-  readonly deadline: number;
-  done: boolean;
-}
-
-/** How far the send queue's head may run before the settled sends in front of it are dropped. */
-const SEND_QUEUE_COMPACT = 1024;
-
 type State = 'open' | 'closing' | 'closed';
 
 /**
@@ -97,17 +86,9 @@ export class PeerConnection implements Connection {
   #log: Logger;
   readonly #timers: TimerSet;
   readonly #emitter = new EventEmitter();
-  readonly #sendTimeoutMs: number;
+  readonly #sends: SendQueue;
   readonly #pingTimeoutMs: number;
   readonly #highWaterMark: number;
-  /**
-   * Sends not yet settled, oldest first, so deadlines ascend: one timer, armed for the oldest,
-   * bounds them all instead of a timer per send. Entries before #sendHead are settled.
-   */
-  #sends: PendingSend[] = [];
-  #sendHead = 0;
-  /** Whether the deadline timer is armed (close() clears it with the others, through #timers). */
-  #deadlineArmed = false;
   /** Keyed by the ping payload, which the pong echoes; insertion order is FIFO. */
   readonly #pings = new Map<string, Pending<number>>();
   #early: RawFrame[];
@@ -126,7 +107,7 @@ export class PeerConnection implements Connection {
     this.#clock = options.clock ?? systemClock;
     this.#log = (options.logger ?? silent).child({ conn: this.id, peer: `${socket.ip}:${socket.port}` });
     this.#timers = new TimerSet(this.#clock);
-    this.#sendTimeoutMs = options.sendTimeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
+    this.#sends = new SendQueue(this.#timers, this.#clock, options.sendTimeoutMs ?? DEFAULT_SEND_TIMEOUT_MS);
     this.#pingTimeoutMs = options.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS;
     this.#highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
     this.openedAt = this.#clock.now();
@@ -191,10 +172,7 @@ export class PeerConnection implements Connection {
     const buffered = ws.bufferedAmount;
     if (buffered > this.#highWaterMark) return Promise.reject(new BackpressureError(buffered, this.#highWaterMark));
     return new Promise<void>((resolve, reject) => {
-      const pending: PendingSend = { resolve, reject, deadline: this.#clock.now() + this.#sendTimeoutMs, done: false };
-      this.#sends.push(pending);
-      // Left armed when sends settle: re-arming per send is the cost this timer exists to avoid.
-      if (!this.#deadlineArmed) this.#armDeadline(this.#sendTimeoutMs);
+      const pending = this.#sends.add(resolve, reject);
       ws.send(data, (err) => this.#settleSend(pending, err));
     });
   }
@@ -316,15 +294,7 @@ export class PeerConnection implements Connection {
     this.#ws = undefined;
     ws?.off('message', this.#onMessage).off('pong', this.#onPong).off('close', this.#onClose).off('error', this.#onError);
     this.#timers.clearAll();
-    this.#deadlineArmed = false;
-    for (let i = this.#sendHead; i < this.#sends.length; i++) {
-      const pending = this.#sends[i]!;
-      if (pending.done) continue;
-      pending.done = true;
-      pending.reject(new ConnectionClosedError('connection closed before the send was flushed'));
-    }
-    this.#sends = [];
-    this.#sendHead = 0;
+    this.#sends.close(() => new ConnectionClosedError('connection closed before the send was flushed'));
     for (const pending of this.#pings.values()) pending.reject(new ConnectionClosedError('connection closed before the pong'));
     this.#pings.clear();
     this.#early = [];
@@ -348,55 +318,10 @@ export class PeerConnection implements Connection {
     this.close('protocol-error', error.message.replace(/^protocol error \(([^)]*)\): /, '$1 '));
   }
 
-  /**
-   * ws calls back in send order, except for a send made once it has begun closing (an error on
-   * the next tick, ahead of earlier writes): so a send settled out of order is only marked done,
-   * and the head skips it when it gets there.
-   */
   #settleSend(pending: PendingSend, err: Error | undefined | null): void {
-    if (pending.done) return;
-    pending.done = true;
-    this.#dropSettled();
+    if (!this.#sends.take(pending)) return;
     if (err) pending.reject(this.#failure('send', err));
     else pending.resolve();
-  }
-
-  /** Rejects every send past its deadline, then re-arms for the oldest left, if any. */
-  readonly #onSendDeadline = (): void => {
-    this.#deadlineArmed = false;
-    const now = this.#clock.now();
-    for (let i = this.#sendHead; i < this.#sends.length; i++) {
-      const pending = this.#sends[i]!;
-      if (pending.done) continue;
-      // Deadlines ascend: the first one not yet due ends the pass.
-      if (pending.deadline > now) break;
-      pending.done = true;
-      pending.reject(new SendTimeoutError(this.#sendTimeoutMs));
-    }
-    this.#dropSettled();
-    const oldest = this.#sends[this.#sendHead];
-    // A timer may fire a little early by the clock's reading; never reject before the deadline.
-    if (oldest) this.#armDeadline(Math.max(1, Math.ceil(oldest.deadline - now)));
-  };
-
-  #armDeadline(ms: number): void {
-    this.#deadlineArmed = true;
-    this.#timers.timeout(this.#onSendDeadline, ms);
-  }
-
-  /** Moves the head past settled sends; an emptied queue restarts, a long-run head is compacted. */
-  #dropSettled(): void {
-    const sends = this.#sends;
-    let head = this.#sendHead;
-    while (head < sends.length && sends[head]!.done) head++;
-    if (head === sends.length) {
-      sends.length = 0;
-      head = 0;
-    } else if (head >= SEND_QUEUE_COMPACT && head * 2 >= sends.length) {
-      sends.splice(0, head);
-      head = 0;
-    }
-    this.#sendHead = head;
   }
 
   #failure(what: string, err: Error): Error {

@@ -6,7 +6,7 @@ import { encodeMessage } from '../src/codec.js';
 import { ConnectionClosedError, SendError, SendTimeoutError } from '../src/errors.js';
 import { PeerConnection } from '../src/peer-connection.js';
 
-// One timer per connection bounds every pending send (PeerConnection's send deadlines).
+// One timer per connection bounds every pending send (src/send-queue.ts, through PeerConnection).
 const SERVER_IP = '127.0.12.1';
 const CLIENT_IP = '127.0.12.2';
 const TIMEOUT = 5000;
