@@ -13,9 +13,12 @@ export interface Clock {
   clearInterval(handle: TimerHandle): void;
 }
 
+/** Read once: the getter costs as much as a third of now() itself, on every send. */
+const timeOrigin = performance.timeOrigin;
+
 /** Real time: monotonic (performance.now) but on the epoch scale, so values read as dates. */
 export const systemClock: Clock = {
-  now: () => performance.timeOrigin + performance.now(),
+  now: () => timeOrigin + performance.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
   setInterval: (fn, ms) => setInterval(fn, ms),

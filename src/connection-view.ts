@@ -33,6 +33,12 @@ export class MutedRecord {
     return [...this.#ring.slice(this.#oldest), ...this.#ring.slice(0, this.#oldest)];
   }
 
+  /** @internal The frames go, the counts stay. */
+  _forgetFrames(): void {
+    this.#ring.length = 0;
+    this.#oldest = 0;
+  }
+
   /** @internal */
   _sent(message: NetworkMessage | string): void {
     this.sends++;
@@ -134,6 +140,9 @@ export class ConnectionLink {
     this.#flowing = false;
     this.#settleWaiting(false, new ConnectionClosedError('connection closed before the pong'));
     this.#closed = true;
+    // A manager may hold a view long after its close (legacy's L4): keep the counts, not the frames.
+    this.#views.legacy.muted._forgetFrames();
+    this.#views.unified.muted._forgetFrames();
   }
 
   /** @internal A view got a 'message' or 'seen' listener: start reading (the transport reads only then). */

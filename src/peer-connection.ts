@@ -11,10 +11,10 @@ import {
   PingTimeoutError,
   ProtocolError,
   SendError,
-  SendTimeoutError,
 } from './errors.js';
 import type { EarlyFrames, RawFrame } from './handshake.js';
 import type { NetworkMessage } from './messages.js';
+import { SendQueue, type PendingSend } from './send-queue.js';
 import type { DisconnectReason } from './types.js';
 
 export interface PeerConnectionOptions {
@@ -77,15 +77,18 @@ export class PeerConnection implements Connection {
   readonly remotePort: number;
   readonly openedAt: number;
 
-  readonly #ws: WebSocket;
+  /**
+   * Dropped once closed, with everything else heavy (early frames, pending sends, the child
+   * logger): a manager that keeps a stale reference to a closed connection keeps a small shell.
+   */
+  #ws: WebSocket | undefined;
   readonly #clock: Clock;
-  readonly #log: Logger;
+  #log: Logger;
   readonly #timers: TimerSet;
   readonly #emitter = new EventEmitter();
-  readonly #sendTimeoutMs: number;
+  readonly #sends: SendQueue;
   readonly #pingTimeoutMs: number;
   readonly #highWaterMark: number;
-  readonly #sends = new Set<Pending<void>>();
   /** Keyed by the ping payload, which the pong echoes; insertion order is FIFO. */
   readonly #pings = new Map<string, Pending<number>>();
   #early: RawFrame[];
@@ -104,7 +107,7 @@ export class PeerConnection implements Connection {
     this.#clock = options.clock ?? systemClock;
     this.#log = (options.logger ?? silent).child({ conn: this.id, peer: `${socket.ip}:${socket.port}` });
     this.#timers = new TimerSet(this.#clock);
-    this.#sendTimeoutMs = options.sendTimeoutMs ?? DEFAULT_SEND_TIMEOUT_MS;
+    this.#sends = new SendQueue(this.#timers, this.#clock, options.sendTimeoutMs ?? DEFAULT_SEND_TIMEOUT_MS);
     this.#pingTimeoutMs = options.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS;
     this.#highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
     this.openedAt = this.#clock.now();
@@ -122,11 +125,11 @@ export class PeerConnection implements Connection {
   }
 
   get isOpen(): boolean {
-    return this.#state === 'open' && this.#ws.readyState === WebSocket.OPEN;
+    return this.#state === 'open' && this.#ws?.readyState === WebSocket.OPEN;
   }
 
   get bufferedAmount(): number {
-    return this.#ws.bufferedAmount;
+    return this.#ws?.bufferedAmount ?? 0;
   }
 
   /** Frames refused as protocol errors (0 or 1: the first one closes the connection). */
@@ -137,13 +140,14 @@ export class PeerConnection implements Connection {
   /** What the connection still holds: both zero once 'close' has been emitted. */
   resources(): { timers: number; socketListeners: number } {
     let socketListeners = 0;
+    const ws = this.#ws;
     for (const [event, fn] of [
       ['message', this.#onMessage],
       ['pong', this.#onPong],
       ['close', this.#onClose],
       ['error', this.#onError],
     ] as const) {
-      if (this.#ws.listeners(event).includes(fn)) socketListeners++;
+      if (ws?.listeners(event).includes(fn)) socketListeners++;
     }
     return { timers: this.#timers.size, socketListeners };
   }
@@ -163,21 +167,19 @@ export class PeerConnection implements Connection {
    * every peer. Same guarantees and errors as `send`.
    */
   sendEncoded(data: string): Promise<void> {
-    if (this.#state !== 'open') return Promise.reject(new ConnectionClosedError());
-    const buffered = this.#ws.bufferedAmount;
+    const ws = this.#ws;
+    if (this.#state !== 'open' || ws === undefined) return Promise.reject(new ConnectionClosedError());
+    const buffered = ws.bufferedAmount;
     if (buffered > this.#highWaterMark) return Promise.reject(new BackpressureError(buffered, this.#highWaterMark));
     return new Promise<void>((resolve, reject) => {
-      const pending: Pending<void> = { resolve, reject, timer: undefined, sentAt: 0 };
-      pending.timer = this.#timers.timeout(() => {
-        if (this.#sends.delete(pending)) reject(new SendTimeoutError(this.#sendTimeoutMs));
-      }, this.#sendTimeoutMs);
-      this.#sends.add(pending);
-      this.#ws.send(data, (err) => this.#settleSend(pending, err));
+      const pending = this.#sends.add(resolve, reject);
+      ws.send(data, (err) => this.#settleSend(pending, err));
     });
   }
 
   ping(): Promise<number> {
-    if (this.#state !== 'open') return Promise.reject(new ConnectionClosedError());
+    const ws = this.#ws;
+    if (this.#state !== 'open' || ws === undefined) return Promise.reject(new ConnectionClosedError());
     // The pong must be read: asking for one starts reading.
     if (!this.#flowing) this.#startFlowing();
     const key = String(++this.#pingSeq);
@@ -187,7 +189,7 @@ export class PeerConnection implements Connection {
         if (this.#pings.delete(key)) reject(new PingTimeoutError(this.#pingTimeoutMs));
       }, this.#pingTimeoutMs);
       this.#pings.set(key, pending);
-      this.#ws.ping(key, undefined, (err) => {
+      ws.ping(key, undefined, (err) => {
         if (!err || !this.#pings.delete(key)) return;
         this.#timers.clear(pending.timer);
         reject(this.#failure('ping', err));
@@ -196,21 +198,22 @@ export class PeerConnection implements Connection {
   }
 
   close(reason: DisconnectReason, detail?: string): void {
-    if (this.#state !== 'open') return;
+    const ws = this.#ws;
+    if (this.#state !== 'open' || ws === undefined) return;
     this.#state = 'closing';
     const code = CLOSE_CODES[reason];
     const text = closeReasonText(reason, detail);
     this.#localClose = [code, text];
     this.#log.debug({ code, reason: text }, 'closing');
-    this.#ws.close(code, text);
+    ws.close(code, text);
     // The peer's close frame must be read for the closing handshake to end.
-    this.#ws.resume();
+    ws.resume();
   }
 
   terminate(): void {
     if (this.#state === 'closed') return;
     this.#state = 'closing';
-    this.#ws.terminate();
+    this.#ws?.terminate();
   }
 
   on<E extends ConnectionEvent>(event: E, listener: ConnectionListener<E>): this {
@@ -237,7 +240,7 @@ export class PeerConnection implements Connection {
       this.#early = [];
       for (const [data, isBinary] of early) this.#onMessage(data, isBinary);
       if (this.#state === 'closed') this.#emitClose();
-      else this.#ws.resume();
+      else this.#ws?.resume();
     });
   }
 
@@ -287,18 +290,17 @@ export class PeerConnection implements Connection {
   readonly #onClose = (code: number, reason: Buffer): void => {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
-    this.#ws.off('message', this.#onMessage);
-    this.#ws.off('pong', this.#onPong);
-    this.#ws.off('close', this.#onClose);
-    this.#ws.off('error', this.#onError);
+    const ws = this.#ws;
+    this.#ws = undefined;
+    ws?.off('message', this.#onMessage).off('pong', this.#onPong).off('close', this.#onClose).off('error', this.#onError);
     this.#timers.clearAll();
-    for (const pending of this.#sends) pending.reject(new ConnectionClosedError('connection closed before the send was flushed'));
-    this.#sends.clear();
+    this.#sends.close(() => new ConnectionClosedError('connection closed before the send was flushed'));
     for (const pending of this.#pings.values()) pending.reject(new ConnectionClosedError('connection closed before the pong'));
     this.#pings.clear();
     this.#early = [];
     if (!this.#localClose) this.#localClose = [code, reason.toString('utf8')];
     this.#log.debug({ code: this.#localClose[0], reason: this.#localClose[1] }, 'closed');
+    this.#log = silent;
     // A socket that died before anyone subscribed reports it when reading would have started.
     if (this.#flowing || this.#emitter.listenerCount('close') > 0) this.#emitClose();
   };
@@ -316,9 +318,8 @@ export class PeerConnection implements Connection {
     this.close('protocol-error', error.message.replace(/^protocol error \(([^)]*)\): /, '$1 '));
   }
 
-  #settleSend(pending: Pending<void>, err: Error | undefined | null): void {
-    if (!this.#sends.delete(pending)) return;
-    this.#timers.clear(pending.timer);
+  #settleSend(pending: PendingSend, err: Error | undefined | null): void {
+    if (!this.#sends.take(pending)) return;
     if (err) pending.reject(this.#failure('send', err));
     else pending.resolve();
   }

@@ -2,7 +2,8 @@
  * Soak peers in a child process: one WebSocket per loopback IP given, each speaking the Hello
  * and recording the sequence numbers of what the node sends it. A peer whose connection closes
  * (churn from either side) reconnects after a short random delay until told to stop.
- * Started by soak-runner.ts: node --import tsx soak-peer.ts '<config json>' with an IPC channel.
+ * Started by soak-runner: `node soak-peer.js '<config json>'` with an IPC channel (`--import tsx`
+ * and soak-peer.ts when the runner runs from sources).
  */
 import { WebSocket } from 'ws';
 

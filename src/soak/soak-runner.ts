@@ -53,8 +53,14 @@ class Child {
   readonly #proc: ChildProcess;
   readonly #waiters = new Map<string, (e: SoakPeerEvent) => void>();
   constructor(config: SoakPeerConfig) {
-    const script = fileURLToPath(new URL('./soak-peer.ts', import.meta.url));
-    this.#proc = fork(script, [JSON.stringify(config)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const here = import.meta.url;
+    const ts = here.endsWith('.ts');
+    const script = fileURLToPath(new URL(ts ? './soak-peer.ts' : './soak-peer.js', here));
+    // From sources (tsx, vitest) the peers need tsx too; from dist they are plain JavaScript.
+    this.#proc = fork(script, [JSON.stringify(config)], {
+      execArgv: ts ? ['--import', 'tsx'] : [],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     this.#proc.on('message', (e: SoakPeerEvent) => {
       const w = this.#waiters.get(e.event);
       this.#waiters.delete(e.event);
