@@ -7,7 +7,7 @@ import { benchPeers, instantConnectionFor, makeSubject, type Impl } from './subj
 let collect: (() => void) | undefined;
 
 /** A forced full GC, with or without --expose-gc on the command line. */
-function forceGc(): void {
+export function forceGc(): void {
   if (!collect) {
     const exposed = (globalThis as { gc?: () => void }).gc;
     if (exposed) collect = exposed;

@@ -1,4 +1,5 @@
 import { BenchClock } from './bench-clock.js';
+import { forceGc } from './memory.js';
 import type { BenchResult } from './results.js';
 import {
   BENCH_MESSAGE,
@@ -148,6 +149,8 @@ export async function perOperationFigures(
   log: (line: string) => void,
   opsPerSample = OPS_PER_SAMPLE,
 ): Promise<BenchResult[]> {
+  // Each size starts from a collected heap: the last size's pools must not be collected inside this one's timings.
+  forceGc();
   const infos = benchPeers(n);
   const subjects = impls.filter((impl) => measuredAt(impl, n)).map((impl) => makeSubject(impl, { clock: new BenchClock() }));
   try {
