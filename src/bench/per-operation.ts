@@ -21,12 +21,11 @@ const STALE_SHARE = 10;
 
 
 /**
- * The largest pool each implementation is measured at, and why. The dual-mode pool fits at 100k
- * peers (about 3.5 kB a peer compiled), but holding it beside the others takes the process to
- * about 1.8 GB, and the full collections that brings land in every implementation's timings
- * (the baseline's getConnectedPeers went from 18 to 111 ns a peer at 100k in such a run).
+ * The largest pool each implementation is measured at, and why. The dual-mode pool does fit at
+ * 100k peers (about 3.5 kB a peer compiled), and was measured there once (README, Performance),
+ * but it takes the process to about 1.8 GB and a full run from 3.5 to 5.5 minutes.
  */
-const DUAL_CAP = { n: 20_000, why: 'the dual-mode pool at 100k peers takes the process to about 1.8 GB, and its GC pauses distort the other figures at that size' };
+const DUAL_CAP = { n: 20_000, why: 'the dual-mode pool at 100k peers takes the process to about 1.8 GB and the run to 5.5 minutes (measured once: README, Performance)' };
 export const MAX_PEERS: Partial<Record<Impl, { readonly n: number; readonly why: string }>> = { shadow: DUAL_CAP, live: DUAL_CAP };
 
 export function measuredAt(impl: Impl, n: number): boolean {
