@@ -602,7 +602,9 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
         const link = arg as ConnectionLink | null;
         if (!link) throw new PoolClosedError();
         const manager = this.#held[side]!.manager;
-        result = this.#timed(side, label, () => manager.addConnectedPeer(link.view(side), link.info));
+        const add = (): Promise<void> => manager.addConnectedPeer(link.view(side), link.info);
+        // Timed only where there are metrics, as #call does.
+        result = this.metrics ? this.#timed(side, label, add) : add();
       }
     } catch (error) {
       this.#mirrorFailed(label, key, side, error, write);
