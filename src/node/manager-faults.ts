@@ -13,8 +13,10 @@ export const EXPECTED_DIVERGENCE: Readonly<Record<FaultKind, string>> = {
 };
 
 /**
- * Wraps a manager with one defect: the first peer it takes is dropped from its answers
- * (drop-peer) or reported stale (stale-liveness), or every send throws (throw-on-send).
+ * Wraps a manager with one defect: one peer it holds is dropped from its answers (drop-peer)
+ * or reported stale (stale-liveness), or every send throws (throw-on-send). The defect moves
+ * to the longest-held peer when its peer leaves, so a run's faults (kill, stop, leave) cannot
+ * take it away before shadow verification has had time to see it.
  */
 export function plantFault<P extends PeerPool>(inner: P, kind: FaultKind): P {
   const { manager, faults } = faultyManager(inner);
@@ -22,8 +24,17 @@ export function plantFault<P extends PeerPool>(inner: P, kind: FaultKind): P {
     for (const m of ['sendToPeer', 'broadcast', 'broadcastBlockProposal']) faults.throwing.add(m);
   } else {
     const target = kind === 'drop-peer' ? faults.dropped : faults.misreported;
+    // Insertion order is connection order: the first key left is the longest-held peer.
+    const held = new Set<string>();
     inner.on('peer:connected', ({ key }) => {
+      held.add(key);
       if (target.size === 0) target.add(key);
+    });
+    inner.on('peer:disconnected', ({ key }) => {
+      held.delete(key);
+      if (!target.delete(key)) return;
+      const next = held.values().next();
+      if (next.done !== true) target.add(next.value);
     });
   }
   return manager;
