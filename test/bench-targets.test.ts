@@ -27,4 +27,14 @@ describe('bench targets', () => {
     expect(find(checks, 'unified reaper scan flat')).toMatchObject({ verdict: 'not met', measured: "max/min 2.00x over 1k, 100k; the bare-map baseline's own max/min 2.50x" });
     expect(find(checks, 'unified reaper scan at least 2x')).toMatchObject({ verdict: 'met', measured: '10x at 100k' });
   });
+
+  it('judges shadow against legacy and, where it misses, says what both managers bare cost', () => {
+    const checks = checkTargets([
+      row('sendToPeer', 1000, { legacy: 1000, unified: 100, shadow: 1400, bothManagers: 1250 }),
+      row('sendToPeer', 100_000, { legacy: 2000, unified: 400 }),
+    ]);
+    expect(find(checks, 'shadow sendToPeer')).toMatchObject({ verdict: 'not met', measured: '1.40x at 1k; both managers bare cost 1.25x at 1k' });
+    const met = find(checkTargets([row('peerSeen', 1000, { legacy: 1000, shadow: 1200, bothManagers: 1100 })]), 'shadow peerSeen');
+    expect(met).toMatchObject({ verdict: 'met', measured: '1.20x at 1k' });
+  });
 });

@@ -48,6 +48,10 @@ describe('poolshift bench', () => {
       for (const impl of ['legacy', 'unified', 'baseline'] as const) expect(typeof r[impl]).toBe('number');
       for (const impl of ['shadow', 'live'] as const) if (impl in r) expect(typeof r[impl]).toBe('number');
     }
+    // Where the dual-mode pool is measured, the floor it is read against is measured beside it.
+    for (const r of json.results.filter((r) => (r.metric === 'peerSeen' || r.metric === 'sendToPeer') && 'shadow' in r)) {
+      expect(typeof r.bothManagers).toBe('number');
+    }
     const metrics = new Set(json.results.map((r) => r.metric));
     for (const m of ['peerSeen', 'sendToPeer', 'getConnectedPeers', 'getPeerIps', 'reaperScan', 'lockAcquisitionsPerSend', 'mapLookupsPerSend', 'memoryPerPeer']) {
       expect(metrics).toContain(m);

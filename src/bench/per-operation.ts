@@ -83,6 +83,39 @@ function sendTask(subject: Subject, keys: readonly string[], ops: number): Timed
   };
 }
 
+/**
+ * The floor for running both managers: a legacy and a unified manager, each holding the peers,
+ * and per operation legacy's call awaited, then unified's (awaited only where it returns a
+ * promise, as the dual-mode pool does). No gate, no bookkeeping, no comparison.
+ */
+function bothManagersTask(op: 'peerSeen' | 'sendToPeer', pair: readonly [Subject, Subject], keys: readonly string[], ops: number): TimedTask {
+  const [legacy, unified] = [pair[0].pool, pair[1].pool];
+  let at = 0;
+  return {
+    name: BOTH,
+    work: ops,
+    fn: async () => {
+      let j = at;
+      for (let i = 0; i < ops; i++) {
+        const key = keys[j]!;
+        if (op === 'peerSeen') {
+          const a = legacy.peerSeen(key);
+          if (a !== undefined) await a;
+          const b = unified.peerSeen(key);
+          if (b !== undefined) await b;
+        } else {
+          await legacy.sendToPeer(key, BENCH_MESSAGE);
+          await unified.sendToPeer(key, BENCH_MESSAGE);
+        }
+        if (++j === keys.length) j = 0;
+      }
+      at = j;
+    },
+  };
+}
+
+const BOTH = 'bothManagers';
+
 function listingTask(subject: Subject, n: number, list: 'getConnectedPeers' | 'getPeerIps', peersPerSample: number): TimedTask {
   const pool = subject.pool;
   const calls = Math.max(1, Math.round(peersPerSample / n));
@@ -130,11 +163,16 @@ function reaperTask(subject: Subject, stale: readonly PeerInfo[], n: number): Ti
 function row(metric: BenchResult['metric'], n: number, unit: string, figures: Map<string, Summary>): BenchResult {
   const values: Partial<Record<Impl, number>> = {};
   const spread: Partial<Record<Impl, number>> = {};
+  let both: number | undefined;
   for (const [impl, summary] of figures) {
+    if (impl === BOTH) {
+      both = summary.median;
+      continue;
+    }
     values[impl as Impl] = summary.median;
     spread[impl as Impl] = summary.spread;
   }
-  return { metric, n, unit, ...values, spread, better: 'lower' };
+  return { metric, n, unit, ...values, ...(both === undefined ? {} : { bothManagers: both }), spread, better: 'lower' };
 }
 
 /**
@@ -152,15 +190,19 @@ export async function perOperationFigures(
   forceGc();
   const infos = benchPeers(n);
   const subjects = impls.filter((impl) => measuredAt(impl, n)).map((impl) => makeSubject(impl, { clock: new BenchClock() }));
+  // Where the dual-mode pool is measured, the floor it is read against: both managers, bare.
+  const dual = subjects.some((s) => s.impl === 'shadow' || s.impl === 'live');
+  const pair = dual ? ([makeSubject('legacy', { clock: new BenchClock() }), makeSubject('unified', { clock: new BenchClock() })] as const) : undefined;
   try {
-    for (const subject of subjects) await fill(subject, infos);
+    for (const subject of [...subjects, ...(pair ?? [])]) await fill(subject, infos);
     const keys = shuffled(infos.map((info) => info.ip));
     const results: BenchResult[] = [];
 
     log(`  peerSeen, ${n} peers`);
-    results.push(row('peerSeen', n, 'ns/op', await timeSideBySide(subjects.map((s) => peerSeenTask(s, keys, opsPerSample)), timing)));
+    const both = (op: 'peerSeen' | 'sendToPeer'): TimedTask[] => (pair ? [bothManagersTask(op, pair, keys, opsPerSample)] : []);
+    results.push(row('peerSeen', n, 'ns/op', await timeSideBySide([...subjects.map((s) => peerSeenTask(s, keys, opsPerSample)), ...both('peerSeen')], timing)));
     log(`  sendToPeer, ${n} peers`);
-    results.push(row('sendToPeer', n, 'ns/op', await timeSideBySide(subjects.map((s) => sendTask(s, keys, opsPerSample)), timing)));
+    results.push(row('sendToPeer', n, 'ns/op', await timeSideBySide([...subjects.map((s) => sendTask(s, keys, opsPerSample)), ...both('sendToPeer')], timing)));
     for (const list of ['getConnectedPeers', 'getPeerIps'] as const) {
       log(`  ${list}, ${n} peers`);
       results.push(row(list, n, 'ns/peer', await timeSideBySide(subjects.map((s) => listingTask(s, n, list, opsPerSample * 20)), timing)));
@@ -174,6 +216,6 @@ export async function perOperationFigures(
     results.push(row('reaperScan', n, 'ns/peer', await timeSideBySide(subjects.map((s) => reaperTask(s, stale, n)), reaperTiming)));
     return results;
   } finally {
-    for (const subject of subjects) await subject.pool.close();
+    for (const subject of [...subjects, ...(pair ?? [])]) await subject.pool.close();
   }
 }

@@ -23,6 +23,12 @@ export interface BenchResult {
   readonly unified?: number;
   readonly shadow?: number;
   readonly live?: number;
+  /**
+   * peerSeen and sendToPeer, where the dual-mode pool is measured: legacy's call awaited, then
+   * unified's, and nothing else. The least any pool running both managers costs: the floor the
+   * shadow figure is read against. Not a pool, so not a column of the table.
+   */
+  readonly bothManagers?: number;
   /** Median absolute deviation over the median, per implementation (timed figures only). */
   readonly spread?: Partial<Record<Impl, number>>;
   /** Whether a lower figure is better (times, counts, bytes) or a higher one (throughput). */
