@@ -95,7 +95,7 @@ export class ConnectionLink {
     this.info = info;
     this.key = key;
     this.#opts = options;
-    this.#views = { legacy: new ConnectionView(this, 'legacy'), unified: new ConnectionView(this, 'unified') };
+    this.#views = { legacy: new ConnectionView(this, 'legacy', options.live), unified: new ConnectionView(this, 'unified', options.live) };
     real.on('close', this.#onClose).on('protocol-error', this.#onProtocolError);
   }
 
@@ -105,7 +105,7 @@ export class ConnectionLink {
 
   /** A new view for `side`, replacing one its manager closed: used to hand the link back to it. */
   freshView(side: ManagerSide): ConnectionView {
-    this.#views[side] = new ConnectionView(this, side);
+    this.#views[side] = new ConnectionView(this, side, this.#opts.live);
     return this.#views[side];
   }
 
@@ -141,8 +141,8 @@ export class ConnectionLink {
     this.#settleWaiting(false, new ConnectionClosedError('connection closed before the pong'));
     this.#closed = true;
     // A manager may hold a view long after its close (legacy's L4): keep the counts, not the frames.
-    this.#views.legacy.muted._forgetFrames();
-    this.#views.unified.muted._forgetFrames();
+    this.#views.legacy._forgetFrames();
+    this.#views.unified._forgetFrames();
   }
 
   /** @internal A view got a 'message' or 'seen' listener: start reading (the transport reads only then). */
@@ -234,15 +234,22 @@ export class ConnectionLink {
  */
 export class ConnectionView implements Connection {
   readonly #link: ConnectionLink;
+  // The real connection and the live side, held here as well as on the link: a send reads them
+  // without going through the link (at 10k peers each object a send touches is a cache miss).
+  readonly #real: Connection;
+  readonly #live: LiveSide;
   readonly side: ManagerSide;
   readonly #emitter = new EventEmitter();
-  readonly muted = new MutedRecord();
+  /** Made on the first muted call: a view that stays live never needs one. */
+  #muted: MutedRecord | undefined;
   /** Set when this view's manager closed it (live or muted). */
   closedByOwner = false;
   #closeDelivered = false;
 
-  constructor(link: ConnectionLink, side: ManagerSide) {
+  constructor(link: ConnectionLink, side: ManagerSide, live: LiveSide) {
     this.#link = link;
+    this.#real = link.real;
+    this.#live = live;
     this.side = side;
   }
 
@@ -250,36 +257,46 @@ export class ConnectionView implements Connection {
     return this.#link;
   }
 
+  /** What this view did while muted. */
+  get muted(): MutedRecord {
+    return (this.#muted ??= new MutedRecord());
+  }
+
+  /** @internal The recorded frames go (a disposed link), the counts stay. */
+  _forgetFrames(): void {
+    this.#muted?._forgetFrames();
+  }
+
   get isLive(): boolean {
-    return this.#link.liveSide === this.side;
+    return this.#live.side === this.side;
   }
 
   get id(): number {
-    return this.#link.real.id;
+    return this.#real.id;
   }
 
   get remoteIp(): string {
-    return this.#link.real.remoteIp;
+    return this.#real.remoteIp;
   }
 
   get remotePort(): number {
-    return this.#link.real.remotePort;
+    return this.#real.remotePort;
   }
 
   get openedAt(): number {
-    return this.#link.real.openedAt;
+    return this.#real.openedAt;
   }
 
   get isOpen(): boolean {
-    return !this.closedByOwner && this.#link.real.isOpen;
+    return !this.closedByOwner && this.#real.isOpen;
   }
 
   get bufferedAmount(): number {
-    return this.isLive ? this.#link.real.bufferedAmount : 0;
+    return this.isLive ? this.#real.bufferedAmount : 0;
   }
 
   send(message: NetworkMessage): Promise<void> {
-    if (this.isLive) return this.#link.real.send(message);
+    if (this.isLive) return this.#real.send(message);
     if (!this.isOpen) return Promise.reject(new ConnectionClosedError());
     this.muted._sent(message);
     return RESOLVED;
@@ -288,7 +305,7 @@ export class ConnectionView implements Connection {
   /** A frame encoded once for many peers (a broadcast): muted, it is recorded as it is, not decoded. */
   sendEncoded(data: string): Promise<void> {
     if (this.isLive) {
-      const real = this.#link.real;
+      const real = this.#real;
       return real.sendEncoded ? real.sendEncoded(data) : real.send(decodeMessage(data, false));
     }
     if (!this.isOpen) return Promise.reject(new ConnectionClosedError());
@@ -307,7 +324,7 @@ export class ConnectionView implements Connection {
     if (this.closedByOwner) return;
     this.closedByOwner = true;
     if (this.isLive) {
-      this.#link.real.close(reason, detail);
+      this.#real.close(reason, detail);
       return;
     }
     this.muted.closes++;
@@ -317,7 +334,7 @@ export class ConnectionView implements Connection {
   terminate(): void {
     if (this.closedByOwner) return;
     this.closedByOwner = true;
-    if (this.isLive) this.#link.real.terminate();
+    if (this.isLive) this.#real.terminate();
     else this.muted.closes++;
   }
 

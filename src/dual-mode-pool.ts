@@ -5,7 +5,7 @@ import { LegacyPeerManager } from '../legacy/legacy-peer-manager.js';
 import { UnifiedPeerManager } from '../unified/unified-peer-manager.js';
 import { TimerSet, type Clock } from './clock.js';
 import type { Connection, DialResult, Dialer } from './connection.js';
-import { ConnectionLink, type LiveSide, type ManagerSide } from './connection-view.js';
+import { ConnectionLink, type ConnectionLinkOptions, type LiveSide, type ManagerSide } from './connection-view.js';
 import { CallDeadlines } from './call-deadlines.js';
 import { ConfigError, ModeTransitionError, PoolClosedError, PromotionRefusedError } from './errors.js';
 import type { NetworkMessage } from './messages.js';
@@ -110,6 +110,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   readonly #links = new Map<Connection, ConnectionLink>();
   /** The links by key, so that spotting a replacement is one lookup, not a scan of every link. */
   readonly #linksByKey = new Map<string, Set<ConnectionLink>>();
+  #linkOptions: ConnectionLinkOptions | undefined;
   /** The link a dial made, found from the info object the manager hands back. */
   readonly #dialled = new WeakMap<PeerInfo, ConnectionLink>();
   readonly #held: Partial<Record<ManagerSide, Held>> = {};
@@ -498,7 +499,17 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   #link(connection: Connection, info: PeerInfo): ConnectionLink {
     const existing = this.#links.get(connection);
     if (existing) return existing;
-    const link = new ConnectionLink(connection, info, this.#keyOf(info), {
+    const link = new ConnectionLink(connection, info, this.#keyOf(info), (this.#linkOptions ??= this.#makeLinkOptions()));
+    this.#links.set(connection, link);
+    let sameKey = this.#linksByKey.get(link.key);
+    if (!sameKey) this.#linksByKey.set(link.key, (sameKey = new Set()));
+    sameKey.add(link);
+    return link;
+  }
+
+  /** One options object for every link: nothing in it is per link, and each link's own copy cost ~170 B. */
+  #makeLinkOptions(): ConnectionLinkOptions {
+    return {
       live: this.#live,
       timers: this.#timers,
       mutedPingTimeoutMs: this.#options.mutedPingTimeoutMs ?? this.#options.keepAliveIntervalMs ?? 30_000,
@@ -514,12 +525,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
         this.#unindex(l);
         this.verifier.hint(l.key, 'closed');
       },
-    });
-    this.#links.set(connection, link);
-    let sameKey = this.#linksByKey.get(link.key);
-    if (!sameKey) this.#linksByKey.set(link.key, (sameKey = new Set()));
-    sameKey.add(link);
-    return link;
+        };
   }
 
   #unindex(link: ConnectionLink): void {
