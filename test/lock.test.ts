@@ -7,6 +7,21 @@ import { LockWatchdog, type LockStallReport } from '../src/lock-watchdog.js';
 const flush = () => new Promise<void>((r) => setImmediate(r));
 
 describe('RwLock', () => {
+  it('lists exactly who holds, whatever the order of the releases; a second release changes nothing', async () => {
+    const monitor = new LockMonitor(new ManualClock());
+    const held = new Map<string, () => void>();
+    for (const name of ['a', 'b', 'c', 'd', 'e']) held.set(name, await monitor.lock(name).read(`op-${name}`));
+    // Middle first, then the last, then the first: each release moves another party's slot.
+    for (const name of ['c', 'e', 'a', 'd', 'b']) {
+      const release = held.get(name)!;
+      release();
+      held.delete(name);
+      release();
+      expect(monitor.holders().map((p) => p.lock).sort()).toEqual([...held.keys()].sort());
+    }
+    expect(monitor.stats()).toMatchObject({ acquisitions: 5, holders: [] });
+  });
+
   it('lets readers share and makes a writer wait, counting acquisitions and contention', async () => {
     const clock = new ManualClock();
     const monitor = new LockMonitor(clock);
