@@ -15,6 +15,8 @@ describe('bench targets', () => {
     const c = find(checks, 'unified peerSeen at least 5x');
     expect(c.verdict).toBe('not met');
     expect(c.measured).toBe('8.33x at 1k, 2.38x at 100k; the bare-map floor itself is 2.50x at 100k');
+    const send = checkTargets([row('sendToPeer', 100_000, { baseline: 1000, legacy: 2500, unified: 1300 })]);
+    expect(find(send, 'unified sendToPeer overhead')).toMatchObject({ verdict: 'not met', measured: '1.92x at 100k; the bare-map floor itself is 2.50x at 100k' });
     const met = find(checkTargets([row('peerSeen', 1000, { baseline: 50, legacy: 500, unified: 60 })]), 'unified peerSeen at least 5x');
     expect(met).toMatchObject({ verdict: 'met', measured: '8.33x at 1k' });
   });
@@ -34,6 +36,8 @@ describe('bench targets', () => {
       row('sendToPeer', 100_000, { legacy: 2000, unified: 400 }),
     ]);
     expect(find(checks, 'shadow sendToPeer')).toMatchObject({ verdict: 'not met', measured: '1.40x at 1k; both managers bare cost 1.25x at 1k' });
+    const send = checkTargets([row('sendToPeer', 100_000, { baseline: 1000, legacy: 2500, unified: 1300 })]);
+    expect(find(send, 'unified sendToPeer overhead')).toMatchObject({ verdict: 'not met', measured: '1.92x at 100k; the bare-map floor itself is 2.50x at 100k' });
     const met = find(checkTargets([row('peerSeen', 1000, { legacy: 1000, shadow: 1200, bothManagers: 1100 })]), 'shadow peerSeen');
     expect(met).toMatchObject({ verdict: 'met', measured: '1.20x at 1k' });
   });
