@@ -525,7 +525,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
         this.#unindex(l);
         this.verifier.hint(l.key, 'closed');
       },
-        };
+    };
   }
 
   #unindex(link: ConnectionLink): void {

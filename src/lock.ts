@@ -29,10 +29,6 @@ export interface LockMonitorEvents {
 class PartyRegistry {
   readonly #parties: Party[] = [];
 
-  get size(): number {
-    return this.#parties.length;
-  }
-
   add(party: Party): void {
     party.slot = this.#parties.length;
     this.#parties.push(party);
@@ -135,9 +131,9 @@ export class LockMonitor extends EventEmitter<LockMonitorEvents> {
   /** @internal */
   _granted(party: Party, waited: boolean): Party {
     this.acquisitions++;
+    // Granted at once, the party's own time is the grant's: no second clock read.
     let holder = party;
     if (waited) {
-      // Granted at once, the party's own time is the grant's: no second clock read.
       const now = this.clock.now();
       this.#waiters.delete(party);
       this.contended++;
