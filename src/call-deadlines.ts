@@ -1,12 +1,13 @@
 import type { TimerHandle, TimerSet } from './clock.js';
 import { MirrorTimeoutError } from './errors.js';
+import { SettledFifo } from './settled-fifo.js';
 
 interface Pending {
   readonly op: string;
   /** The sweep count when the call began. */
   readonly tick: number;
   readonly reject: (err: Error) => void;
-  settled: boolean;
+  done: boolean;
 }
 
 /** Sweeps per timeout: a call fails between `ms` and `ms` plus a quarter of it. */
@@ -19,9 +20,8 @@ const SWEEPS = 4;
  * `ms` and counts; a call still pending after SWEEPS + 1 sweeps fails with MirrorTimeoutError.
  */
 export class CallDeadlines {
-  /** Start order; settled calls are dropped from the front as they are met. */
-  #queue: Pending[] = [];
-  #head = 0;
+  /** Start order, so ticks ascend. */
+  readonly #queue = new SettledFifo<Pending>();
   #pending = 0;
   #tick = 0;
   #sweep: TimerHandle | undefined;
@@ -41,7 +41,7 @@ export class CallDeadlines {
    * taken longer than `ms`: exactly one of them is called, once. No promise of its own.
    */
   watch<T>(op: string, work: PromiseLike<T>, onValue: (value: T) => void, onError: (err: Error) => void): void {
-    const pending: Pending = { op, tick: this.#tick, reject: onError, settled: false };
+    const pending: Pending = { op, tick: this.#tick, reject: onError, done: false };
     this.#queue.push(pending);
     this.#pending++;
     this.#sweep ??= this.timers.interval(() => this.#expire(), Math.max(1, this.ms / SWEEPS));
@@ -60,38 +60,22 @@ export class CallDeadlines {
   }
 
   #settle(pending: Pending): boolean {
-    if (pending.settled) return false;
-    pending.settled = true;
+    if (pending.done) return false;
+    pending.done = true;
     this.#pending--;
-    this.#drop();
+    this.#queue.dropSettled();
     return true;
-  }
-
-  /** Drops settled calls from the front; compacts once the dead prefix is large. */
-  #drop(): void {
-    const queue = this.#queue;
-    while (this.#head < queue.length && queue[this.#head]!.settled) this.#head++;
-    if (this.#head === queue.length) {
-      this.#queue = [];
-      this.#head = 0;
-    } else if (this.#head > 1024 && this.#head * 2 > queue.length) {
-      this.#queue = queue.slice(this.#head);
-      this.#head = 0;
-    }
   }
 
   #expire(): void {
     this.#tick++;
-    const queue = this.#queue;
-    for (let i = this.#head; i < queue.length; i++) {
-      const pending = queue[i]!;
-      if (this.#tick - pending.tick <= SWEEPS) break;
-      if (pending.settled) continue;
-      pending.settled = true;
+    this.#queue.forEachPending((pending) => {
+      if (this.#tick - pending.tick <= SWEEPS) return false;
+      pending.done = true;
       this.#pending--;
       pending.reject(new MirrorTimeoutError(pending.op, this.ms));
-    }
-    this.#drop();
+    });
+    this.#queue.dropSettled();
     if (this.#pending === 0) {
       this.timers.clear(this.#sweep);
       this.#sweep = undefined;

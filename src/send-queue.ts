@@ -1,5 +1,6 @@
 import type { Clock, TimerHandle, TimerSet } from './clock.js';
 import { SendTimeoutError } from './errors.js';
+import { SettledFifo } from './settled-fifo.js';
 
 /** A send waiting for ws's callback; `done` once settled, timed out or failed by a close. */
 export interface PendingSend {
@@ -9,9 +10,6 @@ export interface PendingSend {
   done: boolean;
 }
 
-/** How far the head may run before the settled sends in front of it are dropped. */
-const COMPACT_AT = 1024;
-
 /**
  * One connection's sends not yet settled, oldest first, so deadlines ascend: one timer, armed for
  * the oldest, bounds them all instead of a timer per send. It stays armed as sends settle
@@ -19,9 +17,7 @@ const COMPACT_AT = 1024;
  * its deadline with SendTimeoutError and re-arms for the oldest left, if any.
  */
 export class SendQueue {
-  #sends: PendingSend[] = [];
-  /** Entries before it are settled. */
-  #head = 0;
+  readonly #sends = new SettledFifo<PendingSend>();
   #timer: TimerHandle | undefined;
 
   constructor(
@@ -46,7 +42,7 @@ export class SendQueue {
   take(pending: PendingSend): boolean {
     if (pending.done) return false;
     pending.done = true;
-    this.#dropSettled();
+    this.#sends.dropSettled();
     return true;
   }
 
@@ -54,48 +50,27 @@ export class SendQueue {
   close(error: () => Error): void {
     this.timers.clear(this.#timer);
     this.#timer = undefined;
-    for (let i = this.#head; i < this.#sends.length; i++) {
-      const pending = this.#sends[i]!;
-      if (pending.done) continue;
+    this.#sends.forEachPending((pending) => {
       pending.done = true;
       pending.reject(error());
-    }
-    this.#sends = [];
-    this.#head = 0;
+    });
+    this.#sends.clear();
   }
 
   readonly #expire = (): void => {
     this.#timer = undefined;
     const now = this.clock.now();
-    for (let i = this.#head; i < this.#sends.length; i++) {
-      const pending = this.#sends[i]!;
-      if (pending.done) continue;
-      if (pending.deadline > now) break;
+    this.#sends.forEachPending((pending) => {
+      if (pending.deadline > now) return false;
       pending.done = true;
       pending.reject(new SendTimeoutError(this.timeoutMs));
-    }
-    this.#dropSettled();
-    const oldest = this.#sends[this.#head];
+    });
+    const oldest = this.#sends.oldest();
     // A timer may fire a little early by the clock's reading: never reject before the deadline.
     if (oldest) this.#arm(Math.max(1, Math.ceil(oldest.deadline - now)));
   };
 
   #arm(ms: number): void {
     this.#timer = this.timers.timeout(this.#expire, ms);
-  }
-
-  /** Moves the head past settled sends; an emptied queue restarts, a long-run head is compacted. */
-  #dropSettled(): void {
-    const sends = this.#sends;
-    let head = this.#head;
-    while (head < sends.length && sends[head]!.done) head++;
-    if (head === sends.length) {
-      sends.length = 0;
-      head = 0;
-    } else if (head >= COMPACT_AT && head * 2 >= sends.length) {
-      sends.splice(0, head);
-      head = 0;
-    }
-    this.#head = head;
   }
 }
