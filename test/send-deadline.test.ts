@@ -52,17 +52,22 @@ function track(send: Promise<void>): { readonly outcome: unknown } {
 
 const turn = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 50));
 
+/** Past the deadline of `sends`: the last has timed out, each either went out or timed out, no timer is left. */
+async function expectTimedOutAtDeadline(connection: { resources(): { timers: number } }, clock: ManualClock, sends: { readonly outcome: unknown }[]): Promise<void> {
+  clock.advance(TIMEOUT);
+  await turn();
+  expect(sends.at(-1)!.outcome).toBeInstanceOf(SendTimeoutError);
+  for (const s of sends) expect(s.outcome === 'sent' || s.outcome instanceof SendTimeoutError).toBe(true);
+  expect(connection.resources().timers).toBe(0);
+}
+
 describe('send deadlines', () => {
   it('bounds any number of pending sends with one timer', async () => {
     const { connection, clock } = await stalledPeer();
     const sends = Array.from({ length: 40 }, () => track(connection.sendEncoded(blob(1024 * 1024))));
     await turn();
     expect(connection.resources().timers).toBe(1);
-    clock.advance(TIMEOUT);
-    await turn();
-    expect(sends.at(-1)!.outcome).toBeInstanceOf(SendTimeoutError);
-    for (const s of sends) expect(s.outcome === 'sent' || s.outcome instanceof SendTimeoutError).toBe(true);
-    expect(connection.resources().timers).toBe(0);
+    await expectTimedOutAtDeadline(connection, clock, sends);
   });
 
   it('times out each send at its own deadline, not at the oldest one', async () => {
@@ -96,11 +101,7 @@ describe('send deadlines', () => {
     await turn();
     expect(newer.outcome).toBeInstanceOf(SendError);
     expect(older.at(-1)!.outcome).toBe('pending');
-    clock.advance(TIMEOUT);
-    await turn();
-    expect(older.at(-1)!.outcome).toBeInstanceOf(SendTimeoutError);
-    for (const s of older) expect(s.outcome === 'sent' || s.outcome instanceof SendTimeoutError).toBe(true);
-    expect(connection.resources().timers).toBe(0);
+    await expectTimedOutAtDeadline(connection, clock, older);
   });
 
   it('leaves a settled send alone: the timer fires once, finds nothing due, and is gone', async () => {
