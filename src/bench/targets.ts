@@ -23,6 +23,15 @@ function verdict(ok: boolean | undefined): Verdict {
 
 const size = (n: number): string => (n >= 1000 ? `${n / 1000}k` : String(n));
 
+/** "2.50x at 1k, 1.80x at 100k" */
+const atSizes = (points: readonly { n: number; ratio: number }[]): string => points.map((r) => `${x(r.ratio)} at ${size(r.n)}`).join(', ');
+
+/** A missed check with, after it, the reference figures that bound it (where there are any). */
+function beside(check: TargetCheck, what: string, points: readonly { n: number; ratio: number }[]): TargetCheck {
+  if (check.verdict !== 'not met' || points.length === 0) return check;
+  return { ...check, measured: `${check.measured}; ${what} ${atSizes(points)}` };
+}
+
 /** "at least `min` times a/b at every size" (the worst size is what is reported). */
 function atLeast(results: readonly BenchResult[], target: string, metric: Metric, a: Impl, b: Impl, min: number): TargetCheck {
   const all = ratios(results, metric, a, b);
@@ -31,7 +40,7 @@ function atLeast(results: readonly BenchResult[], target: string, metric: Metric
   return {
     target,
     verdict: verdict(worst.ratio >= min),
-    measured: all.map((r) => `${x(r.ratio)} at ${size(r.n)}`).join(', '),
+    measured: atSizes(all),
   };
 }
 
@@ -43,7 +52,7 @@ function atMost(results: readonly BenchResult[], target: string, metric: Metric,
   return {
     target,
     verdict: verdict(worst.ratio <= max),
-    measured: all.map((r) => `${x(r.ratio)} at ${size(r.n)}`).join(', '),
+    measured: atSizes(all),
   };
 }
 
@@ -52,9 +61,7 @@ function atMost(results: readonly BenchResult[], target: string, metric: Metric,
  * a pool cannot be faster than the floor, so a target above it cannot be met at that size.
  */
 function withFloor(check: TargetCheck, results: readonly BenchResult[], metric: Metric, min: number): TargetCheck {
-  const below = ratios(results, metric, 'legacy', 'baseline').filter((r) => r.ratio < min);
-  if (check.verdict !== 'not met' || below.length === 0) return check;
-  return { ...check, measured: `${check.measured}; the bare-map floor itself is ${below.map((r) => `${x(r.ratio)} at ${size(r.n)}`).join(', ')}` };
+  return beside(check, 'the bare-map floor itself is', ratios(results, metric, 'legacy', 'baseline').filter((r) => r.ratio < min));
 }
 
 /**
@@ -66,8 +73,7 @@ function withBothManagers(check: TargetCheck, results: readonly BenchResult[], m
   const floor = rows(results, metric).flatMap((r) =>
     r.bothManagers === undefined || r.legacy === undefined || r.shadow === undefined ? [] : [{ n: r.n, ratio: r.bothManagers / r.legacy }],
   );
-  if (check.verdict !== 'not met' || floor.length === 0) return check;
-  return { ...check, measured: `${check.measured}; both managers bare cost ${floor.map((r) => `${x(r.ratio)} at ${size(r.n)}`).join(', ')}` };
+  return beside(check, 'both managers bare cost', floor);
 }
 
 function count(results: readonly BenchResult[], target: string, metric: Metric, impl: Impl, ok: (v: number) => boolean): TargetCheck {
