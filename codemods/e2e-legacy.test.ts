@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Project } from 'ts-morph';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PoolOptions } from '../src/pool-options.js';
+import type { PoolOptions } from '../src/pool/pool-options.js';
 import { describeConformance, type ConformanceOptions } from '../test/helpers/conformance-cases.js';
 import type { AnyManager } from '../test/helpers/test-node.js';
 import type { ManualSite } from './reasons.js';
@@ -78,7 +78,7 @@ beforeAll(async () => {
   // A different class from the repository's LegacyPeerManager (its maps are unified, its #fields
   // its own), with the same public surface: the suite only uses that.
   Converted = mod.LegacyPeerManager as new (opts: PoolOptions) => AnyManager;
-  errors = (await import(pathToFileURL(path.join(dir, 'src/errors.ts')).href)) as NonNullable<ConformanceOptions['errors']>;
+  errors = (await import(pathToFileURL(path.join(dir, 'src/contract/errors.ts')).href)) as NonNullable<ConformanceOptions['errors']>;
 }, 240_000);
 
 afterAll(() => {

@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
-import { parseAddress } from '../src/address.js';
-import { TimerSet, type TimerHandle } from '../src/clock.js';
-import type { Connection } from '../src/connection.js';
-import { attachConnection, LISTENERS_PER_CONNECTION } from '../src/connection-listeners.js';
+import { parseAddress } from '../src/contract/address.js';
+import { TimerSet, type TimerHandle } from '../src/contract/clock.js';
+import type { Connection } from '../src/contract/connection.js';
+import { attachConnection, LISTENERS_PER_CONNECTION } from '../src/pool/connection-listeners.js';
 import {
   NoConnectionError,
   PoolClosedError,
@@ -10,12 +10,12 @@ import {
   QuarantinedError,
   SelfConnectionError,
   SendError,
-} from '../src/errors.js';
-import { LockMonitor, type RwLock } from '../src/lock.js';
-import { LockWatchdog } from '../src/lock-watchdog.js';
-import type { NetworkMessage } from '../src/messages.js';
-import type { BlockProposalInput, PeerPool, PoolEvents } from '../src/peer-pool.js';
-import { resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from '../src/pool-options.js';
+} from '../src/contract/errors.js';
+import { LockMonitor, type RwLock } from '../src/pool/lock.js';
+import { LockWatchdog } from '../src/pool/lock-watchdog.js';
+import type { NetworkMessage } from '../src/contract/messages.js';
+import type { BlockProposalInput, PeerPool, PoolEvents } from '../src/contract/peer-pool.js';
+import { resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from '../src/pool/pool-options.js';
 import type {
   BroadcastResult,
   DisconnectReason,
@@ -25,7 +25,7 @@ import type {
   PoolStats,
   ResourceCounts,
   SnapshotEntry,
-} from '../src/types.js';
+} from '../src/contract/types.js';
 
 /** A connection as legacy holds it: behind its own mutex, one operation at a time. */
 export interface LegacyConnectionHandle {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatAddress, normalizeIp, parseAddress } from '../src/address.js';
-import { AddressError } from '../src/errors.js';
+import { formatAddress, normalizeIp, parseAddress } from '../src/contract/address.js';
+import { AddressError } from '../src/contract/errors.js';
 
 describe('parseAddress', () => {
   it.each([

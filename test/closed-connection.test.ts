@@ -2,10 +2,10 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
-import { ManualClock, TimerSet } from '../src/clock.js';
-import { ConnectionLink } from '../src/connection-view.js';
-import { ConnectionClosedError } from '../src/errors.js';
-import { PeerConnection } from '../src/peer-connection.js';
+import { ManualClock, TimerSet } from '../src/contract/clock.js';
+import { ConnectionLink } from '../src/dual/connection-view.js';
+import { ConnectionClosedError } from '../src/contract/errors.js';
+import { PeerConnection } from '../src/transport/peer-connection.js';
 
 // What a stale reference to a closed connection keeps alive (legacy's L4 keeps such references).
 const SERVER_IP = '127.0.12.3';

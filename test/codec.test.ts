@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeMessage, encodeMessage, MAX_FRAME_BYTES } from '../src/codec.js';
-import { ProtocolError, type ProtocolFault } from '../src/errors.js';
-import type { NetworkMessage } from '../src/messages.js';
+import { decodeMessage, encodeMessage, MAX_FRAME_BYTES } from '../src/contract/codec.js';
+import { ProtocolError, type ProtocolFault } from '../src/contract/errors.js';
+import type { NetworkMessage } from '../src/contract/messages.js';
 
 function faultOf(data: Buffer | ArrayBuffer | Buffer[] | string, isBinary = false): { fault: ProtocolFault; message: string } {
   try {

@@ -2,11 +2,11 @@ import type { IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
-import { ManualClock } from '../src/clock.js';
-import { MAX_HANDSHAKE_BYTES } from '../src/codec.js';
-import type { NodeIdentity } from '../src/connection.js';
-import { HandshakeError } from '../src/errors.js';
-import { acceptHandshake, helloOf, initiateHandshake, parseHello } from '../src/handshake.js';
+import { ManualClock } from '../src/contract/clock.js';
+import { MAX_HANDSHAKE_BYTES } from '../src/contract/codec.js';
+import type { NodeIdentity } from '../src/contract/connection.js';
+import { HandshakeError } from '../src/contract/errors.js';
+import { acceptHandshake, helloOf, initiateHandshake, parseHello } from '../src/transport/handshake.js';
 
 const SERVER_IP = '127.0.10.1';
 const CLIENT_IP = '127.0.10.2';

@@ -3,7 +3,7 @@
  * own would give it. Driven by the ManualClock the managers' tests use.
  */
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../src/clock.js';
+import { ManualClock } from '../src/contract/clock.js';
 import { KeepAliveQueue, type KeepAliveItem } from '../unified/keep-alive-queue.js';
 
 const INTERVAL = 1000;

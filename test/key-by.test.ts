@@ -1,8 +1,8 @@
 /** The key function: IP by default (one entry per IP, last write wins), or IP:port / node id for peers behind one NAT. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createDialer } from '../src/dialer.js';
-import { ConfigError } from '../src/errors.js';
-import type { PeerConnection } from '../src/peer-connection.js';
+import { createDialer } from '../src/transport/dialer.js';
+import { ConfigError } from '../src/contract/errors.js';
+import type { PeerConnection } from '../src/transport/peer-connection.js';
 import { UnifiedPeerManager } from '../unified/unified-peer-manager.js';
 import { MANAGER_KINDS, startNode, TEST_NETWORK, type TestNode } from './helpers/test-node.js';
 import { sleep, waitFor } from './helpers/wait.js';

@@ -3,12 +3,12 @@
  * to tell exactly these differences from real bugs, so each is pinned here over real sockets.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ManualClock } from '../src/clock.js';
-import type { PeerConnection } from '../src/peer-connection.js';
-import { createDialer } from '../src/dialer.js';
-import { LockCanceledError } from '../src/errors.js';
-import { PeerListener } from '../src/peer-listener.js';
-import type { LockStallReport } from '../src/lock-watchdog.js';
+import type { ManualClock } from '../src/contract/clock.js';
+import type { PeerConnection } from '../src/transport/peer-connection.js';
+import { createDialer } from '../src/transport/dialer.js';
+import { LockCanceledError } from '../src/contract/errors.js';
+import { PeerListener } from '../src/transport/peer-listener.js';
+import type { LockStallReport } from '../src/pool/lock-watchdog.js';
 import type { LegacyPeerManager } from '../legacy/legacy-peer-manager.js';
 import type { UnifiedPeerManager } from '../unified/unified-peer-manager.js';
 import { captureLogs } from './helpers/log-capture.js';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../src/clock.js';
-import { LockCanceledError } from '../src/errors.js';
-import { LockMonitor } from '../src/lock.js';
-import { LockWatchdog, type LockStallReport } from '../src/lock-watchdog.js';
+import { ManualClock } from '../src/contract/clock.js';
+import { LockCanceledError } from '../src/contract/errors.js';
+import { LockMonitor } from '../src/pool/lock.js';
+import { LockWatchdog, type LockStallReport } from '../src/pool/lock-watchdog.js';
 
 const flush = () => new Promise<void>((r) => setImmediate(r));
 

@@ -1,23 +1,23 @@
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { ManualClock } from '../src/clock.js';
-import { CLOSE_CODES, closeReasonText, reasonForCloseCode } from '../src/close-codes.js';
-import { MAX_FRAME_BYTES } from '../src/codec.js';
-import type { NodeIdentity } from '../src/connection.js';
-import { createDialer } from '../src/dialer.js';
+import { ManualClock } from '../src/contract/clock.js';
+import { CLOSE_CODES, closeReasonText, reasonForCloseCode } from '../src/transport/close-codes.js';
+import { MAX_FRAME_BYTES } from '../src/contract/codec.js';
+import type { NodeIdentity } from '../src/contract/connection.js';
+import { createDialer } from '../src/transport/dialer.js';
 import {
   BackpressureError,
   ConnectionClosedError,
   PingTimeoutError,
   ProtocolError,
   SendTimeoutError,
-} from '../src/errors.js';
-import { helloOf } from '../src/handshake.js';
-import type { NetworkMessage } from '../src/messages.js';
-import { PeerConnection, type PeerConnectionOptions } from '../src/peer-connection.js';
-import { PeerListener } from '../src/peer-listener.js';
-import type { DisconnectReason, PeerInfo } from '../src/types.js';
+} from '../src/contract/errors.js';
+import { helloOf } from '../src/transport/handshake.js';
+import type { NetworkMessage } from '../src/contract/messages.js';
+import { PeerConnection, type PeerConnectionOptions } from '../src/transport/peer-connection.js';
+import { PeerListener } from '../src/transport/peer-listener.js';
+import type { DisconnectReason, PeerInfo } from '../src/contract/types.js';
 
 const SERVER_IP = '127.0.10.20';
 const CLIENT_IP = '127.0.10.21';

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { NodeIdentity } from '../src/connection.js';
-import { createDialer } from '../src/dialer.js';
-import { PingTimeoutError } from '../src/errors.js';
-import type { NetworkMessage } from '../src/messages.js';
-import type { PeerConnection } from '../src/peer-connection.js';
-import { PeerListener } from '../src/peer-listener.js';
-import type { PeerInfo } from '../src/types.js';
+import type { NodeIdentity } from '../src/contract/connection.js';
+import { createDialer } from '../src/transport/dialer.js';
+import { PingTimeoutError } from '../src/contract/errors.js';
+import type { NetworkMessage } from '../src/contract/messages.js';
+import type { PeerConnection } from '../src/transport/peer-connection.js';
+import { PeerListener } from '../src/transport/peer-listener.js';
+import type { PeerInfo } from '../src/contract/types.js';
 import { spawnPeer, stopAllPeers, type RemotePeer } from './helpers/remote-peer.js';
 
 const NETWORK = 'remote-peer-test';

@@ -1,10 +1,10 @@
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
-import { ManualClock } from '../src/clock.js';
-import { encodeMessage } from '../src/codec.js';
-import { ConnectionClosedError, SendError, SendTimeoutError } from '../src/errors.js';
-import { PeerConnection } from '../src/peer-connection.js';
+import { ManualClock } from '../src/contract/clock.js';
+import { encodeMessage } from '../src/contract/codec.js';
+import { ConnectionClosedError, SendError, SendTimeoutError } from '../src/contract/errors.js';
+import { PeerConnection } from '../src/transport/peer-connection.js';
 
 // One timer per connection bounds every pending send (src/send-queue.ts, through PeerConnection).
 const SERVER_IP = '127.0.12.1';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SettledFifo } from '../src/settled-fifo.js';
+import { SettledFifo } from '../src/util/settled-fifo.js';
 
 const item = (id: number) => ({ id, done: false });
 

@@ -1,6 +1,6 @@
-import type { IpFilter } from '../src/ip-filter.js';
-import type { ResolvedPoolLimits } from '../src/pool-options.js';
-import type { DisconnectReason, Direction } from '../src/types.js';
+import type { IpFilter } from '../src/limits/ip-filter.js';
+import type { ResolvedPoolLimits } from '../src/pool/pool-options.js';
+import type { DisconnectReason, Direction } from '../src/contract/types.js';
 
 /**
  * Who the unified manager takes: the deny list first (`banned`), then the allow list (passes the

@@ -1,8 +1,8 @@
-import { formatAddress } from '../src/address.js';
-import { TimerSet, type Clock } from '../src/clock.js';
-import type { DialResult, Dialer } from '../src/connection.js';
-import { DialQueueFullError, DialTimeoutError, PoolClosedError } from '../src/errors.js';
-import type { PeerAddress } from '../src/types.js';
+import { formatAddress } from '../src/contract/address.js';
+import { TimerSet, type Clock } from '../src/contract/clock.js';
+import type { DialResult, Dialer } from '../src/contract/connection.js';
+import { DialQueueFullError, DialTimeoutError, PoolClosedError } from '../src/contract/errors.js';
+import type { PeerAddress } from '../src/contract/types.js';
 
 export interface DialQueueOptions {
   readonly dialer: Dialer;

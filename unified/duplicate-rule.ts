@@ -1,4 +1,4 @@
-import type { Direction, PeerInfo } from '../src/types.js';
+import type { Direction, PeerInfo } from '../src/contract/types.js';
 
 /**
  * Both nodes dial each other at once: each ends up with an outbound and an inbound connection to

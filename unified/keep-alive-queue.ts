@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../src/clock.js';
+import type { Clock, TimerHandle } from '../src/contract/clock.js';
 
 /** What the queue keeps on each peer's own record. */
 export interface KeepAliveItem {

@@ -1,5 +1,5 @@
-import type { Connection } from '../src/connection.js';
-import type { PeerInfo } from '../src/types.js';
+import type { Connection } from '../src/contract/connection.js';
+import type { PeerInfo } from '../src/contract/types.js';
 import type { KeepAliveItem } from './keep-alive-queue.js';
 import { UnifiedPeerConnection, type UnifiedPeerConnectionOptions } from './unified-peer-connection.js';
 

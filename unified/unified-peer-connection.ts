@@ -1,6 +1,6 @@
-import { systemClock, type Clock } from '../src/clock.js';
-import type { Connection } from '../src/connection.js';
-import type { PeerInfo } from '../src/types.js';
+import { systemClock, type Clock } from '../src/contract/clock.js';
+import type { Connection } from '../src/contract/connection.js';
+import type { PeerInfo } from '../src/contract/types.js';
 
 export const HEALTH_MAX = 100;
 /** Healthy means strictly above this score. */

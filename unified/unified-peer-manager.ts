@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
-import { formatAddress, parseAddress } from '../src/address.js';
-import { encodeMessage } from '../src/codec.js';
-import { TimerSet } from '../src/clock.js';
-import type { Connection } from '../src/connection.js';
-import { attachConnection, LISTENERS_PER_CONNECTION } from '../src/connection-listeners.js';
+import { formatAddress, parseAddress } from '../src/contract/address.js';
+import { encodeMessage } from '../src/contract/codec.js';
+import { TimerSet } from '../src/contract/clock.js';
+import type { Connection } from '../src/contract/connection.js';
+import { attachConnection, LISTENERS_PER_CONNECTION } from '../src/pool/connection-listeners.js';
 import {
   BackpressureError,
   NoConnectionError,
@@ -14,12 +14,12 @@ import {
   SelfConnectionError,
   SendError,
   SendTimeoutError,
-} from '../src/errors.js';
-import { LockMonitor, type RwLock } from '../src/lock.js';
-import { LockWatchdog } from '../src/lock-watchdog.js';
-import type { NetworkMessage } from '../src/messages.js';
-import type { BlockProposalInput, PeerPool, PoolEvents } from '../src/peer-pool.js';
-import { resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from '../src/pool-options.js';
+} from '../src/contract/errors.js';
+import { LockMonitor, type RwLock } from '../src/pool/lock.js';
+import { LockWatchdog } from '../src/pool/lock-watchdog.js';
+import type { NetworkMessage } from '../src/contract/messages.js';
+import type { BlockProposalInput, PeerPool, PoolEvents } from '../src/contract/peer-pool.js';
+import { resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from '../src/pool/pool-options.js';
 import type {
   BroadcastResult,
   DisconnectReason,
@@ -29,7 +29,7 @@ import type {
   PoolStats,
   ResourceCounts,
   SnapshotEntry,
-} from '../src/types.js';
+} from '../src/contract/types.js';
 import { Admission } from './admission.js';
 import { DialQueue } from './dial-queue.js';
 import { duplicateWinner } from './duplicate-rule.js';

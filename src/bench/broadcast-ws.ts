@@ -1,11 +1,11 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
-import { encodeMessage } from '../codec.js';
-import { createDialer } from '../dialer.js';
-import { initiateHandshake } from '../handshake.js';
-import type { NetworkMessage } from '../messages.js';
-import type { PeerAddress } from '../types.js';
+import { encodeMessage } from '../contract/codec.js';
+import { createDialer } from '../transport/dialer.js';
+import { initiateHandshake } from '../transport/handshake.js';
+import type { NetworkMessage } from '../contract/messages.js';
+import type { PeerAddress } from '../contract/types.js';
 import { BenchClock } from './bench-clock.js';
 import type { BenchResult } from './results.js';
 import type { SinkConfig, SinkReply } from './sink-peers.js';

@@ -1,4 +1,4 @@
-import type { MapFactory } from '../pool-options.js';
+import type { MapFactory } from '../pool/pool-options.js';
 
 /** What one pool's maps have done, counted as it happens. */
 export class MapCounters {

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
-import type { Connection, ConnectionEvent, ConnectionListener } from '../connection.js';
-import type { NetworkMessage } from '../messages.js';
-import type { DisconnectReason } from '../types.js';
+import type { Connection, ConnectionEvent, ConnectionListener } from '../contract/connection.js';
+import type { NetworkMessage } from '../contract/messages.js';
+import type { DisconnectReason } from '../contract/types.js';
 
 const DONE: Promise<void> = Promise.resolve();
 let nextId = 1_000_000_000;

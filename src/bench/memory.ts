@@ -1,6 +1,6 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { systemClock } from '../clock.js';
+import { systemClock } from '../contract/clock.js';
 import type { BenchResult } from './results.js';
 import { benchPeers, instantConnectionFor, makeSubject, type Impl } from './subjects.js';
 

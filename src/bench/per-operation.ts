@@ -9,10 +9,10 @@ import {
   type Impl,
   type Subject,
 } from './subjects.js';
-import { POOL_DEFAULTS } from '../pool-options.js';
+import { POOL_DEFAULTS } from '../pool/pool-options.js';
 import { timeSideBySide, type TimedTask, type TimingOptions } from './timing.js';
 import type { Summary } from './stats.js';
-import type { PeerInfo } from '../types.js';
+import type { PeerInfo } from '../contract/types.js';
 
 /** Operations per timed sample for peerSeen and sendToPeer (20 times as many peers for the listings): enough to dwarf the timer's cost. */
 const OPS_PER_SAMPLE = 1000;

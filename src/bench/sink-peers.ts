@@ -4,8 +4,8 @@
  * sends `{ until }` over IPC; the child answers `{ reached }` once the total count reaches it.
  * argv[2]: JSON { network, hosts: string[] }.
  */
-import { PeerListener } from '../peer-listener.js';
-import type { PeerAddress } from '../types.js';
+import { PeerListener } from '../transport/peer-listener.js';
+import type { PeerAddress } from '../contract/types.js';
 
 export interface SinkConfig {
   readonly network: string;

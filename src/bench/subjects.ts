@@ -1,10 +1,10 @@
-import type { Clock } from '../clock.js';
-import type { Connection, Dialer, NodeIdentity } from '../connection.js';
-import type { NetworkMessage } from '../messages.js';
-import type { PeerPool } from '../peer-pool.js';
-import { POOL_DEFAULTS, type MapFactory, type PoolOptions } from '../pool-options.js';
-import { DualModePool } from '../dual-mode-pool.js';
-import type { BroadcastResult, PeerInfo } from '../types.js';
+import type { Clock } from '../contract/clock.js';
+import type { Connection, Dialer, NodeIdentity } from '../contract/connection.js';
+import type { NetworkMessage } from '../contract/messages.js';
+import type { PeerPool } from '../contract/peer-pool.js';
+import { POOL_DEFAULTS, type MapFactory, type PoolOptions } from '../pool/pool-options.js';
+import { DualModePool } from '../dual/dual-mode-pool.js';
+import type { BroadcastResult, PeerInfo } from '../contract/types.js';
 import { LegacyPeerManager } from '../../legacy/legacy-peer-manager.js';
 import { UnifiedPeerManager } from '../../unified/unified-peer-manager.js';
 import { BenchClock } from './bench-clock.js';

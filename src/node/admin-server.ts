@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { PeerAddress } from '../types.js';
+import type { PeerAddress } from '../contract/types.js';
 
 export interface AdminSource {
   readonly registry: Registry;

@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
-import { parseAddress } from '../address.js';
-import { ConfigError } from '../errors.js';
-import { isPoolMode, type PoolMode } from '../dual-mode-pool.js';
-import type { PeerAddress } from '../types.js';
+import { parseAddress } from '../contract/address.js';
+import { ConfigError } from '../contract/errors.js';
+import { POOL_MODES, isPoolMode, type PoolMode } from '../dual/modes.js';
+import type { PeerAddress } from '../contract/types.js';
 import { parseDuration } from './duration.js';
 import { FAULT_KINDS, type FaultKind } from './manager-faults.js';
 
@@ -123,7 +123,7 @@ export function resolveNodeConfig(raw: RawNodeOptions): NodeConfig {
   let mode: PoolMode | undefined;
   if (raw.mode !== undefined) {
     const m = raw.mode.trim().toLowerCase();
-    if (!isPoolMode(m)) throw new ConfigError('--mode', `must be one of legacy, shadow, live, unified, got ${JSON.stringify(raw.mode)}`);
+    if (!isPoolMode(m)) throw new ConfigError('--mode', `must be one of ${POOL_MODES.join(', ')}, got ${JSON.stringify(raw.mode)}`);
     mode = m;
   }
   if (mode !== undefined && raw.flagFile !== undefined) throw new ConfigError('--mode', 'and --flag-file are exclusive: a fixed mode or a flag, not both');

@@ -1,6 +1,6 @@
 import type { PeerNode } from './peer-node.js';
-import type { DivergenceKind } from '../shadow/divergence.js';
-import type { KindCount } from '../shadow/shadow-verifier.js';
+import type { DivergenceKind } from '../dual/shadow/divergence.js';
+import type { KindCount } from '../dual/shadow/verifier.js';
 
 /**
  * The rehearsal's line to a node it spawned: over the IPC channel, only when the node was

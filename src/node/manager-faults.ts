@@ -1,5 +1,5 @@
-import type { PeerPool } from '../peer-pool.js';
-import { faultyManager } from '../shadow/faulty-manager.js';
+import type { PeerPool } from '../contract/peer-pool.js';
+import { faultyManager } from './faulty-manager.js';
 
 /** The defects `--inject-fault` plants in a node's unified manager. */
 export const FAULT_KINDS = ['drop-peer', 'stale-liveness', 'throw-on-send'] as const;

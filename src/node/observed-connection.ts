@@ -1,7 +1,7 @@
-import type { Connection, ConnectionEvent, ConnectionListener } from '../connection.js';
-import { PingTimeoutError } from '../errors.js';
-import type { NetworkMessage } from '../messages.js';
-import type { DisconnectReason } from '../types.js';
+import type { Connection, ConnectionEvent, ConnectionListener } from '../contract/connection.js';
+import { PingTimeoutError } from '../contract/errors.js';
+import type { NetworkMessage } from '../contract/messages.js';
+import type { DisconnectReason } from '../contract/types.js';
 
 export interface ConnectionObserver {
   /** A message was flushed to the socket. */

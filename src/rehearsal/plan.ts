@@ -1,5 +1,5 @@
 import type { FaultKind as ManagerFaultKind } from '../node/manager-faults.js';
-import type { PoolMode } from '../dual-mode-pool.js';
+import type { PoolMode } from '../dual/modes.js';
 
 /** The flag's walk: every stage forward, a rollback, and forward again. */
 export const STAGES: readonly PoolMode[] = ['legacy', 'shadow', 'live', 'unified', 'live', 'shadow', 'live', 'unified'];

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ControlEvent, NodeStatus } from '../node/control-channel.js';
-import { DIVERGENCE_KINDS } from '../shadow/divergence.js';
+import { DIVERGENCE_KINDS } from '../dual/shadow/divergence.js';
 import { ClusterNode } from './cluster-node.js';
 import { MessageLedger, type FaultWindow } from './message-ledger.js';
 import { nodeAddresses, STAGE_FAULTS, STAGES, type FaultScript, type RehearsalOptions } from './plan.js';

@@ -10,10 +10,10 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { fileURLToPath } from 'node:url';
 import { pino, type Logger } from 'pino';
-import { systemClock } from '../clock.js';
-import { createDialer } from '../dialer.js';
-import { DualModePool } from '../dual-mode-pool.js';
-import { PeerListener } from '../peer-listener.js';
+import { systemClock } from '../contract/clock.js';
+import { createDialer } from '../transport/dialer.js';
+import { DualModePool } from '../dual/dual-mode-pool.js';
+import { PeerListener } from '../transport/peer-listener.js';
 import type { SoakPeerCommand, SoakPeerConfig, SoakPeerEvent, SoakPeerReport } from './soak-peer.js';
 
 export interface SoakOptions {

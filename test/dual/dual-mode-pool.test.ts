@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { ManagerSide } from '../../src/connection-view.js';
-import { authoritativeSide, mirrorSide, type PoolMode } from '../../src/dual-mode-pool.js';
-import { ModeTransitionError, PromotionRefusedError } from '../../src/errors.js';
+import type { ManagerSide } from '../../src/dual/modes.js';
+import { authoritativeSide, mirrorSide, type PoolMode } from '../../src/dual/modes.js';
+import { ModeTransitionError, PromotionRefusedError } from '../../src/contract/errors.js';
 import type { FakeConnection } from './helpers/fake-connection.js';
 import { fakeDialer, makePool, realManager } from './helpers/fixtures.js';
 import { countingManager, faultyManager } from './helpers/manager-wrappers.js';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { authoritativeSide, mirrorSide, POOL_MODES, type PoolMode } from '../../src/dual-mode-pool.js';
-import type { NetworkMessage } from '../../src/messages.js';
+import { authoritativeSide, mirrorSide, POOL_MODES, type PoolMode } from '../../src/dual/modes.js';
+import type { NetworkMessage } from '../../src/contract/messages.js';
 import { startNode, type TestNode } from '../helpers/test-node.js';
 import { flushIo, waitFor } from '../helpers/wait.js';
 import { recordingPeer, startDualNode } from './helpers/dual-node.js';

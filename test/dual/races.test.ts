@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { authoritativeSide, POOL_MODES, type PoolMode } from '../../src/dual-mode-pool.js';
+import { authoritativeSide, POOL_MODES, type PoolMode } from '../../src/dual/modes.js';
 import { FakeConnection, peerInfo } from './helpers/fake-connection.js';
 import { makePool } from './helpers/fixtures.js';
 

@@ -1,12 +1,12 @@
 import { pino } from 'pino';
 import { register as defaultRegistry, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/clock.js';
-import { classify, type KeyEvidence, type KeyHint } from '../../src/shadow/divergence.js';
-import { RingBuffer } from '../../src/shadow/ring-buffer.js';
-import { formatReport } from '../../src/shadow/shadow-report.js';
-import { ShadowVerifier } from '../../src/shadow/shadow-verifier.js';
-import type { PoolSnapshot, SnapshotEntry } from '../../src/types.js';
+import { ManualClock } from '../../src/contract/clock.js';
+import { classify, type KeyEvidence, type KeyHint } from '../../src/dual/shadow/divergence.js';
+import { RingBuffer } from '../../src/util/ring-buffer.js';
+import { formatReport } from '../../src/dual/shadow/report.js';
+import { ShadowVerifier } from '../../src/dual/shadow/verifier.js';
+import type { PoolSnapshot, SnapshotEntry } from '../../src/contract/types.js';
 import { FakeConnection, peerInfo } from './helpers/fake-connection.js';
 import { makePool } from './helpers/fixtures.js';
 import { captureLog } from './helpers/log-capture.js';

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { CallDeadlines } from '../../src/call-deadlines.js';
-import { MutedRecord } from '../../src/connection-view.js';
-import { ManualClock, TimerSet } from '../../src/clock.js';
-import { MirrorTimeoutError } from '../../src/errors.js';
-import { WriteTracker } from '../../src/write-tracker.js';
+import { CallDeadlines } from '../../src/dual/call-deadlines.js';
+import { MutedRecord } from '../../src/dual/connection-view.js';
+import { ManualClock, TimerSet } from '../../src/contract/clock.js';
+import { MirrorTimeoutError } from '../../src/contract/errors.js';
+import { WriteTracker } from '../../src/dual/write-tracker.js';
 
 // The dual-mode pool's per-write bookkeeping, on its own: what it promises the pool.
 describe('WriteTracker', () => {

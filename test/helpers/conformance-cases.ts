@@ -5,10 +5,10 @@
  * gives its own /24 address block (`127.0.<block>.x`), so suites can run in parallel.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ManualClock } from '../../src/clock.js';
-import { AddressError, NoConnectionError } from '../../src/errors.js';
-import type { NetworkMessage } from '../../src/messages.js';
-import type { PoolOptions } from '../../src/pool-options.js';
+import type { ManualClock } from '../../src/contract/clock.js';
+import { AddressError, NoConnectionError } from '../../src/contract/errors.js';
+import type { NetworkMessage } from '../../src/contract/messages.js';
+import type { PoolOptions } from '../../src/pool/pool-options.js';
 import { spawnPeer, type RemotePeer } from './remote-peer.js';
 import { startNode, TEST_NETWORK, type AnyManager, type ManagerKind, type TestNode } from './test-node.js';
 import { sleep, waitFor } from './wait.js';

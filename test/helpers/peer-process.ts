@@ -3,11 +3,11 @@
  * host given in argv[2] (JSON config), a dialer bound to the same host, and a record of what it
  * received. Start: spawn(process.execPath, ['--import', 'tsx', thisFile, config], { stdio: [..., 'ipc'] }).
  */
-import { createDialer } from '../../src/dialer.js';
-import type { NetworkMessage } from '../../src/messages.js';
-import type { PeerConnection } from '../../src/peer-connection.js';
-import { PeerListener } from '../../src/peer-listener.js';
-import type { DisconnectReason, PeerAddress, PeerInfo } from '../../src/types.js';
+import { createDialer } from '../../src/transport/dialer.js';
+import type { NetworkMessage } from '../../src/contract/messages.js';
+import type { PeerConnection } from '../../src/transport/peer-connection.js';
+import { PeerListener } from '../../src/transport/peer-listener.js';
+import type { DisconnectReason, PeerAddress, PeerInfo } from '../../src/contract/types.js';
 
 export interface PeerProcessConfig {
   readonly host: string;

@@ -5,9 +5,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { formatAddress } from '../../src/address.js';
-import type { NetworkMessage } from '../../src/messages.js';
-import type { DisconnectReason, PeerAddress, PeerInfo } from '../../src/types.js';
+import { formatAddress } from '../../src/contract/address.js';
+import type { NetworkMessage } from '../../src/contract/messages.js';
+import type { DisconnectReason, PeerAddress, PeerInfo } from '../../src/contract/types.js';
 import type { PeerCommand, PeerEvent, PeerProcessConfig, PeerProcessStats, ReceivedEntry } from './peer-process.js';
 
 const CHILD = fileURLToPath(new URL('./peer-process.ts', import.meta.url));

@@ -1,8 +1,8 @@
 import { pino, type Logger } from 'pino';
-import { ManualClock, systemClock, type Clock } from '../../src/clock.js';
-import { createDialer, type PeerDialer } from '../../src/dialer.js';
-import { PeerListener } from '../../src/peer-listener.js';
-import type { PoolOptions } from '../../src/pool-options.js';
+import { ManualClock, systemClock, type Clock } from '../../src/contract/clock.js';
+import { createDialer, type PeerDialer } from '../../src/transport/dialer.js';
+import { PeerListener } from '../../src/transport/peer-listener.js';
+import type { PoolOptions } from '../../src/pool/pool-options.js';
 import { LegacyPeerManager } from '../../legacy/legacy-peer-manager.js';
 import { UnifiedPeerManager } from '../../unified/unified-peer-manager.js';
 

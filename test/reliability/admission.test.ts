@@ -4,11 +4,11 @@
  * close code the peer reads) and counted. Addresses: 127.0.50.x.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/clock.js';
-import { CLOSE_CODES } from '../../src/close-codes.js';
-import { ConfigError, PeerDeniedError, PeerLimitError } from '../../src/errors.js';
-import { IpFilter } from '../../src/ip-filter.js';
-import { RateLimiter } from '../../src/rate-limiter.js';
+import { ManualClock } from '../../src/contract/clock.js';
+import { CLOSE_CODES } from '../../src/transport/close-codes.js';
+import { ConfigError, PeerDeniedError, PeerLimitError } from '../../src/contract/errors.js';
+import { IpFilter } from '../../src/limits/ip-filter.js';
+import { RateLimiter } from '../../src/limits/rate-limiter.js';
 import { spawnPeer, stopAllPeers, type RemotePeer } from '../helpers/remote-peer.js';
 import { TEST_NETWORK } from '../helpers/test-node.js';
 import { waitFor } from '../helpers/wait.js';

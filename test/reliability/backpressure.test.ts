@@ -6,10 +6,10 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterEach, expect, it } from 'vitest';
-import { systemClock } from '../../src/clock.js';
-import { createDialer } from '../../src/dialer.js';
-import type { NetworkMessage } from '../../src/messages.js';
-import type { PeerConnection } from '../../src/peer-connection.js';
+import { systemClock } from '../../src/contract/clock.js';
+import { createDialer } from '../../src/transport/dialer.js';
+import type { NetworkMessage } from '../../src/contract/messages.js';
+import type { PeerConnection } from '../../src/transport/peer-connection.js';
 import { spawnPeer, stopAllPeers } from '../helpers/remote-peer.js';
 import { TEST_NETWORK } from '../helpers/test-node.js';
 import { flushIo, waitFor } from '../helpers/wait.js';

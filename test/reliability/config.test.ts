@@ -2,9 +2,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LegacyPeerManager } from '../../legacy/legacy-peer-manager.js';
-import { DualModePool } from '../../src/dual-mode-pool.js';
-import { ConfigError } from '../../src/errors.js';
-import { resolvePoolOptions, type PoolOptions } from '../../src/pool-options.js';
+import { DualModePool } from '../../src/dual/dual-mode-pool.js';
+import { ConfigError } from '../../src/contract/errors.js';
+import { resolvePoolOptions, type PoolOptions } from '../../src/pool/pool-options.js';
 import { UnifiedPeerManager } from '../../unified/unified-peer-manager.js';
 
 const identity = { network: 'n', nodeId: 'me', version: '1', listenPort: 1 };

@@ -4,10 +4,10 @@
  */
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/clock.js';
-import type { DialResult } from '../../src/connection.js';
-import { DialQueueFullError, DialTimeoutError, PeerLimitError } from '../../src/errors.js';
-import type { PeerAddress, PeerInfo } from '../../src/types.js';
+import { ManualClock } from '../../src/contract/clock.js';
+import type { DialResult } from '../../src/contract/connection.js';
+import { DialQueueFullError, DialTimeoutError, PeerLimitError } from '../../src/contract/errors.js';
+import type { PeerAddress, PeerInfo } from '../../src/contract/types.js';
 import { duplicateWinner } from '../../unified/duplicate-rule.js';
 import { UnifiedPeerManager } from '../../unified/unified-peer-manager.js';
 import { FakeConnection, peerInfo } from '../dual/helpers/fake-connection.js';

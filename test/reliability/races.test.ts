@@ -7,13 +7,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LegacyPeerManager } from '../../legacy/legacy-peer-manager.js';
-import { ManualClock } from '../../src/clock.js';
-import type { DialResult } from '../../src/connection.js';
-import { DualModePool, type PoolMode } from '../../src/dual-mode-pool.js';
-import type { LockStallReport } from '../../src/lock-watchdog.js';
-import type { PeerPool } from '../../src/peer-pool.js';
-import type { PoolOptions } from '../../src/pool-options.js';
-import type { PeerAddress } from '../../src/types.js';
+import { ManualClock } from '../../src/contract/clock.js';
+import type { DialResult } from '../../src/contract/connection.js';
+import { DualModePool } from '../../src/dual/dual-mode-pool.js';
+import type { PoolMode } from '../../src/dual/modes.js';
+import type { LockStallReport } from '../../src/pool/lock-watchdog.js';
+import type { PeerPool } from '../../src/contract/peer-pool.js';
+import type { PoolOptions } from '../../src/pool/pool-options.js';
+import type { PeerAddress } from '../../src/contract/types.js';
 import { UnifiedPeerManager } from '../../unified/unified-peer-manager.js';
 import { FakeConnection, peerInfo } from '../dual/helpers/fake-connection.js';
 

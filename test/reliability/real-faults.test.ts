@@ -6,8 +6,8 @@
  * 2000 here). Addresses: 127.0.54.x.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ManualClock } from '../../src/clock.js';
-import type { PeerPool } from '../../src/peer-pool.js';
+import type { ManualClock } from '../../src/contract/clock.js';
+import type { PeerPool } from '../../src/contract/peer-pool.js';
 import { startDualNode } from '../dual/helpers/dual-node.js';
 import { spawnPeer, stopAllPeers, type RemotePeer } from '../helpers/remote-peer.js';
 import { startNode, TEST_NETWORK } from '../helpers/test-node.js';

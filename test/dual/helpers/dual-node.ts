@@ -1,9 +1,9 @@
 import { pino, type Logger } from 'pino';
 import { WebSocket } from 'ws';
-import { ManualClock, systemClock } from '../../../src/clock.js';
-import { createDialer } from '../../../src/dialer.js';
-import { DualModePool, type DualModePoolOptions } from '../../../src/dual-mode-pool.js';
-import { PeerListener } from '../../../src/peer-listener.js';
+import { ManualClock, systemClock } from '../../../src/contract/clock.js';
+import { createDialer } from '../../../src/transport/dialer.js';
+import { DualModePool, type DualModePoolOptions } from '../../../src/dual/dual-mode-pool.js';
+import { PeerListener } from '../../../src/transport/peer-listener.js';
 import { waitFor } from '../../helpers/wait.js';
 import { TEST_NETWORK } from '../../helpers/test-node.js';
 

@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
-import type { Connection, ConnectionEvent, ConnectionEvents, ConnectionListener } from '../../../src/connection.js';
-import { ConnectionClosedError } from '../../../src/errors.js';
-import type { NetworkMessage } from '../../../src/messages.js';
-import type { DisconnectReason, PeerInfo } from '../../../src/types.js';
+import type { Connection, ConnectionEvent, ConnectionEvents, ConnectionListener } from '../../../src/contract/connection.js';
+import { ConnectionClosedError } from '../../../src/contract/errors.js';
+import type { NetworkMessage } from '../../../src/contract/messages.js';
+import type { DisconnectReason, PeerInfo } from '../../../src/contract/types.js';
 
 let nextId = 100_000;
 

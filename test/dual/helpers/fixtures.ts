@@ -1,9 +1,9 @@
 import { pino } from 'pino';
-import { ManualClock } from '../../../src/clock.js';
-import type { ManagerSide } from '../../../src/connection-view.js';
-import { DualModePool, type DualModePoolOptions } from '../../../src/dual-mode-pool.js';
-import type { PeerPool } from '../../../src/peer-pool.js';
-import type { PoolOptions } from '../../../src/pool-options.js';
+import { ManualClock } from '../../../src/contract/clock.js';
+import type { ManagerSide } from '../../../src/dual/modes.js';
+import { DualModePool, type DualModePoolOptions } from '../../../src/dual/dual-mode-pool.js';
+import type { PeerPool } from '../../../src/contract/peer-pool.js';
+import type { PoolOptions } from '../../../src/pool/pool-options.js';
 import { LegacyPeerManager } from '../../../legacy/legacy-peer-manager.js';
 import { UnifiedPeerManager } from '../../../unified/unified-peer-manager.js';
 import { FakeConnection, peerInfo } from './fake-connection.js';

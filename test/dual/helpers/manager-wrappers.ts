@@ -1,4 +1,4 @@
-import type { PeerPool } from '../../../src/peer-pool.js';
+import type { PeerPool } from '../../../src/contract/peer-pool.js';
 
 /** Counts calls per method; `log` keeps the order of calls across managers. */
 export function countingManager<P extends PeerPool>(inner: P, side: string, log: string[]): P & { calls: Map<string, number> } {
@@ -23,4 +23,4 @@ export function countingManager<P extends PeerPool>(inner: P, side: string, log:
 }
 
 // The faulty manager is the one `poolshift node --inject-fault` uses: one mechanism, tested here.
-export { faultyManager, type ManagerFaults as Faults } from '../../../src/shadow/faulty-manager.js';
+export { faultyManager, type ManagerFaults as Faults } from '../../../src/node/faulty-manager.js';

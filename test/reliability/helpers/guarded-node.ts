@@ -5,11 +5,11 @@
  * Reliability tests use 127.0.50.0/24 - 127.0.59.0/24 only.
  */
 import { pino } from 'pino';
-import { ManualClock, systemClock, type Clock } from '../../../src/clock.js';
-import { createDialer, type PeerDialer } from '../../../src/dialer.js';
-import { IpFilter } from '../../../src/ip-filter.js';
-import { PeerListener, type ListenerAdmission } from '../../../src/peer-listener.js';
-import type { PoolLimits, PoolOptions } from '../../../src/pool-options.js';
+import { ManualClock, systemClock, type Clock } from '../../../src/contract/clock.js';
+import { createDialer, type PeerDialer } from '../../../src/transport/dialer.js';
+import { IpFilter } from '../../../src/limits/ip-filter.js';
+import { PeerListener, type ListenerAdmission } from '../../../src/transport/peer-listener.js';
+import type { PoolLimits, PoolOptions } from '../../../src/pool/pool-options.js';
 import { UnifiedPeerManager } from '../../../unified/unified-peer-manager.js';
 import { TEST_NETWORK } from '../../helpers/test-node.js';
 

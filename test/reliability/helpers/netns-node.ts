@@ -4,9 +4,9 @@
  * its namespace address, dials on request, and reports the peers its pool holds.
  */
 import { pino } from 'pino';
-import { systemClock } from '../../../src/clock.js';
-import { createDialer } from '../../../src/dialer.js';
-import { PeerListener } from '../../../src/peer-listener.js';
+import { systemClock } from '../../../src/contract/clock.js';
+import { createDialer } from '../../../src/transport/dialer.js';
+import { PeerListener } from '../../../src/transport/peer-listener.js';
 import { UnifiedPeerManager } from '../../../unified/unified-peer-manager.js';
 
 export interface NetnsNodeConfig {

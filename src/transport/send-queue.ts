@@ -1,6 +1,6 @@
-import type { Clock, TimerHandle, TimerSet } from './clock.js';
-import { SendTimeoutError } from './errors.js';
-import { SettledFifo } from './settled-fifo.js';
+import type { Clock, TimerHandle, TimerSet } from '../contract/clock.js';
+import { SendTimeoutError } from '../contract/errors.js';
+import { SettledFifo } from '../util/settled-fifo.js';
 
 /** A send waiting for ws's callback; `done` once settled, timed out or failed by a close. */
 export interface PendingSend {

@@ -1,13 +1,12 @@
 import { EventEmitter } from 'node:events';
-import type { TimerSet } from './clock.js';
-import type { Connection, ConnectionEvent, ConnectionEvents, ConnectionListener } from './connection.js';
-import { decodeMessage } from './codec.js';
-import { ConnectionClosedError, PingTimeoutError } from './errors.js';
-import type { NetworkMessage } from './messages.js';
-import type { DisconnectReason, PeerInfo } from './types.js';
+import type { TimerSet } from '../contract/clock.js';
+import type { Connection, ConnectionEvent, ConnectionEvents, ConnectionListener } from '../contract/connection.js';
+import { decodeMessage } from '../contract/codec.js';
+import { ConnectionClosedError, PingTimeoutError } from '../contract/errors.js';
+import type { NetworkMessage } from '../contract/messages.js';
+import type { DisconnectReason, PeerInfo } from '../contract/types.js';
+import type { ManagerSide } from './modes.js';
 
-/** The two managers a dual-mode pool holds; a link has one view for each. */
-export type ManagerSide = 'legacy' | 'unified';
 
 /** Which side's views reach the socket. One object shared by every link, so a flip is one assignment. */
 export interface LiveSide {

@@ -1,13 +1,13 @@
 import { pino, type Logger } from 'pino';
 import { WebSocket } from 'ws';
-import { formatAddress, parseAddress } from './address.js';
-import { systemClock, type Clock } from './clock.js';
-import { MAX_FRAME_BYTES } from './codec.js';
-import type { DialResult, NodeIdentity } from './connection.js';
-import { DialError, DialTimeoutError } from './errors.js';
+import { formatAddress, parseAddress } from '../contract/address.js';
+import { systemClock, type Clock } from '../contract/clock.js';
+import { MAX_FRAME_BYTES } from '../contract/codec.js';
+import type { DialResult, NodeIdentity } from '../contract/connection.js';
+import { DialError, DialTimeoutError } from '../contract/errors.js';
 import { initiateHandshake } from './handshake.js';
 import { PeerConnection, type PeerConnectionOptions } from './peer-connection.js';
-import type { PeerAddress, PeerInfo } from './types.js';
+import type { PeerAddress, PeerInfo } from '../contract/types.js';
 
 export interface DialerOptions {
   readonly identity: NodeIdentity;

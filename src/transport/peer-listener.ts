@@ -3,17 +3,17 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { normalizeIp } from './address.js';
-import { systemClock, type Clock } from './clock.js';
-import { MAX_FRAME_BYTES } from './codec.js';
-import type { NodeIdentity } from './connection.js';
-import { HandshakeError, type HandshakeFault } from './errors.js';
+import { normalizeIp } from '../contract/address.js';
+import { systemClock, type Clock } from '../contract/clock.js';
+import { MAX_FRAME_BYTES } from '../contract/codec.js';
+import type { NodeIdentity } from '../contract/connection.js';
+import { HandshakeError, type HandshakeFault } from '../contract/errors.js';
 import { acceptHandshake, DEFAULT_HANDSHAKE_TIMEOUT_MS, refuseWith } from './handshake.js';
-import { IpFilter } from './ip-filter.js';
-import { LIMIT_DEFAULTS } from './limit-defaults.js';
-import { RateLimiter } from './rate-limiter.js';
+import { IpFilter } from '../limits/ip-filter.js';
+import { LIMIT_DEFAULTS } from '../limits/limit-defaults.js';
+import { RateLimiter } from '../limits/rate-limiter.js';
 import { PeerConnection, type PeerConnectionOptions } from './peer-connection.js';
-import type { DisconnectReason, PeerAddress, PeerInfo } from './types.js';
+import type { DisconnectReason, PeerAddress, PeerInfo } from '../contract/types.js';
 
 export interface PeerListenerOptions {
   readonly host: string;

@@ -1,4 +1,4 @@
-import type { PeerInfo, SnapshotEntry } from '../types.js';
+import type { PeerInfo, SnapshotEntry } from '../../contract/types.js';
 
 /** How the shadow (mirror) manager's answer differs from the authoritative one. */
 export type DivergenceKind = 'missing-in-shadow' | 'extra-in-shadow' | 'liveness-mismatch' | 'info-mismatch' | 'error-mismatch';

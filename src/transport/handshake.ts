@@ -1,12 +1,12 @@
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
-import { normalizeIp } from './address.js';
-import { systemClock, type Clock } from './clock.js';
+import { normalizeIp } from '../contract/address.js';
+import { systemClock, type Clock } from '../contract/clock.js';
 import { CLOSE_CODES, CLOSE_POLICY, closeReasonText } from './close-codes.js';
-import { frameLength, frameToText, MAX_HANDSHAKE_BYTES } from './codec.js';
-import type { NodeIdentity } from './connection.js';
-import { HandshakeError } from './errors.js';
-import type { DisconnectReason, PeerAddress, PeerInfo } from './types.js';
+import { frameLength, frameToText, MAX_HANDSHAKE_BYTES } from '../contract/codec.js';
+import type { NodeIdentity } from '../contract/connection.js';
+import { HandshakeError } from '../contract/errors.js';
+import type { DisconnectReason, PeerAddress, PeerInfo } from '../contract/types.js';
 
 /** The first frame each way. Not a NetworkMessage: it is only ever valid first. */
 export const HelloSchema = z.object({

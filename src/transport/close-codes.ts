@@ -1,4 +1,4 @@
-import type { DisconnectReason } from './types.js';
+import type { DisconnectReason } from '../contract/types.js';
 
 /**
  * The WebSocket close code sent for each disconnect reason: the peer learns why it was dropped

@@ -1,23 +1,24 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { LegacyPeerManager } from '../legacy/legacy-peer-manager.js';
-import { UnifiedPeerManager } from '../unified/unified-peer-manager.js';
-import { TimerSet, type Clock } from './clock.js';
-import type { Connection, DialResult, Dialer } from './connection.js';
-import { ConnectionLink, type ConnectionLinkOptions, type LiveSide, type ManagerSide } from './connection-view.js';
+import { LegacyPeerManager } from '../../legacy/legacy-peer-manager.js';
+import { UnifiedPeerManager } from '../../unified/unified-peer-manager.js';
+import { TimerSet, type Clock } from '../contract/clock.js';
+import type { Connection, DialResult, Dialer } from '../contract/connection.js';
+import { ConnectionLink, type ConnectionLinkOptions, type LiveSide } from './connection-view.js';
 import { CallDeadlines } from './call-deadlines.js';
-import { ConfigError, ModeTransitionError, PoolClosedError, PromotionRefusedError } from './errors.js';
-import type { NetworkMessage } from './messages.js';
-import { ModeGate } from './mode-gate.js';
+import { ConfigError, ModeTransitionError, PoolClosedError, PromotionRefusedError } from '../contract/errors.js';
+import type { NetworkMessage } from '../contract/messages.js';
+import { SwitchGate } from './switch-gate.js';
 import { WriteTracker, type WriteTicket } from './write-tracker.js';
-import type { BlockProposalInput, PeerPool, PoolEvent, PoolEvents, PoolListener } from './peer-pool.js';
-import { resolvePoolOptions, type PoolOptions } from './pool-options.js';
+import type { BlockProposalInput, PeerPool, PoolEvent, PoolEvents, PoolListener } from '../contract/peer-pool.js';
+import { resolvePoolOptions, type PoolOptions } from '../pool/pool-options.js';
 import { PromotionGate, type GateDecision, type PromotionGateOptions } from './promotion-gate.js';
 import type { KeyEvidence } from './shadow/divergence.js';
-import { buildReport, type ShadowReport } from './shadow/shadow-report.js';
-import { POOL_MODES, ShadowMetrics, type PoolMode } from './shadow/shadow-metrics.js';
-import { ShadowVerifier, type Outcome, type ShadowOptions } from './shadow/shadow-verifier.js';
+import { buildReport, type ShadowReport } from './shadow/report.js';
+import { ShadowMetrics } from './shadow/metrics.js';
+import { DEFAULT_MODE, MANAGER_SIDES as SIDES, POOL_MODES, authoritativeSide, isPoolMode, mirrorSide, sidesOf, type ManagerSide, type PoolMode } from './modes.js';
+import { ShadowVerifier, type Outcome, type ShadowOptions } from './shadow/verifier.js';
 import type {
   BroadcastResult,
   DisconnectReason,
@@ -27,9 +28,7 @@ import type {
   PoolStats,
   ResourceCounts,
   SnapshotEntry,
-} from './types.js';
-
-export { POOL_MODES, type PoolMode } from './shadow/shadow-metrics.js';
+} from '../contract/types.js';
 
 export interface DualModeShadowOptions extends ShadowOptions {
   /** Period of the full snapshot comparison, ms. Default 10 000. */
@@ -67,23 +66,6 @@ export interface ModeChange {
   readonly hydrated: number;
 }
 
-/** The manager that serves reads and owns the sockets in each mode. */
-export function authoritativeSide(mode: PoolMode): ManagerSide {
-  return mode === 'legacy' || mode === 'shadow' ? 'legacy' : 'unified';
-}
-
-/** The manager mirrored and compared in each mode, if any. */
-export function mirrorSide(mode: PoolMode): ManagerSide | undefined {
-  return mode === 'shadow' ? 'unified' : mode === 'live' ? 'legacy' : undefined;
-}
-
-export function isPoolMode(value: unknown): value is PoolMode {
-  return typeof value === 'string' && (POOL_MODES as readonly string[]).includes(value);
-}
-
-const SIDES: readonly ManagerSide[] = ['legacy', 'unified'];
-const sidesOf = (mode: PoolMode): ManagerSide[] => SIDES.filter((s) => s === authoritativeSide(mode) || s === mirrorSide(mode));
-
 interface Held {
   readonly manager: PeerPool;
   readonly detach: () => void;
@@ -94,7 +76,7 @@ interface Held {
  * unified). Every write goes to the authoritative manager, then to the mirror, which holds muted
  * views of the same connections and so never touches the network; reads are served by the
  * authoritative manager and compared, sampled, with the mirror's. Operations pass a gate that
- * `setMode` closes and waits to empty (src/mode-gate.ts), so no operation straddles two modes.
+ * `setMode` closes and waits to empty (dual/switch-gate.ts), so no operation straddles two modes.
  */
 export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   readonly verifier: ShadowVerifier;
@@ -117,7 +99,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   readonly #timers: TimerSet;
   readonly #background: TimerSet;
   /** Operations pass it, a mode switch closes it: no operation straddles two modes. */
-  readonly #gate = new ModeGate();
+  readonly #gate = new SwitchGate();
   readonly #deadlines: CallDeadlines;
   readonly #snapshotIntervalMs: number;
   #mode: PoolMode;
@@ -140,7 +122,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     this.#log = resolved.logger.child({ component: 'dual-mode-pool' });
     this.#keyOf = resolved.keyOf;
     this.#realDialer = resolved.dialer;
-    const mode = options.mode ?? 'legacy';
+    const mode = options.mode ?? DEFAULT_MODE;
     if (!isPoolMode(mode)) throw new ConfigError('mode', `must be one of ${POOL_MODES.join(', ')}, got ${JSON.stringify(mode)}`);
     this.#mode = mode;
     this.#authSide = authoritativeSide(mode);

@@ -1,9 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { ManagerSide } from '../connection-view.js';
+import { POOL_MODES, type ManagerSide, type PoolMode } from '../modes.js';
 import type { DivergenceKind } from './divergence.js';
-
-export const POOL_MODES = ['legacy', 'shadow', 'live', 'unified'] as const;
-export type PoolMode = (typeof POOL_MODES)[number];
 
 export type CheckOutcome = 'matched' | 'mismatched' | 'ignored' | 'errored' | 'sampled-out';
 

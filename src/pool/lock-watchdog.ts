@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { TimerSet } from './clock.js';
+import { TimerSet } from '../contract/clock.js';
 import type { LockMonitor, LockParty } from './lock.js';
 
 export interface LockStallReport {

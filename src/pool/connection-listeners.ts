@@ -1,6 +1,6 @@
-import type { Connection } from './connection.js';
-import type { ProtocolError } from './errors.js';
-import type { NetworkMessage } from './messages.js';
+import type { Connection } from '../contract/connection.js';
+import type { ProtocolError } from '../contract/errors.js';
+import type { NetworkMessage } from '../contract/messages.js';
 
 export interface ConnectionHandlers {
   seen(): void;

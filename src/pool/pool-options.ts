@@ -1,11 +1,11 @@
 import { pino, type Logger } from 'pino';
-import { systemClock, type Clock } from './clock.js';
-import type { Dialer, NodeIdentity } from './connection.js';
-import { ConfigError } from './errors.js';
+import { systemClock, type Clock } from '../contract/clock.js';
+import type { Dialer, NodeIdentity } from '../contract/connection.js';
+import { ConfigError } from '../contract/errors.js';
 import type { LockStallReport } from './lock-watchdog.js';
-import { IpFilter } from './ip-filter.js';
-import { LIMIT_DEFAULTS, maxOutboundPeers } from './limit-defaults.js';
-import type { KeyBy, PeerInfo } from './types.js';
+import { IpFilter } from '../limits/ip-filter.js';
+import { LIMIT_DEFAULTS, maxOutboundPeers } from '../limits/limit-defaults.js';
+import type { KeyBy, PeerInfo } from '../contract/types.js';
 
 /** The defaults of the manager being migrated (see shared/reference/legacy-semantics.md). */
 export const POOL_DEFAULTS = {

@@ -1,10 +1,8 @@
 import type { Logger } from 'pino';
-import { ConfigError } from '../errors.js';
-import { isPoolMode, type DualModePool, type PoolMode } from '../dual-mode-pool.js';
-import { POOL_MODES } from '../shadow/shadow-metrics.js';
+import { ConfigError } from '../../contract/errors.js';
+import type { DualModePool } from '../dual-mode-pool.js';
+import { DEFAULT_MODE, POOL_MODES, isPoolMode, type PoolMode } from '../modes.js';
 import type { ModeFlagProvider } from './mode-flag-provider.js';
-
-export const DEFAULT_MODE: PoolMode = 'legacy';
 
 /** Validates a raw flag value: a mode, or undefined with the reason logged. */
 function parse(raw: unknown): PoolMode | undefined {

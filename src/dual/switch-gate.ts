@@ -1,4 +1,4 @@
-import { PoolClosedError } from './errors.js';
+import { PoolClosedError } from '../contract/errors.js';
 
 /**
  * What keeps a dual-mode pool's operations and its mode switches apart: operations pass while the
@@ -7,7 +7,7 @@ import { PoolClosedError } from './errors.js';
  * Operations arriving meanwhile wait (first come, first served, as behind a fair lock's writer).
  * Switches run one at a time.
  */
-export class ModeGate {
+export class SwitchGate {
   #inside = 0;
   /** Operations (resolve, reject) and switches waiting for the gate to open. */
   #waiting: { readonly resolve: () => void; readonly reject: (err: Error) => void }[] = [];

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
-import type { Clock } from './clock.js';
-import { LockCanceledError } from './errors.js';
-import type { LockStats } from './types.js';
+import type { Clock } from '../contract/clock.js';
+import { LockCanceledError } from '../contract/errors.js';
+import type { LockStats } from '../contract/types.js';
 
 export type LockMode = 'read' | 'write';
 export type Release = () => void;

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import type { Clock } from '../clock.js';
-import type { ManagerSide } from '../connection-view.js';
-import { ConfigError } from '../errors.js';
-import type { PoolSnapshot, SnapshotEntry } from '../types.js';
+import type { Clock } from '../../contract/clock.js';
+import type { ManagerSide } from '../modes.js';
+import { ConfigError } from '../../contract/errors.js';
+import type { PoolSnapshot, SnapshotEntry } from '../../contract/types.js';
 import {
   classify,
   describeEntry,
@@ -15,8 +15,8 @@ import {
   type KeyHint,
   type KnownDifference,
 } from './divergence.js';
-import { RingBuffer } from './ring-buffer.js';
-import type { CheckOutcome, ShadowMetrics } from './shadow-metrics.js';
+import { RingBuffer } from '../../util/ring-buffer.js';
+import type { CheckOutcome, ShadowMetrics } from './metrics.js';
 
 export interface ShadowOptions {
   /** Share of per-operation reads compared on both managers, 0..1. Default 1. */

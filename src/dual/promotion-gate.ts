@@ -1,6 +1,6 @@
-import type { Clock } from './clock.js';
-import { ConfigError } from './errors.js';
-import type { CheckOutcome } from './shadow/shadow-metrics.js';
+import type { Clock } from '../contract/clock.js';
+import { ConfigError } from '../contract/errors.js';
+import type { CheckOutcome } from './shadow/metrics.js';
 
 export interface PromotionGateOptions {
   /** Consistency rate (0..1) to hold. Default 0.999. */

@@ -1,21 +1,21 @@
 import { EventEmitter } from 'node:events';
 import { pino, type Logger } from 'pino';
 import { WebSocket } from 'ws';
-import { systemClock, TimerSet, type Clock, type TimerHandle } from './clock.js';
+import { systemClock, TimerSet, type Clock, type TimerHandle } from '../contract/clock.js';
 import { CLOSE_CODES, closeReasonText } from './close-codes.js';
-import { decodeMessage, encodeMessage } from './codec.js';
-import type { Connection, ConnectionEvent, ConnectionListener } from './connection.js';
+import { decodeMessage, encodeMessage } from '../contract/codec.js';
+import type { Connection, ConnectionEvent, ConnectionListener } from '../contract/connection.js';
 import {
   BackpressureError,
   ConnectionClosedError,
   PingTimeoutError,
   ProtocolError,
   SendError,
-} from './errors.js';
+} from '../contract/errors.js';
 import type { EarlyFrames, RawFrame } from './handshake.js';
-import type { NetworkMessage } from './messages.js';
+import type { NetworkMessage } from '../contract/messages.js';
 import { SendQueue, type PendingSend } from './send-queue.js';
-import type { DisconnectReason } from './types.js';
+import type { DisconnectReason } from '../contract/types.js';
 
 export interface PeerConnectionOptions {
   readonly clock?: Clock;

@@ -1,5 +1,5 @@
-import type { PeerPool } from '../peer-pool.js';
-import type { PoolSnapshot, SnapshotEntry } from '../types.js';
+import type { PeerPool } from '../contract/peer-pool.js';
+import type { PoolSnapshot, SnapshotEntry } from '../contract/types.js';
 
 /** What a faulty manager gets wrong; the sets can change while it runs. */
 export interface ManagerFaults {

@@ -1,4 +1,4 @@
-import type { Clock } from './clock.js';
+import type { Clock } from '../contract/clock.js';
 
 export interface RateLimiterOptions {
   readonly clock: Clock;

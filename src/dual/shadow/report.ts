@@ -1,8 +1,8 @@
 import { createTwoFilesPatch } from 'diff';
-import type { PoolSnapshot, SnapshotEntry } from '../types.js';
+import type { PoolSnapshot, SnapshotEntry } from '../../contract/types.js';
 import { describeEntry, DIVERGENCE_KINDS, type Divergence, type DivergenceKind, type KnownDifference } from './divergence.js';
-import type { PoolMode } from './shadow-metrics.js';
-import type { KindCount, VerifierStats } from './shadow-verifier.js';
+import type { PoolMode } from '../modes.js';
+import type { KindCount, VerifierStats } from './verifier.js';
 
 export interface ShadowReport {
   readonly mode: PoolMode;

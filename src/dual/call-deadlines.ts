@@ -1,6 +1,6 @@
-import type { TimerHandle, TimerSet } from './clock.js';
-import { MirrorTimeoutError } from './errors.js';
-import { SettledFifo } from './settled-fifo.js';
+import type { TimerHandle, TimerSet } from '../contract/clock.js';
+import { MirrorTimeoutError } from '../contract/errors.js';
+import { SettledFifo } from '../util/settled-fifo.js';
 
 interface Pending {
   readonly op: string;
