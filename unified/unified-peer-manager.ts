@@ -326,6 +326,7 @@ export class UnifiedPeerManager extends EventEmitter<PoolEvents> implements Peer
       lockHolders: this.locks.holders().length,
       lockWaiters: this.locks.waiters().length,
       entries: this.connections.size,
+      admitted: this.admission.inbound + this.admission.outbound,
     };
   }
 

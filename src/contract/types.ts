@@ -113,6 +113,8 @@ export interface ResourceCounts {
   readonly lockHolders: number;
   readonly lockWaiters: number;
   readonly entries: number;
+  /** Admission slots taken (peers counted against the limits); where the manager keeps such a count. */
+  readonly admitted?: number;
 }
 
 /** How a peer is keyed: by IP (the legacy design), IP and port (peers behind one NAT), or node id. */

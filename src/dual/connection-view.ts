@@ -63,6 +63,8 @@ export interface ConnectionLinkOptions {
   readonly deliverMuted?: (deliver: () => void) => void;
   /** Called once, when the real connection has closed and both views have heard of it. */
   readonly onClosed: (link: ConnectionLink, code: number, reason: string) => void;
+  /** The pool's clock, read when a frame or pong arrives (the evidence both managers' lastSeen must honour). */
+  readonly now?: () => number;
 }
 
 /**
@@ -84,6 +86,10 @@ export class ConnectionLink {
   #closed = false;
   /** The real connection's close code and reason, once it has closed. */
   closeInfo: [code: number, reason: string] | undefined;
+  /** When a frame or pong last arrived, read before either manager heard of it. */
+  seenAt: number | undefined;
+  /** `seenAt` as the pool's last liveness pass found it: checked at the next pass, once settled. */
+  evidenceAt: number | undefined;
   /** The real ping in flight, which muted pings settle with. */
   #realPing: Promise<number> | undefined;
   /** Muted pings waiting for a frame or a real ping. */
@@ -197,6 +203,7 @@ export class ConnectionLink {
   }
 
   readonly #onSeen = (): void => {
+    this.seenAt = this.#opts.now?.();
     this.#settleWaiting(true);
     this.#views.legacy._emit('seen');
     this.#views.unified._emit('seen');

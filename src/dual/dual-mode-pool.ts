@@ -19,6 +19,9 @@ import { buildReport, type ShadowReport } from './shadow/report.js';
 import { ShadowMetrics } from './shadow/metrics.js';
 import { DEFAULT_MODE, MANAGER_SIDES as SIDES, POOL_MODES, authoritativeSide, isPoolMode, mirrorSide, sidesOf, type ManagerSide, type PoolMode } from './modes.js';
 import { ShadowVerifier, type Outcome, type ShadowOptions } from './shadow/verifier.js';
+import { EventLedger } from './shadow/event-ledger.js';
+import { LivenessEvidence } from './shadow/liveness-evidence.js';
+import { eventFindings, livenessFindings, overdueFindings, resourceFindings, type Finding } from './shadow/findings.js';
 import type {
   BroadcastResult,
   DisconnectReason,
@@ -33,6 +36,8 @@ import type {
 export interface DualModeShadowOptions extends ShadowOptions {
   /** Period of the full snapshot comparison, ms. Default 10 000. */
   readonly snapshotIntervalMs?: number;
+  /** How long one manager's peer event waits for the other's before it is a divergence. Default: two check periods, at least 1 s. */
+  readonly eventSettleMs?: number;
 }
 
 export interface DualModePoolOptions extends PoolOptions {
@@ -111,6 +116,20 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   /** Per key, the next write ticket when a manager last removed it (bounded). */
   readonly #removedAt = new Map<string, WriteTicket>();
   #mirrorFailures = 0;
+  /** Both managers' peer events, paired, and their message deliveries counted, while there is a mirror. */
+  readonly #events = new EventLedger();
+  /** peerSeen calls both managers accepted, checked against their lastSeen one pass later. */
+  readonly #liveness = new LivenessEvidence();
+  readonly #eventSettleMs: number;
+  /** A stale peer still held this long after its last sign of life: its reaper owed a removal. */
+  readonly #overdueAfterMs: number;
+  readonly #staleAfterMs: number;
+  /** How far short of the stale bound a mirror's peer may be when the authoritative reaper removes it. */
+  readonly #staleSlackMs: number;
+  /** Set while a mode switch hydrates managers: their events then are the switch's, not the peers'. */
+  #switching = false;
+  /** The getPoolStats difference of the last pass: one that holds over two passes is reported. */
+  #statsDiff: string | undefined;
   #started = false;
   #closed = false;
 
@@ -132,9 +151,16 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     this.#background = new TimerSet(this.#clock);
     this.#deadlines = new CallDeadlines(this.#timers, options.mirrorTimeoutMs ?? options.lockWaitBoundMs ?? 10_000);
     this.#snapshotIntervalMs = options.shadow?.snapshotIntervalMs ?? 10_000;
+    this.#eventSettleMs = options.shadow?.eventSettleMs ?? Math.max(2 * this.#snapshotIntervalMs, 1000);
+    this.#overdueAfterMs = resolved.staleAfterMs + resolved.reaperIntervalMs + this.#eventSettleMs;
+    this.#staleAfterMs = resolved.staleAfterMs;
+    this.#staleSlackMs = Math.min(resolved.keepAliveIntervalMs / 2, 1000);
     this.metrics = options.registry ? new ShadowMetrics(options.registry) : undefined;
     this.gate = new PromotionGate(this.#clock, options.gate);
-    this.verifier = new ShadowVerifier(options.shadow ?? {}, {
+    // Both managers refresh lastSeen from the same evidence; between them only a keep-alive round
+    // (or half the stale bound, if shorter) can separate two honest readings.
+    const livenessToleranceMs = Math.min(resolved.keepAliveIntervalMs, resolved.staleAfterMs / 2);
+    this.verifier = new ShadowVerifier({ livenessToleranceMs, ...options.shadow }, {
       clock: this.#clock,
       logger: this.#log,
       metrics: this.metrics,
@@ -311,13 +337,91 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
 
   // --- shadow verification -------------------------------------------------------------------
 
-  /** One full snapshot comparison now (the periodic check calls this). No-op without a mirror. */
+  /**
+   * One periodic pass now (the check timer calls this; no-op without a mirror): the full
+   * snapshots, the evidence of life each manager was given against the lastSeen it reports, both
+   * event streams, unified's resources against its peers, reapers that owe a removal, the pool
+   * stats, and the reads (each compared as a caller's read is).
+   */
   checkNow(): void {
     const side = mirrorSide(this.#mode);
     if (!side || this.#closed) return;
-    const legacy = this.#held.legacy!.manager.snapshot();
-    const unified = this.#held.unified!.manager.snapshot();
-    this.verifier.checkSnapshots(legacy, unified, authoritativeSide(this.#mode));
+    const primary = authoritativeSide(this.#mode);
+    const legacyManager = this.#held.legacy!.manager;
+    const unifiedManager = this.#held.unified!.manager;
+    const legacy = legacyManager.snapshot();
+    const unified = unifiedManager.snapshot();
+    const l = byKey(legacy.entries);
+    const u = byKey(unified.entries);
+    const now = this.#clock.now();
+    const coverage = this.verifier.coverage;
+    const findings: Finding[] = [];
+    // Liveness: evidence recorded at the pass before has had a whole period to settle.
+    const peerSeen = this.#liveness.rotate();
+    if (!this.#settling()) {
+      const live = livenessFindings(l, u, this.#frameEvidence(), peerSeen);
+      coverage.livenessEvidence += live.checked;
+      findings.push(...live.findings);
+    }
+    const events = this.#events.settle(now, this.#eventSettleMs);
+    coverage.events += events.paired + events.unpaired.length;
+    coverage.messageChecks += events.messageKeys;
+    findings.push(...eventFindings(events));
+    if (!this.#settling()) {
+      coverage.resourceChecks++;
+      findings.push(...resourceFindings('unified', unifiedManager.resources(), u));
+    }
+    findings.push(...overdueFindings('legacy', l, now, this.#overdueAfterMs), ...overdueFindings('unified', u, now, this.#overdueAfterMs));
+    findings.push(...this.#statsFindings(legacyManager.getPoolStats(), unifiedManager.getPoolStats()));
+    this.verifier.checkSnapshots(legacy, unified, primary, findings);
+    // The reads, through the same comparison a caller's read gets.
+    void this.getConnectedPeers().catch(() => undefined);
+    void this.getPeerIps().catch(() => undefined);
+    const some = l.keys().next();
+    if (!some.done) void this.getPeer(some.value).catch(() => undefined);
+  }
+
+  /** The frame-or-pong evidence of the last pass, per link both managers hold; then the next pass's is taken. */
+  *#frameEvidence(): Generator<{ key: string; at: number }> {
+    for (const link of this.#links.values()) {
+      const at = link.evidenceAt;
+      link.evidenceAt = link.seenAt;
+      if (at === undefined || link.closed || !link.heldBy('legacy') || !link.heldBy('unified')) continue;
+      // A key with two links (a replacement in progress) is judged by the peer-set checks instead.
+      if ((this.#linksByKey.get(link.key)?.size ?? 0) > 1) continue;
+      yield { key: link.key, at };
+    }
+  }
+
+  /** getPoolStats' total and stale, compared; a difference is reported once it holds over two passes. */
+  #statsFindings(legacy: PoolStats, unified: PoolStats): Finding[] {
+    this.verifier.coverage.read('getPoolStats');
+    if (this.#settling()) return [];
+    const diff = legacy.total !== unified.total || legacy.stale !== unified.stale ? `${legacy.total}/${legacy.stale}|${unified.total}/${unified.stale}` : undefined;
+    const held = diff !== undefined && diff === this.#statsDiff;
+    this.#statsDiff = diff;
+    if (!held) return [];
+    return [{ kind: 'result-mismatch', key: 'pool-stats', source: 'getPoolStats', legacy: `total ${legacy.total}, stale ${legacy.stale}`, unified: `total ${unified.total}, stale ${unified.stale}` }];
+  }
+
+  /**
+   * The authoritative reaper removed `key` as stale: the mirror must hold it stale as well (its
+   * own lastSeen past the bound). Counted in the coverage: a pass that never saw one says so.
+   */
+  #compareStaleRemoval(key: string): void {
+    const side = this.#mirrorSide;
+    if (!side) return;
+    this.verifier.coverage.staleRemovals++;
+    const entry = this.#held[side]!.manager.snapshot().entries.find((e) => e.key === key);
+    const now = this.#clock.now();
+    const findings: Finding[] = [];
+    // Alive by more than the slack: a last frame processed a moment later on one side is not a difference.
+    if (entry?.connected && entry.lastSeen !== undefined && now - entry.lastSeen < this.#staleAfterMs - this.#staleSlackMs) {
+      const text = `alive (lastSeen ${entry.lastSeen === undefined ? '-' : Math.round(entry.lastSeen)})`;
+      const [legacy, unified] = side === 'legacy' ? [text, 'reaped as stale'] : ['reaped as stale', text];
+      findings.push({ kind: 'liveness-mismatch', key, source: 'stale-removal', legacy, unified });
+    }
+    this.verifier.checkFindings(authoritativeSide(this.#mode), findings);
   }
 
   report(): ShadowReport {
@@ -327,6 +431,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       stats: this.verifier.stats(),
       samples: this.verifier.samples(),
       mirrorFailures: this.#mirrorFailures,
+      coverage: this.verifier.coverage.snapshot(),
       legacy: this.#held.legacy?.manager.snapshot(),
       unified: this.#held.unified?.manager.snapshot(),
     });
@@ -362,8 +467,18 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
         }
         if (!gate.allowed) this.#log.warn({ from, to: next, reason: gate.reason }, 'promotion gate overridden (force)');
       }
-      const hydrated = await this.#transition(from, next);
+      this.#switching = true;
+      let hydrated: number;
+      try {
+        hydrated = await this.#transition(from, next);
+      } finally {
+        this.#switching = false;
+      }
       this.verifier.resetPersistence();
+      // The event streams and the evidence start afresh in the new mode: hydration's events are the switch's.
+      this.#events.reset();
+      this.#liveness.reset();
+      this.#statsDiff = undefined;
       if (from === 'legacy' && next === 'shadow') this.gate.reset();
       this.metrics?.setMode(next);
       this.#log.info({ from, to: next, forced, source: options.source ?? 'api', hydrated, gate: gate?.reason }, `pool mode changed: ${from} -> ${next}`);
@@ -436,19 +551,30 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     };
     const manager = createManager ? createManager(side, options) : side === 'legacy' ? new LegacyPeerManager(options) : new UnifiedPeerManager(options);
     const isAuth = (): boolean => authoritativeSide(this.#mode) === side && this.#held[side]?.manager === manager;
-    const onConnected: PoolListener<'peer:connected'> = (e) => void (isAuth() && this.emit('peer:connected', e));
+    // Each manager's events go into the ledger while there is a mirror to pair them with; only the
+    // authoritative manager's reach the pool's listeners.
+    const comparing = (): boolean => this.#mirrorSide !== undefined && !this.#switching && this.#held[side]?.manager === manager;
+    const onConnected: PoolListener<'peer:connected'> = (e) => {
+      if (comparing()) this.#events.note(side, 'peer:connected', e.key, undefined, this.#clock.now());
+      if (isAuth()) this.emit('peer:connected', e);
+    };
     const onDisconnected: PoolListener<'peer:disconnected'> = (e) => {
       this.#noteRemoval(e.key);
+      if (comparing()) this.#events.note(side, 'peer:disconnected', e.key, e.reason, this.#clock.now());
       if (!isAuth()) return;
       this.emit('peer:disconnected', e);
       if (e.reason === 'stale') {
+        if (comparing()) this.#compareStaleRemoval(e.key);
         // Counted as a write from now, so the closes the reaper just made reach a legacy mirror
         // after its mirrored remove, never racing it (L6).
         const write = this.#writes.begin();
         void this.#mirrorReaperRemoval(e.key).finally(() => this.#writes.done(write));
       }
     };
-    const onMessage: PoolListener<'message'> = (e) => void (isAuth() && this.emit('message', e));
+    const onMessage: PoolListener<'message'> = (e) => {
+      if (comparing()) this.#events.message(side, e.key);
+      if (isAuth()) this.emit('message', e);
+    };
     const onProtocolError: PoolListener<'protocol-error'> = (e) => void (isAuth() && this.emit('protocol-error', e));
     manager.on('peer:connected', onConnected).on('peer:disconnected', onDisconnected).on('message', onMessage).on('protocol-error', onProtocolError);
     const detach = (): void => {
@@ -495,6 +621,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       live: this.#live,
       timers: this.#timers,
       mutedPingTimeoutMs: this.#options.mutedPingTimeoutMs ?? this.#options.keepAliveIntervalMs ?? 30_000,
+      now: () => this.#clock.now(),
       deliverMuted: (deliver) => {
         // Only the writes already running when the event came are waited for: under continuous
         // traffic the pool is never idle, and waiting for that would starve the mirror of closes.
@@ -550,11 +677,14 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     try {
       this.#assertOpen();
       const authSide = this.#authSide;
+      // Evidence of life for the liveness check: read only where there is a mirror to hold to it.
+      const seenAt = op === 'peerSeen' && this.#mirrorSide ? this.#clock.now() : undefined;
       const pending = this.#call(authSide, op, key, arg);
       // A manager that answers synchronously (unified's peerSeen) costs no await.
       const value = isThenable(pending) ? await pending : pending;
-      const mirrored = op === 'connectToPeer' ? this.#mirrorDial(value as PeerInfo, key, write) : this.#mirror(op, key, arg, write);
+      const mirrored = op === 'connectToPeer' ? this.#mirrorDial(value as PeerInfo, key, write) : this.#mirror(op, key, arg, write, op, value);
       if (mirrored !== undefined) await mirrored;
+      if (seenAt !== undefined) this.#liveness.peerSeen(key!, seenAt);
       return value;
     } finally {
       this.#writes.done(write);
@@ -579,7 +709,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
    * Runs the mirror's half of a write, in the current mode; its failure is recorded, never thrown.
    * Returns a promise only when the mirror's call did not settle synchronously.
    */
-  #mirror(op: WriteOp | 'addConnectedPeer', key: string | undefined, arg: unknown, write?: WriteTicket, label: string = op): Promise<void> | undefined {
+  #mirror(op: WriteOp | 'addConnectedPeer', key: string | undefined, arg: unknown, write?: WriteTicket, label: string = op, authValue?: unknown): Promise<void> | undefined {
     const side = this.#mirrorSide;
     if (!side) return undefined;
     let result: unknown;
@@ -602,13 +732,15 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       this.verifier.compareWrite(label, key ?? label, this.#authSide, MIRRORED, this.#evidenceFn);
       return undefined;
     }
+    const compareResult = (op === 'broadcast' || op === 'broadcastBlockProposal') && write !== undefined;
     // One promise for the caller to wait on, settled by the outcome's handler itself.
     return new Promise<void>((resolve) => {
       this.#deadlines.watch(
         label,
         result,
-        () => {
+        (value) => {
           this.verifier.compareWrite(label, key ?? label, this.#authSide, MIRRORED, this.#evidenceFn);
+          if (compareResult) this.#compareBroadcast(label, write, authValue as BroadcastResult, value as BroadcastResult);
           resolve();
         },
         (error) => {
@@ -617,6 +749,24 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
         },
       );
     });
+  }
+
+  /**
+   * Both managers' BroadcastResult for one broadcast. Compared only when it ran alone (no other
+   * write began or ran meanwhile): a peer added or removed between the two calls changes the count
+   * honestly.
+   */
+  #compareBroadcast(op: string, write: WriteTicket, auth: BroadcastResult, mirror: BroadcastResult): void {
+    if (this.#writes.running !== 1 || this.#writes.next !== write + 1 || this.#writes.deferred > 0) return;
+    if (auth.sent === mirror.sent && auth.failed === mirror.failed && auth.skipped === mirror.skipped) {
+      this.verifier.checkFindings(this.#authSide, []);
+      return;
+    }
+    const text = (r: BroadcastResult): string => `sent ${r.sent}, failed ${r.failed}, skipped ${r.skipped}`;
+    const [legacy, unified] = this.#authSide === 'legacy' ? [text(auth), text(mirror)] : [text(mirror), text(auth)];
+    // Legacy's broadcast reaches phantom peers (L2): known where legacy holds info without a connection.
+    const phantom = this.#held.legacy!.manager.snapshot().entries.some((e) => e.info && !e.connected);
+    this.verifier.checkFindings(this.#authSide, [{ kind: 'result-mismatch', key: op, source: op, legacy, unified, ...(phantom ? { known: 'L2' as const } : {}) }]);
   }
 
   #mirrorFailed(op: string, key: string | undefined, side: ManagerSide, error: unknown, write: number | undefined): void {
@@ -771,6 +921,12 @@ function callWrite(m: PeerPool, op: WriteOp, key: string | undefined, arg: unkno
 
 /** A mirror write that settled: what compareWrite is told (the value of a write is not compared). */
 const MIRRORED: Outcome<unknown> = { ok: true, value: undefined };
+
+function byKey(entries: readonly SnapshotEntry[]): Map<string, SnapshotEntry> {
+  const map = new Map<string, SnapshotEntry>();
+  for (const e of entries) map.set(e.key, e);
+  return map;
+}
 
 function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';

@@ -1,15 +1,20 @@
 import type { PeerInfo, SnapshotEntry } from '../../contract/types.js';
 
 /** How the shadow (mirror) manager's answer differs from the authoritative one. */
-export type DivergenceKind = 'missing-in-shadow' | 'extra-in-shadow' | 'liveness-mismatch' | 'info-mismatch' | 'error-mismatch';
-
-export const DIVERGENCE_KINDS: readonly DivergenceKind[] = [
+export const DIVERGENCE_KINDS = [
   'missing-in-shadow',
   'extra-in-shadow',
   'liveness-mismatch',
   'info-mismatch',
   'error-mismatch',
-];
+  /** A peer:connected or peer:disconnected one manager emitted and the other did not, a different reason, or a different count of messages. */
+  'event-mismatch',
+  /** A write that succeeded on both sides returned different results (a BroadcastResult, a connect's PeerInfo). */
+  'result-mismatch',
+  /** A manager holds resources (listeners, admission slots, entries) its peers do not account for. */
+  'resource-mismatch',
+] as const;
+export type DivergenceKind = (typeof DIVERGENCE_KINDS)[number];
 
 /** The inconsistencies of the legacy manager (shared/reference/legacy-semantics.md). */
 export type KnownDifference = 'L1' | 'L2' | 'L3' | 'L4' | 'L5' | 'L6' | 'L7';
@@ -56,6 +61,14 @@ export interface KeyEvidence {
  */
 export function classify(kind: DivergenceKind, e: KeyEvidence, error?: { legacy?: ErrorShape; unified?: ErrorShape }): KnownDifference | undefined {
   const { legacy: l, unified: u, hints } = e;
+  if (kind === 'event-mismatch' || kind === 'result-mismatch') {
+    // L7: legacy ignored an inbound "unknown" over a known version (no event, a different count).
+    if (hints.has('version-guard')) return 'L7';
+    // L4/L5: a replaced connection's late close or keep-alive exit removed its replacement on legacy.
+    if (hints.has('replaced')) return hints.has('closed') ? 'L5' : 'L4';
+    return undefined;
+  }
+  if (kind === 'resource-mismatch') return undefined;
   if (kind === 'error-mismatch') {
     // L6: the legacy side deadlocked (a connect/add racing a remove): its lock wait was
     // canceled, or as a mirror it never answered.

@@ -3,6 +3,7 @@ import type { PoolSnapshot, SnapshotEntry } from '../../contract/types.js';
 import { describeEntry, DIVERGENCE_KINDS, type Divergence, type DivergenceKind, type KnownDifference } from './divergence.js';
 import type { PoolMode } from '../modes.js';
 import type { KindCount, VerifierStats } from './verifier.js';
+import type { Coverage } from './coverage.js';
 
 export interface ShadowReport {
   readonly mode: PoolMode;
@@ -14,6 +15,8 @@ export interface ShadowReport {
   readonly byRule: Readonly<Partial<Record<KnownDifference, number>>>;
   readonly samples: Readonly<Record<DivergenceKind, readonly Divergence[]>>;
   readonly mirrorFailures: number;
+  /** What the run exercised and compared: a pass covers only this. */
+  readonly coverage: Coverage;
   /** A unified diff of the two peer sets (one line per key), legacy on the left; '' when equal. */
   readonly peerSetDiff: string;
 }
@@ -42,6 +45,7 @@ export function buildReport(input: {
   stats: VerifierStats;
   samples: Record<DivergenceKind, Divergence[]>;
   mirrorFailures: number;
+  coverage: Coverage;
   legacy: PoolSnapshot | undefined;
   unified: PoolSnapshot | undefined;
 }): ShadowReport {
@@ -64,6 +68,7 @@ export function buildReport(input: {
     byRule: stats.byRule,
     samples: input.samples,
     mirrorFailures: input.mirrorFailures,
+    coverage: input.coverage,
     peerSetDiff: diffPeerSets(input.legacy, input.unified),
   };
 }
@@ -84,6 +89,22 @@ export function formatReport(r: ShadowReport): string {
   for (const k of DIVERGENCE_KINDS) {
     for (const s of r.samples[k]) out.push(`  [${k}] ${s.key} via ${s.source}${s.known ? ` (${s.known})` : ''}: authoritative ${s.authoritative} | shadow ${s.shadow}`);
   }
+  out.push(...formatCoverage(r.coverage));
   if (r.peerSetDiff) out.push('peer sets:', r.peerSetDiff);
   return out.join('\n');
+}
+
+/** The coverage section: what was compared, and what a pass did not see at all. */
+export function formatCoverage(c: Coverage): string[] {
+  const ops = (m: Readonly<Record<string, number>>): string =>
+    Object.keys(m).length === 0 ? 'none' : Object.entries(m).sort(([a], [b]) => (a < b ? -1 : 1)).map(([op, n]) => `${op}=${n}`).join(' ');
+  const out = [
+    'coverage (what this run compared):',
+    `  reads: ${ops(c.reads)}`,
+    `  writes: ${ops(c.writes)}`,
+    `  events ${c.events}, message counts ${c.messageChecks}, liveness evidence ${c.livenessEvidence}, stale removals ${c.staleRemovals}, replacements ${c.replacements}, resource checks ${c.resourceChecks}`,
+  ];
+  const never = (['events', 'staleRemovals', 'replacements', 'livenessEvidence', 'resourceChecks'] as const).filter((k) => c[k] === 0);
+  if (never.length > 0) out.push(`  not exercised: ${never.join(', ')} (a pass says nothing about these)`);
+  return out;
 }

@@ -17,6 +17,9 @@ import {
 } from './divergence.js';
 import { RingBuffer } from '../../util/ring-buffer.js';
 import type { CheckOutcome, ShadowMetrics } from './metrics.js';
+import { CoverageCounter } from './coverage.js';
+import { DivergenceLog, type DivergenceLogOptions } from './divergence-log.js';
+import type { Finding } from './findings.js';
 
 export interface ShadowOptions {
   /** Share of per-operation reads compared on both managers, 0..1. Default 1. */
@@ -31,6 +34,8 @@ export interface ShadowOptions {
   readonly maxHintedKeys?: number;
   /** The sampling coin; Math.random by default. */
   readonly random?: () => number;
+  /** Bounds of the distinct-divergence log and its log-line rate limit. */
+  readonly log?: DivergenceLogOptions;
 }
 
 export interface ShadowVerifierDeps {
@@ -98,6 +103,9 @@ export class ShadowVerifier {
   /** `${kind}|${key}` -> consecutive snapshot checks it has been seen in. */
   #persisting = new Map<string, number>();
   readonly #hints = new Map<string, Set<KeyHint>>();
+  /** What the run exercised and compared (reported beside the consistency). */
+  readonly coverage = new CoverageCounter();
+  readonly #log: DivergenceLog;
 
   constructor(options: ShadowOptions, deps: ShadowVerifierDeps) {
     const ratio = options.checkRatio ?? DEFAULTS.checkRatio;
@@ -110,6 +118,7 @@ export class ShadowVerifier {
     this.#maxHinted = options.maxHintedKeys ?? DEFAULTS.maxHintedKeys;
     this.#random = options.random ?? Math.random;
     this.#deps = deps;
+    this.#log = new DivergenceLog(deps.logger, options.log);
     const samples = options.samplesPerKind ?? DEFAULTS.samplesPerKind;
     this.#kinds = Object.fromEntries(DIVERGENCE_KINDS.map((k) => [k, { known: 0, unexpected: 0 }])) as Record<DivergenceKind, KindCount>;
     this.#samples = Object.fromEntries(DIVERGENCE_KINDS.map((k) => [k, new RingBuffer<Divergence>(samples)])) as Record<DivergenceKind, RingBuffer<Divergence>>;
@@ -161,6 +170,7 @@ export class ShadowVerifier {
     normalize: Normalizer<T>,
     evidence: (key: string) => KeyEvidence,
   ): CheckOutcome {
+    this.coverage.read(source);
     const errors = this.#compareErrors(source, primary, authoritative, shadow, evidence);
     if (errors) return this.#outcome(errors);
     // The same values in the same order normalize the same: no maps to build (the common case,
@@ -181,6 +191,7 @@ export class ShadowVerifier {
 
   /** A write mirrored after the authoritative one succeeded: only a mirror failure can differ. */
   compareWrite(source: string, key: string, primary: ManagerSide, shadow: Outcome<unknown>, evidence: (key: string) => KeyEvidence): CheckOutcome {
+    this.coverage.write(source);
     if (shadow.ok) return this.#outcome('matched');
     const ok: Outcome<unknown> = { ok: true, value: undefined };
     const result = this.#compareErrors(source, primary, ok, shadow, evidence, key);
@@ -191,7 +202,7 @@ export class ShadowVerifier {
    * The periodic check: every key of both snapshots. A difference counts once it has been seen
    * in `persistenceChecks` consecutive checks; it is reported once, when it gets there.
    */
-  checkSnapshots(legacy: PoolSnapshot, unified: PoolSnapshot, primary: ManagerSide): CheckOutcome {
+  checkSnapshots(legacy: PoolSnapshot, unified: PoolSnapshot, primary: ManagerSide, findings: readonly Finding[] = []): CheckOutcome {
     this.#snapshotChecks++;
     const l = byKey(legacy.entries);
     const u = byKey(unified.entries);
@@ -218,7 +229,32 @@ export class ShadowVerifier {
       }
     }
     this.#persisting = next;
+    // The pass's other findings (events, liveness evidence, resources) belong to the same comparison.
+    const other = this.#reportFindings(primary, findings);
+    if (other === 'mismatched') unexpected = true;
+    else if (other === 'ignored') known = true;
     return this.#outcome(unexpected ? 'mismatched' : known ? 'ignored' : 'matched');
+  }
+
+  /**
+   * A periodic pass's findings (events, liveness evidence, resources): one comparison, classified
+   * per finding by the L-rules, each distinct difference reported once.
+   */
+  checkFindings(primary: ManagerSide, findings: readonly Finding[]): CheckOutcome {
+    return this.#outcome(this.#reportFindings(primary, findings));
+  }
+
+  #reportFindings(primary: ManagerSide, findings: readonly Finding[]): CheckOutcome {
+    if (findings.length === 0) return 'matched';
+    let unexpected = false;
+    const now = this.#deps.clock.now();
+    for (const f of findings) {
+      const known = f.known ?? classify(f.kind, { key: f.key, legacy: undefined, unified: undefined, hints: this.hintsOf(f.key) });
+      if (!known) unexpected = true;
+      const [authoritative, shadow] = primary === 'legacy' ? [f.legacy, f.unified] : [f.unified, f.legacy];
+      this.#report({ kind: f.kind, key: f.key, source: f.source, known, authoritative, shadow, at: now, checkRatio: 1 });
+    }
+    return unexpected ? 'mismatched' : 'ignored';
   }
 
   /** Forgets the persistence counters (a mode change: the next checks start afresh). */
@@ -304,17 +340,22 @@ export class ShadowVerifier {
     return { kind, key, source, known: classify(kind, ev), authoritative, shadow, at: this.#deps.clock.now(), checkRatio: this.checkRatio };
   }
 
+  /** Counts a difference once, however many comparisons see it; logs it when new (rate-limited). */
   #report(d: Divergence): void {
+    const fresh = this.#log.record(d);
+    if (!fresh) return;
     const count = this.#kinds[d.kind];
     if (d.known) {
       count.known++;
       this.#byRule[d.known] = (this.#byRule[d.known] ?? 0) + 1;
     } else count.unexpected++;
-    this.#samples[d.kind].push(d);
+    this.#samples[d.kind].push(fresh);
     this.#deps.metrics?.divergences.inc({ kind: d.kind, class: d.known ? 'known' : 'unexpected' });
-    const log = { divergence: d.kind, key: d.key, source: d.source, known: d.known ?? null, authoritative: d.authoritative, shadow: d.shadow, checkRatio: d.checkRatio };
-    if (d.known) this.#deps.logger.info(log, `shadow divergence (known: ${d.known})`);
-    else this.#deps.logger.warn(log, 'shadow divergence (unexpected)');
+  }
+
+  /** The distinct-difference log's own figures: held, forgotten to stay bounded, log lines suppressed. */
+  logStats(): { distinct: number; forgotten: number; suppressedLogLines: number } {
+    return { distinct: this.#log.size, forgotten: this.#log.forgotten, suppressedLogLines: this.#log.suppressed };
   }
 
   #outcome(outcome: CheckOutcome): CheckOutcome {
