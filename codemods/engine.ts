@@ -1,6 +1,6 @@
 import type { ts } from 'ts-morph';
 import { analyzeProgram, type Progress } from './analysis/analyze.js';
-import { applyEdits } from './edit/text-edits.js';
+import { applyEdits } from './ast/text-edits.js';
 import type { CodemodOptions } from './options.js';
 import { needsReview, type ManualSite } from './reasons.js';
 

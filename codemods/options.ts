@@ -3,6 +3,9 @@ export type MapRole = 'connections' | 'peers' | 'lastSeen';
 
 export const MAP_ROLES: readonly MapRole[] = ['connections', 'peers', 'lastSeen'];
 
+/** The class the codemod writes in place of the three maps, and imports from `importFrom`. */
+export const UNIFIED_CLASS = 'UnifiedPeerConnection';
+
 /** What `UnifiedPeerConnection` calls each role's value. */
 export const ENTRY_FIELD: Readonly<Record<MapRole, string>> = {
   connections: 'connection',

@@ -3,9 +3,9 @@ import { lockName, MAP_ROLES, type CodemodOptions } from '../options.js';
 import type { ManualSite } from '../reasons.js';
 import { importEdit } from '../edit/imports.js';
 import { isIgnored, staleTodoEdits, todoEdit } from '../edit/todos.js';
-import type { TextEdit } from '../edit/text-edits.js';
+import type { TextEdit } from '../ast/text-edits.js';
 import { findThreeMapClasses } from './classes.js';
-import type { ClassFindings, PendingManual } from './model.js';
+import type { ClassFindings, PendingManual } from '../ast/model.js';
 import { planClass } from './plan.js';
 import { Registry, scanFile } from './sites.js';
 

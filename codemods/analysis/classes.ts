@@ -1,6 +1,6 @@
 import { ts } from 'ts-morph';
 import { lockName, MAP_ROLES, type CodemodOptions, type MapRole } from '../options.js';
-import type { FieldInfo, MapField, ThreeMapClass } from './model.js';
+import type { FieldInfo, MapField, ThreeMapClass } from '../ast/model.js';
 
 type Member = ts.PropertyDeclaration | ts.ParameterDeclaration;
 

@@ -6,8 +6,8 @@ import { convertMarkSeen } from '../patterns/mark-seen.js';
 import { convertTripleDelete } from '../patterns/triple-delete.js';
 import { convertTripleInsert } from '../patterns/triple-insert.js';
 import { convertPairInsert, convertPartialDelete } from '../patterns/fixes.js';
-import type { ClassFindings, Conversion, PendingManual, WriteSite } from './model.js';
-import { enclosingFunction, regionOf } from './syntax.js';
+import type { ClassFindings, Conversion, PendingManual, WriteSite } from '../ast/model.js';
+import { enclosingFunction, regionOf } from '../ast/syntax.js';
 
 /** What happens to one class: every conversion applies, or none does. */
 export interface ClassPlan {

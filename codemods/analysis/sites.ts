@@ -1,13 +1,13 @@
 import { ts } from 'ts-morph';
 import { lockName, MAP_ROLES, type CodemodOptions, type MapRole } from '../options.js';
 import type { ReasonCode } from '../reasons.js';
-import type { TextEdit } from '../edit/text-edits.js';
+import type { TextEdit } from '../ast/text-edits.js';
 import { convertDestructuredAlias } from '../patterns/aliases.js';
 import { convertForEach, convertIteration, type PatternResult } from '../patterns/iteration.js';
 import { convertGet, convertKeyRead } from '../patterns/reads.js';
 import { renameReceiver } from '../patterns/receiver.js';
-import type { ClassFindings } from './model.js';
-import { enclosingFunction, isAssignmentTarget, isConstDeclaration, normalizeKey, referencesTo } from './syntax.js';
+import type { ClassFindings } from '../ast/model.js';
+import { enclosingFunction, isAssignmentTarget, isConstDeclaration, normalizeKey, referencesTo } from '../ast/syntax.js';
 
 interface FieldRef {
   findings: ClassFindings;

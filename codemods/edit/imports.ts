@@ -1,8 +1,7 @@
 import path from 'node:path';
 import { ts } from 'ts-morph';
-import type { CodemodOptions } from '../options.js';
-import { UNIFIED_CLASS } from '../patterns/triple-insert.js';
-import type { TextEdit } from './text-edits.js';
+import { UNIFIED_CLASS, type CodemodOptions } from '../options.js';
+import type { TextEdit } from '../ast/text-edits.js';
 
 /** The specifier to write in `file`: a bare module as given, a file path made relative. */
 export function moduleSpecifierFor(fileName: string, options: CodemodOptions): string {

@@ -1,7 +1,7 @@
 import { ts } from 'ts-morph';
-import { anchorStatement } from '../analysis/syntax.js';
+import { anchorStatement } from '../ast/syntax.js';
 import type { ReasonCode } from '../reasons.js';
-import { indentAt, lineStart, type TextEdit } from './text-edits.js';
+import { indentAt, lineStart, type TextEdit } from '../ast/text-edits.js';
 
 export const TODO_TAG = 'TODO(poolshift):';
 export const IGNORE_TAG = 'poolshift-ignore';

@@ -1,6 +1,6 @@
 import { ts } from 'ts-morph';
 import type { CodemodOptions, MapRole } from '../options.js';
-import type { TextEdit } from '../edit/text-edits.js';
+import type { TextEdit } from '../ast/text-edits.js';
 
 /**
  * `const { peers, lastSeen } = this` -> `const { connections: peers, connections: lastSeen } = this`:

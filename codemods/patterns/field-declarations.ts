@@ -1,7 +1,7 @@
 import { ts } from 'ts-morph';
-import { removeLines, type TextEdit } from '../edit/text-edits.js';
-import type { FieldInfo, PendingManual, ThreeMapClass } from '../analysis/model.js';
-import { UNIFIED_CLASS } from './triple-insert.js';
+import { UNIFIED_CLASS } from '../options.js';
+import { removeLines, type TextEdit } from '../ast/text-edits.js';
+import type { FieldInfo, PendingManual, ThreeMapClass } from '../ast/model.js';
 
 /** Reasons the declarations themselves cannot be merged (checked before anything is rewritten). */
 export function fieldDeclarationBlockers(cls: ThreeMapClass): PendingManual[] {

@@ -1,8 +1,8 @@
-import type { CodemodOptions } from '../options.js';
-import type { TextEdit } from '../edit/text-edits.js';
-import type { WriteSite } from '../analysis/model.js';
+import { UNIFIED_CLASS, type CodemodOptions } from '../options.js';
+import type { TextEdit } from '../ast/text-edits.js';
+import type { WriteSite } from '../ast/model.js';
 import { renamedReceiverText } from './receiver.js';
-import { replaceLastRemoveOthers, UNIFIED_CLASS } from './triple-insert.js';
+import { replaceLastRemoveOthers } from './triple-insert.js';
 
 // The two conversions done only with `--apply-fixes`. Both change behaviour, on purpose, the way
 // the unified manager does; `plan` reports each as a FIXED_* site.

@@ -1,8 +1,8 @@
 import { ts } from 'ts-morph';
 import { lockName, type CodemodOptions } from '../options.js';
-import { removeLines, type TextEdit } from '../edit/text-edits.js';
-import type { Conversion, LockAcquisition, PendingManual } from '../analysis/model.js';
-import { enclosingFunction, referencesTo } from '../analysis/syntax.js';
+import { removeLines, type TextEdit } from '../ast/text-edits.js';
+import type { Conversion, LockAcquisition, PendingManual } from '../ast/model.js';
+import { enclosingFunction, referencesTo } from '../ast/syntax.js';
 
 interface Held {
   acq: LockAcquisition;

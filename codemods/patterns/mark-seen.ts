@@ -1,6 +1,6 @@
 import type { CodemodOptions } from '../options.js';
-import type { TextEdit } from '../edit/text-edits.js';
-import type { WriteSite } from '../analysis/model.js';
+import type { TextEdit } from '../ast/text-edits.js';
+import type { WriteSite } from '../ast/model.js';
 import { renameReceiver } from './receiver.js';
 
 /**

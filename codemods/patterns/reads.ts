@@ -1,6 +1,6 @@
 import { ts } from 'ts-morph';
 import { ENTRY_FIELD, type CodemodOptions, type MapRole } from '../options.js';
-import type { TextEdit } from '../edit/text-edits.js';
+import type { TextEdit } from '../ast/text-edits.js';
 import { renameReceiver } from './receiver.js';
 
 /** `has(k)`, `size`, `keys()` on any of the three maps: the same on `connections`. */

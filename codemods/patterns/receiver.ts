@@ -1,6 +1,6 @@
 import { ts } from 'ts-morph';
 import type { CodemodOptions, MapRole } from '../options.js';
-import type { TextEdit } from '../edit/text-edits.js';
+import type { TextEdit } from '../ast/text-edits.js';
 
 /**
  * A map-valued expression after the merge: `x.peers` becomes `x.connections`; an alias keeps its

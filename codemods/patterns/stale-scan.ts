@@ -1,6 +1,6 @@
 import { ts } from 'ts-morph';
-import type { TextEdit } from '../edit/text-edits.js';
-import { enclosingFunction, freshName, referencesTo } from '../analysis/syntax.js';
+import type { TextEdit } from '../ast/text-edits.js';
+import { enclosingFunction, freshName, referencesTo } from '../ast/syntax.js';
 
 /**
  * A scan of `lastSeen` comparing `now - t` to a threshold becomes a scan of `connections` asking

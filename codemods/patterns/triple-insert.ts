@@ -1,10 +1,8 @@
 import type { ts } from 'ts-morph';
-import type { CodemodOptions } from '../options.js';
-import { removeLines, type TextEdit } from '../edit/text-edits.js';
-import type { WriteSite } from '../analysis/model.js';
+import { UNIFIED_CLASS, type CodemodOptions } from '../options.js';
+import { removeLines, type TextEdit } from '../ast/text-edits.js';
+import type { WriteSite } from '../ast/model.js';
 import { renamedReceiverText } from './receiver.js';
-
-export const UNIFIED_CLASS = 'UnifiedPeerConnection';
 
 /**
  * `connections.set(k, c)`, `peers.set(k, i)`, `lastSeen.set(k, t)` in one region, any order:

@@ -151,12 +151,12 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     this.#background = new TimerSet(this.#clock);
     this.#deadlines = new CallDeadlines(this.#timers, options.mirrorTimeoutMs ?? options.lockWaitBoundMs ?? 10_000);
     this.#snapshotIntervalMs = options.shadow?.snapshotIntervalMs ?? 10_000;
-    this.#eventSettleMs = options.shadow?.eventSettleMs ?? Math.max(2 * this.#snapshotIntervalMs, 1000);
+    // The two reapers run out of phase: one manager's stale removal may come a reaper interval after the other's.
+    this.#eventSettleMs = options.shadow?.eventSettleMs ?? Math.max(2 * this.#snapshotIntervalMs, resolved.reaperIntervalMs + 1000);
     this.#overdueAfterMs = resolved.staleAfterMs + resolved.reaperIntervalMs + this.#eventSettleMs;
     this.#staleAfterMs = resolved.staleAfterMs;
     this.#staleSlackMs = Math.min(resolved.keepAliveIntervalMs / 2, 1000);
     this.metrics = options.registry ? new ShadowMetrics(options.registry) : undefined;
-    this.gate = new PromotionGate(this.#clock, options.gate);
     // Both managers refresh lastSeen from the same evidence; between them only a keep-alive round
     // (or half the stale bound, if shorter) can separate two honest readings.
     const livenessToleranceMs = Math.min(resolved.keepAliveIntervalMs, resolved.staleAfterMs / 2);
@@ -166,6 +166,8 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       metrics: this.metrics,
       onOutcome: (outcome) => this.gate.record(outcome),
     });
+    // After the verifier: the gate reads its coverage from the start.
+    this.gate = new PromotionGate(this.#clock, options.gate, () => this.verifier.coverage.snapshot());
     for (const side of sidesOf(mode)) this.#create(side);
     this.metrics?.setMode(mode);
   }
@@ -366,7 +368,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     const events = this.#events.settle(now, this.#eventSettleMs);
     coverage.events += events.paired + events.unpaired.length;
     coverage.messageChecks += events.messageKeys;
-    findings.push(...eventFindings(events));
+    findings.push(...eventFindings(events, primary));
     if (!this.#settling()) {
       coverage.resourceChecks++;
       findings.push(...resourceFindings('unified', unifiedManager.resources(), u));
@@ -758,11 +760,13 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
    */
   #compareBroadcast(op: string, write: WriteTicket, auth: BroadcastResult, mirror: BroadcastResult): void {
     if (this.#writes.running !== 1 || this.#writes.next !== write + 1 || this.#writes.deferred > 0) return;
-    if (auth.sent === mirror.sent && auth.failed === mirror.failed && auth.skipped === mirror.skipped) {
+    // A muted send cannot fail (it never reaches the wire): the peers each side tried (sent or
+    // failed) and the peers it skipped are what both managers decide; which sends failed is the socket's.
+    if (auth.sent + auth.failed === mirror.sent + mirror.failed && auth.skipped === mirror.skipped) {
       this.verifier.checkFindings(this.#authSide, []);
       return;
     }
-    const text = (r: BroadcastResult): string => `sent ${r.sent}, failed ${r.failed}, skipped ${r.skipped}`;
+    const text = (r: BroadcastResult): string => `tried ${r.sent + r.failed} (sent ${r.sent}, failed ${r.failed}), skipped ${r.skipped}`;
     const [legacy, unified] = this.#authSide === 'legacy' ? [text(auth), text(mirror)] : [text(mirror), text(auth)];
     // Legacy's broadcast reaches phantom peers (L2): known where legacy holds info without a connection.
     const phantom = this.#held.legacy!.manager.snapshot().entries.some((e) => e.info && !e.connected);
@@ -855,7 +859,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
    * for a moment, so a read compared now would report noise, not a divergence.
    */
   #settling(): boolean {
-    return this.#writes.running > 0 || this.#writes.deferred > 0;
+    return this.#writes.running > 0 || this.#writes.deferred > 0 || this.#events.pendingStale > 0;
   }
 
   async #timed<T>(side: ManagerSide, op: string, fn: () => T | Promise<T>): Promise<T> {

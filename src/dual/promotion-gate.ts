@@ -1,6 +1,7 @@
 import type { Clock } from '../contract/clock.js';
 import { ConfigError } from '../contract/errors.js';
 import type { CheckOutcome } from './shadow/metrics.js';
+import { COVERAGE_REQUIREMENTS, missingCoverage, type Coverage, type CoverageRequirement } from './shadow/coverage.js';
 
 export interface PromotionGateOptions {
   /** Consistency rate (0..1) to hold. Default 0.999. */
@@ -9,6 +10,12 @@ export interface PromotionGateOptions {
   readonly minChecks?: number;
   /** Time the rate must have held, ms. Default 1 hour. */
   readonly minDurationMs?: number;
+  /**
+   * What the run must have compared since shadow began, beside its consistency: e.g.
+   * `{ staleRemovals: 1, replacements: 1 }` refuses a promotion that never saw a stale removal or a
+   * replacement compared. Default: nothing required.
+   */
+  readonly requireCoverage?: Readonly<Partial<Record<CoverageRequirement, number>>>;
 }
 
 export interface GateDecision {
@@ -32,13 +39,24 @@ export class PromotionGate {
   readonly threshold: number;
   readonly minChecks: number;
   readonly minDurationMs: number;
+  readonly requireCoverage: Readonly<Partial<Record<CoverageRequirement, number>>>;
   readonly #clock: Clock;
+  readonly #coverage: (() => Coverage) | undefined;
+  /** The coverage when the window opened: what counts is what was compared since. */
+  #coverageBase: Coverage | undefined;
   #agreed = 0;
   #compared = 0;
   #heldSince: number;
 
-  constructor(clock: Clock, options: PromotionGateOptions = {}) {
+  constructor(clock: Clock, options: PromotionGateOptions = {}, coverage?: () => Coverage) {
     this.#clock = clock;
+    this.#coverage = coverage;
+    this.requireCoverage = options.requireCoverage ?? {};
+    for (const [name, need] of Object.entries(this.requireCoverage)) {
+      if (!(COVERAGE_REQUIREMENTS as readonly string[]).includes(name)) throw new ConfigError('gate.requireCoverage', `unknown requirement ${JSON.stringify(name)}: one of ${COVERAGE_REQUIREMENTS.join(', ')}`);
+      if (!(typeof need === 'number' && need >= 0)) throw new ConfigError(`gate.requireCoverage.${name}`, `must be a number >= 0, got ${String(need)}`);
+    }
+    if (Object.keys(this.requireCoverage).length > 0 && !coverage) throw new ConfigError('gate.requireCoverage', 'needs a coverage source (the dual-mode pool gives it one)');
     this.threshold = options.threshold ?? GATE_DEFAULTS.threshold;
     this.minChecks = options.minChecks ?? GATE_DEFAULTS.minChecks;
     this.minDurationMs = options.minDurationMs ?? GATE_DEFAULTS.minDurationMs;
@@ -46,6 +64,7 @@ export class PromotionGate {
     if (!(this.minChecks >= 0)) throw new ConfigError('gate.minChecks', `must be >= 0, got ${String(this.minChecks)}`);
     if (!(this.minDurationMs >= 0)) throw new ConfigError('gate.minDurationMs', `must be >= 0, got ${String(this.minDurationMs)}`);
     this.#heldSince = clock.now();
+    this.#coverageBase = coverage?.();
   }
 
   /** Opens a new window (entering shadow). */
@@ -53,6 +72,17 @@ export class PromotionGate {
     this.#agreed = 0;
     this.#compared = 0;
     this.#heldSince = this.#clock.now();
+    this.#coverageBase = this.#coverage?.();
+  }
+
+  /** Coverage since the window opened, for the names the gate can require. */
+  coveredSinceReset(): Coverage | undefined {
+    const now = this.#coverage?.();
+    const base = this.#coverageBase;
+    if (!now || !base) return now;
+    const since = { ...now };
+    for (const name of COVERAGE_REQUIREMENTS) since[name] = now[name] - base[name];
+    return since;
   }
 
   /** One comparison's outcome, as the verifier makes it. */
@@ -78,6 +108,9 @@ export class PromotionGate {
     if (heldMs < this.minDurationMs) {
       return { ...base, allowed: false, reason: `consistency has held at or above ${pct(this.threshold)} for ${heldMs} ms, ${this.minDurationMs} ms required` };
     }
+    const covered = this.coveredSinceReset();
+    const missing = covered ? missingCoverage(covered, this.requireCoverage) : [];
+    if (missing.length > 0) return { ...base, allowed: false, reason: `not enough compared since shadow began: ${missing.join(', ')}` };
     return { ...base, allowed: true, reason: `consistency ${pct(rate)} over ${checks} checks, held for ${heldMs} ms` };
   }
 }

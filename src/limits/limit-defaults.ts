@@ -1,28 +1,66 @@
 /**
  * The limits a pool facing the open internet keeps, in one place: what the README's
- * "Guarantees" section lists. The unified manager and the listener read their defaults here;
- * the legacy manager keeps none of them (it is the design being migrated away from).
+ * "Guarantees" section lists. The unified manager, the listener and the transport's defaults
+ * (transport/transport-defaults.ts) read them here; the legacy manager keeps none of them (it is
+ * the design being migrated away from).
  */
 export const LIMIT_DEFAULTS = {
-  /** Peers held at once, inbound and outbound together (geth's default MaxPeers). */
+  /**
+   * Peers held at once, inbound and outbound together (geth's default MaxPeers).
+   * @default 50
+   */
   maxPeers: 50,
-  /** The share of maxPeers outbound dials may fill, so inbound peers always have room (geth: 1/3). */
+  /**
+   * The share of maxPeers outbound dials may fill, so inbound peers always have room (geth: 1/3).
+   * @default 1 / 3
+   */
   outboundShare: 1 / 3,
-  /** New inbound connections accepted per IP per second. */
+  /**
+   * New inbound connections accepted per IP per second.
+   * @default 5
+   */
   connectionsPerIpPerSecond: 5,
-  /** Inbound handshakes in progress at once; past this new sockets are refused. */
+  /**
+   * IPs the per-IP rate limiter tracks at once; idle ones are dropped first.
+   * @default 10_000
+   */
+  rateLimiterMaxKeys: 10_000,
+  /**
+   * Inbound handshakes in progress at once; past this new sockets are refused.
+   * @default 64
+   */
   maxPendingHandshakes: 64,
-  /** How long an inbound peer has to say Hello. */
+  /**
+   * How long a peer has to say Hello (the transport's handshake timeout reads it).
+   * @default 5000
+   */
   handshakeTimeoutMs: 5000,
-  /** Dials running at once. */
+  /**
+   * Dials running at once.
+   * @default 10
+   */
   dialConcurrency: 10,
-  /** Dials waiting for a slot; past this connectToPeer rejects with DialQueueFullError. */
+  /**
+   * Dials waiting for a slot; past this connectToPeer rejects with DialQueueFullError.
+   * @default 100
+   */
   dialQueueLength: 100,
-  /** One dial (connect + handshake), from the moment it starts running. */
+  /**
+   * One dial (connect + handshake), from the moment it starts running (the transport's dialer
+   * reads it).
+   * @default 5000
+   */
   dialTimeoutMs: 5000,
-  /** Bytes buffered on a peer's socket above which broadcast skips it. */
+  /**
+   * Bytes buffered on a peer's socket above which broadcast skips it (and a PeerConnection
+   * refuses sends).
+   * @default 4 * 1024 * 1024
+   */
   highWaterMark: 4 * 1024 * 1024,
-  /** A peer over the high-water mark for longer than this is disconnected with `slow`. */
+  /**
+   * A peer over the high-water mark for longer than this is disconnected with `slow`.
+   * @default 10_000
+   */
   slowPeerTimeoutMs: 10_000,
 } as const;
 

@@ -1,10 +1,11 @@
 import type { Clock } from '../contract/clock.js';
+import { LIMIT_DEFAULTS } from './limit-defaults.js';
 
 export interface RateLimiterOptions {
   readonly clock: Clock;
   /** Events allowed per key per second, sustained; also the burst. */
   readonly perSecond: number;
-  /** Keys tracked at most; idle ones are dropped first. Default 10 000. */
+  /** Keys tracked at most; idle ones are dropped first. Default LIMIT_DEFAULTS.rateLimiterMaxKeys (10 000). */
   readonly maxKeys?: number;
 }
 
@@ -27,7 +28,7 @@ export class RateLimiter {
   constructor(options: RateLimiterOptions) {
     this.#clock = options.clock;
     this.#perSecond = options.perSecond;
-    this.#maxKeys = options.maxKeys ?? 10_000;
+    this.#maxKeys = options.maxKeys ?? LIMIT_DEFAULTS.rateLimiterMaxKeys;
   }
 
   /** Takes one token for `key`; false when the key is over its rate. */

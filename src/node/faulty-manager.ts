@@ -1,3 +1,4 @@
+import { ERROR_CODES } from '../contract/errors.js';
 import type { PeerPool } from '../contract/peer-pool.js';
 import type { PoolSnapshot, SnapshotEntry } from '../contract/types.js';
 
@@ -12,7 +13,7 @@ export interface ManagerFaults {
 }
 
 /** The code an injected failure carries, so a report can tell it from a real one. */
-export const INJECTED_FAULT_CODE = 'POOLSHIFT_ERR_INJECTED_FAULT';
+export const INJECTED_FAULT_CODE = ERROR_CODES.INJECTED_FAULT;
 
 const SYNC_METHODS = new Set(['snapshot', 'getPoolStats', 'peerSeen', 'resources']);
 

@@ -9,9 +9,25 @@ import type { KeyBy, PeerInfo } from '../contract/types.js';
 
 /** The defaults of the manager being migrated (see shared/reference/legacy-semantics.md). */
 export const POOL_DEFAULTS = {
+  /**
+   * Each peer is pinged this often.
+   * @default 30_000
+   */
   keepAliveIntervalMs: 30_000,
+  /**
+   * A peer not seen for longer than this is stale and reaped.
+   * @default 300_000
+   */
   staleAfterMs: 300_000,
+  /**
+   * The reaper looks for stale peers this often.
+   * @default 30_000
+   */
   reaperIntervalMs: 30_000,
+  /**
+   * A lock waited on longer than this is reported by the watchdog.
+   * @default 10_000
+   */
   lockWaitBoundMs: 10_000,
 } as const;
 

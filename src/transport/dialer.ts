@@ -8,6 +8,7 @@ import { DialError, DialTimeoutError } from '../contract/errors.js';
 import { initiateHandshake } from './handshake.js';
 import { PeerConnection, type PeerConnectionOptions } from './peer-connection.js';
 import type { PeerAddress, PeerInfo } from '../contract/types.js';
+import { TRANSPORT_DEFAULTS } from './transport-defaults.js';
 
 export interface DialerOptions {
   readonly identity: NodeIdentity;
@@ -30,8 +31,6 @@ export interface PeerDialResult extends DialResult {
 /** A Dialer whose connections are PeerConnections. */
 export type PeerDialer = (address: string | PeerAddress) => Promise<PeerDialResult>;
 
-export const DEFAULT_DIAL_TIMEOUT_MS = 5000;
-
 const silent = pino({ level: 'silent' });
 
 /**
@@ -41,7 +40,7 @@ const silent = pino({ level: 'silent' });
  */
 export function createDialer(options: DialerOptions): PeerDialer {
   const clock = options.clock ?? systemClock;
-  const timeoutMs = options.timeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS;
+  const timeoutMs = options.timeoutMs ?? TRANSPORT_DEFAULTS.dialTimeoutMs;
   const log = (options.logger ?? silent).child({ component: 'dialer' });
 
   return async (address) => {

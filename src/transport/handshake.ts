@@ -7,6 +7,7 @@ import { frameLength, frameToText, MAX_HANDSHAKE_BYTES } from '../contract/codec
 import type { NodeIdentity } from '../contract/connection.js';
 import { HandshakeError } from '../contract/errors.js';
 import type { DisconnectReason, PeerAddress, PeerInfo } from '../contract/types.js';
+import { TRANSPORT_DEFAULTS } from './transport-defaults.js';
 
 /** The first frame each way. Not a NetworkMessage: it is only ever valid first. */
 export const HelloSchema = z.object({
@@ -18,8 +19,6 @@ export const HelloSchema = z.object({
   listenPort: z.number().int().min(0).max(65535),
 });
 export type Hello = z.infer<typeof HelloSchema>;
-
-export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5000;
 
 export interface HandshakeOptions {
   readonly identity: NodeIdentity;
@@ -128,7 +127,7 @@ export function parseHello(data: WebSocket.RawData, isBinary: boolean): Hello {
 
 function receiveHello(ws: WebSocket, options: HandshakeOptions): Promise<{ hello: Hello; early: EarlyFrames }> {
   const clock = options.clock ?? systemClock;
-  const timeoutMs = options.timeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+  const timeoutMs = options.timeoutMs ?? TRANSPORT_DEFAULTS.handshakeTimeoutMs;
   return new Promise((resolve, reject) => {
     let hello: Hello | undefined;
     let settled = false;

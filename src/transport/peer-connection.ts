@@ -16,6 +16,7 @@ import type { EarlyFrames, RawFrame } from './handshake.js';
 import type { NetworkMessage } from '../contract/messages.js';
 import { SendQueue, type PendingSend } from './send-queue.js';
 import type { DisconnectReason } from '../contract/types.js';
+import { TRANSPORT_DEFAULTS } from './transport-defaults.js';
 
 export interface PeerConnectionOptions {
   readonly clock?: Clock;
@@ -33,10 +34,6 @@ export interface PeerSocket {
   readonly port: number;
   readonly early?: EarlyFrames;
 }
-
-export const DEFAULT_SEND_TIMEOUT_MS = 5000;
-export const DEFAULT_PING_TIMEOUT_MS = 5000;
-export const DEFAULT_HIGH_WATER_MARK = 4 * 1024 * 1024;
 
 const silent = pino({ level: 'silent' });
 
@@ -107,9 +104,9 @@ export class PeerConnection implements Connection {
     this.#clock = options.clock ?? systemClock;
     this.#log = (options.logger ?? silent).child({ conn: this.id, peer: `${socket.ip}:${socket.port}` });
     this.#timers = new TimerSet(this.#clock);
-    this.#sends = new SendQueue(this.#timers, this.#clock, options.sendTimeoutMs ?? DEFAULT_SEND_TIMEOUT_MS);
-    this.#pingTimeoutMs = options.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS;
-    this.#highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
+    this.#sends = new SendQueue(this.#timers, this.#clock, options.sendTimeoutMs ?? TRANSPORT_DEFAULTS.sendTimeoutMs);
+    this.#pingTimeoutMs = options.pingTimeoutMs ?? TRANSPORT_DEFAULTS.pingTimeoutMs;
+    this.#highWaterMark = options.highWaterMark ?? TRANSPORT_DEFAULTS.highWaterMark;
     this.openedAt = this.#clock.now();
 
     ws.on('message', this.#onMessage);

@@ -8,12 +8,13 @@ import { systemClock, type Clock } from '../contract/clock.js';
 import { MAX_FRAME_BYTES } from '../contract/codec.js';
 import type { NodeIdentity } from '../contract/connection.js';
 import { HandshakeError, type HandshakeFault } from '../contract/errors.js';
-import { acceptHandshake, DEFAULT_HANDSHAKE_TIMEOUT_MS, refuseWith } from './handshake.js';
+import { acceptHandshake, refuseWith } from './handshake.js';
 import { IpFilter } from '../limits/ip-filter.js';
 import { LIMIT_DEFAULTS } from '../limits/limit-defaults.js';
 import { RateLimiter } from '../limits/rate-limiter.js';
 import { PeerConnection, type PeerConnectionOptions } from './peer-connection.js';
 import type { DisconnectReason, PeerAddress, PeerInfo } from '../contract/types.js';
+import { TRANSPORT_DEFAULTS } from './transport-defaults.js';
 
 export interface PeerListenerOptions {
   readonly host: string;
@@ -180,7 +181,7 @@ export class PeerListener extends EventEmitter<PeerListenerEvents> {
       const { info, early } = await acceptHandshake(ws, request.socket.remoteAddress, {
         identity: this.#identity,
         clock: this.#options.clock ?? systemClock,
-        timeoutMs: this.#options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS,
+        timeoutMs: this.#options.handshakeTimeoutMs ?? TRANSPORT_DEFAULTS.handshakeTimeoutMs,
         signal: abort.signal,
         ...(this.#options.admission?.admit ? { admit: this.#options.admission.admit } : {}),
       });

@@ -90,6 +90,57 @@ function violations(all: readonly Edge[]): string[] {
   return bad;
 }
 
+/**
+ * Inside codemods/, the same rule one level down, bottom first (every arrow points down, so there
+ * is no cycle between the folders):
+ *   options.ts, reasons.ts  the vocabulary (map roles, options, the class written, reason codes)
+ *   ast/                    the model of a class and its sites, syntax helpers, text edits
+ *   patterns/, edit/        one rewrite per pattern / the edits of a whole file (imports, TODOs);
+ *                           both build on ast/ and stay apart
+ *   analysis/               finds the classes and their sites, plans them with the patterns
+ *   codemods/*.ts           engine, cli, project, report, verify, write, git
+ *   bench/
+ * So ast/ imports neither analysis/ nor patterns/ (nor edit/), and patterns/ does not import analysis/.
+ */
+const CODEMOD_RANK: Record<string, number> = {
+  'codemods/vocabulary': 0,
+  'codemods/ast': 1,
+  'codemods/patterns': 2,
+  'codemods/edit': 2,
+  'codemods/analysis': 3,
+  codemods: 4,
+  'codemods/bench': 5,
+};
+
+/** The two top-level files below everything else in codemods/. */
+const CODEMOD_VOCABULARY = new Set(['codemods/options', 'codemods/reasons']);
+
+function codemodLayerOf(rel: string): string | undefined {
+  if (CODEMOD_VOCABULARY.has(rel.replace(/\.[jt]s$/, ''))) return 'codemods/vocabulary';
+  const parts = rel.split('/');
+  for (let n = parts.length - 1; n >= 1; n--) {
+    const prefix = parts.slice(0, n).join('/');
+    if (prefix in CODEMOD_RANK) return prefix;
+  }
+  return undefined;
+}
+
+function codemodViolations(all: readonly Edge[]): string[] {
+  const bad: string[] = [];
+  for (const { from, to } of all) {
+    if (!from.startsWith('codemods/') || !to.startsWith('codemods/')) continue;
+    const a = codemodLayerOf(from);
+    const b = codemodLayerOf(to);
+    if (!a || !b) {
+      bad.push(`${from} -> ${to}: outside every codemods folder`);
+      continue;
+    }
+    if (a === b) continue;
+    if (CODEMOD_RANK[b]! >= CODEMOD_RANK[a]!) bad.push(`${from} -> ${to}: ${a} imports ${b}, not below it`);
+  }
+  return bad;
+}
+
 describe('the layers', () => {
   const all = edges();
 
@@ -112,6 +163,27 @@ describe('the layers', () => {
       { from: 'codemods/engine.ts', to: 'src/contract/types.js' },
     ];
     const broken = new Set(violations(planted).map((v) => v.split(':')[0]));
+    expect([...broken]).toEqual(planted.map((e) => `${e.from} -> ${e.to}`));
+  });
+
+  it('inside codemods/, ast/ is below patterns/ and edit/, which are below analysis/', () => {
+    const inside = all.filter((e) => e.from.startsWith('codemods/') && e.to.startsWith('codemods/'));
+    const layers = new Set(inside.map((e) => codemodLayerOf(e.from)));
+    for (const layer of Object.keys(CODEMOD_RANK)) if (layer !== 'codemods/vocabulary') expect(layers, layer).toContain(layer);
+    expect(codemodViolations(all)).toEqual([]);
+  });
+
+  it('the codemods check itself fails on a broken rule', () => {
+    const planted: Edge[] = [
+      { from: 'codemods/ast/syntax.ts', to: 'codemods/analysis/plan.js' },
+      { from: 'codemods/ast/model.ts', to: 'codemods/patterns/fixes.js' },
+      { from: 'codemods/patterns/lock-merge.ts', to: 'codemods/analysis/sites.js' },
+      { from: 'codemods/patterns/reads.ts', to: 'codemods/edit/todos.js' },
+      { from: 'codemods/edit/imports.ts', to: 'codemods/patterns/triple-insert.js' },
+      { from: 'codemods/options.ts', to: 'codemods/ast/model.js' },
+      { from: 'codemods/analysis/plan.ts', to: 'codemods/engine.js' },
+    ];
+    const broken = new Set(codemodViolations(planted).map((v) => v.split(':')[0]));
     expect([...broken]).toEqual(planted.map((e) => `${e.from} -> ${e.to}`));
   });
 });

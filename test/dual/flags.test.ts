@@ -9,7 +9,7 @@ import { bindModeFlag, initialMode } from '../../src/dual/flags/mode-flag-bindin
 import { OpenFeatureFlagProvider } from '../../src/dual/flags/openfeature-flag-provider.js';
 import { waitFor } from '../helpers/wait.js';
 import { makePool } from './helpers/fixtures.js';
-import { captureLog } from './helpers/log-capture.js';
+import { captureLogs } from '../helpers/log-capture.js';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -18,7 +18,7 @@ afterEach(async () => {
 
 describe('env POOLSHIFT_MODE', () => {
   it('reads the mode; absent means legacy and the log says so; invalid keeps legacy and logs the value', async () => {
-    const log = captureLog();
+    const log = captureLogs();
     expect(await initialMode(new EnvFlagProvider({ POOLSHIFT_MODE: 'shadow' }), log.logger)).toBe('shadow');
     expect(await initialMode(new EnvFlagProvider({}), log.logger)).toBe('legacy');
     expect(log.find(/no mode flag configured: mode is legacy/)).toBeDefined();
@@ -29,7 +29,7 @@ describe('env POOLSHIFT_MODE', () => {
   });
 
   it('an invalid value at runtime keeps the current mode', async () => {
-    const log = captureLog();
+    const log = captureLogs();
     const { pool } = makePool({ mode: 'shadow' });
     const binding = bindModeFlag(pool, new EnvFlagProvider({ POOLSHIFT_MODE: 'sideways' }), log.logger);
     await binding.ready;
@@ -45,7 +45,7 @@ describe('the watched flag file', () => {
     const dir = await mkdtemp(join(tmpdir(), 'poolshift-flags-'));
     cleanup.push(() => rm(dir, { recursive: true, force: true }));
     const path = join(dir, 'flags.json');
-    const log = captureLog();
+    const log = captureLogs();
     const { pool } = makePool({ mode: 'legacy', gate: { minChecks: 0, minDurationMs: 0 } });
     const provider = new FileFlagProvider(path, { nodeId: 'dual-node' });
     const binding = bindModeFlag(pool, provider, log.logger);
@@ -74,7 +74,7 @@ describe('the watched flag file', () => {
     cleanup.push(() => rm(dir, { recursive: true, force: true }));
     const path = join(dir, 'flags.json');
     await writeFile(path, JSON.stringify({ mode: 'live' }));
-    const log = captureLog();
+    const log = captureLogs();
     const { pool } = makePool({ mode: 'shadow', gate: { minChecks: 1000 } });
     const provider = new FileFlagProvider(path);
     const binding = bindModeFlag(pool, provider, log.logger);
@@ -101,7 +101,7 @@ describe('OpenFeature', () => {
     const provider = new InMemoryProvider(flags('legacy'));
     await OpenFeature.setProviderAndWait(domain, provider);
     const client = OpenFeature.getClient(domain);
-    const log = captureLog();
+    const log = captureLogs();
     const { pool } = makePool({ mode: 'legacy', gate: { minChecks: 0, minDurationMs: 0 } });
     const flag = new OpenFeatureFlagProvider({ client, targetingKey: 'dual-node' });
     const binding = bindModeFlag(pool, flag, log.logger);
@@ -123,7 +123,7 @@ describe('OpenFeature', () => {
   it('no flag defined in the provider means legacy, and the log says so', async () => {
     const domain = `poolshift-test-${Math.random()}`;
     await OpenFeature.setProviderAndWait(domain, new InMemoryProvider({}));
-    const log = captureLog();
+    const log = captureLogs();
     const flag = new OpenFeatureFlagProvider({ client: OpenFeature.getClient(domain), targetingKey: 'n' });
     expect(await initialMode(flag, log.logger)).toBe('legacy');
     expect(log.find(/no mode flag configured/)).toBeDefined();

@@ -9,7 +9,7 @@ import { ShadowVerifier } from '../../src/dual/shadow/verifier.js';
 import type { PoolSnapshot, SnapshotEntry } from '../../src/contract/types.js';
 import { FakeConnection, peerInfo } from './helpers/fake-connection.js';
 import { makePool } from './helpers/fixtures.js';
-import { captureLog } from './helpers/log-capture.js';
+import { captureLogs } from '../helpers/log-capture.js';
 
 const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
 
@@ -66,7 +66,10 @@ describe('known differences, found in shadow mode with the real legacy manager',
     first.peerClosed();
     await flush();
     for (let i = 0; i < 3; i++) pool.checkNow();
-    expect(pool.verifier.stats().byRule).toEqual({ L5: 1 });
+    // Seen twice, both known: in the peer sets (snapshot check) and in the event streams (legacy's late close removed the replacement).
+    expect(pool.verifier.stats().byRule).toEqual({ L5: 2 });
+    const kinds = Object.entries(pool.verifier.samples()).filter(([, s]) => s.length > 0).map(([k]) => k);
+    expect(kinds.sort()).toEqual(['event-mismatch', 'missing-in-shadow']);
     expect(pool.verifier.stats().mismatched).toBe(0);
     // Legacy is authoritative in shadow: its L5 takes the replacement's socket down, as in legacy mode.
     expect(second.closedWith).toBe('closed-by-peer');
@@ -89,7 +92,7 @@ describe('known differences, found in shadow mode with the real legacy manager',
 describe('outcome counters, the report and metrics', () => {
   it('counters are disjoint and add up; the report diffs the peer sets', async () => {
     const registry = new Registry();
-    const log = captureLog();
+    const log = captureLogs();
     let coin = 0;
     const { pool, add } = makePool({ mode: 'shadow', registry, logger: log.logger, shadow: { checkRatio: 0.5, random: () => (coin++ % 3 === 0 ? 0.9 : 0.1) } });
     await add('10.0.0.1');

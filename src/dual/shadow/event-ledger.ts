@@ -81,6 +81,16 @@ export class EventLedger {
   }
 
   /**
+   * Stale removals one manager made that the other has not yet: its reaper runs out of phase and
+   * may come up to a reaper interval later; reads compared meanwhile would report that gap.
+   */
+  get pendingStale(): number {
+    let n = 0;
+    for (const list of this.#pending.values()) for (const e of list) if (e.reason === 'stale') n++;
+    return n;
+  }
+
+  /**
    * Reports what has settled: pairs made since the last pass, events unmatched for `settleMs`,
    * message counts whose difference did not move since the last pass (it would, were a
    * delivery still on its way).

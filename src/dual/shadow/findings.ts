@@ -1,4 +1,4 @@
-import type { ResourceCounts, SnapshotEntry } from '../../contract/types.js';
+import type { DisconnectReason, ResourceCounts, SnapshotEntry } from '../../contract/types.js';
 import { LISTENERS_PER_CONNECTION } from '../../pool/connection-listeners.js';
 import type { ManagerSide } from '../modes.js';
 import type { DivergenceKind, KnownDifference } from './divergence.js';
@@ -42,8 +42,14 @@ export function livenessFindings(
   return { checked, findings };
 }
 
+/**
+ * Reasons only the authoritative manager can see: it removed the peer after its own send or ping
+ * failed on the socket. A muted mirror never fails a send; it learns of the removal from the close.
+ */
+const SOCKET_REASONS: ReadonlySet<DisconnectReason | undefined> = new Set<DisconnectReason | undefined>(['send-failed', 'timeout', 'slow']);
+
 /** Unpaired events, different reasons, message counts apart: each an event-mismatch. */
-export function eventFindings(e: EventFindings): Finding[] {
+export function eventFindings(e: EventFindings, primary: ManagerSide): Finding[] {
   const findings: Finding[] = [];
   for (const u of e.unpaired) {
     const what = `${u.type}${u.reason ? ` (${u.reason})` : ''}`;
@@ -51,6 +57,8 @@ export function eventFindings(e: EventFindings): Finding[] {
     findings.push({ kind: 'event-mismatch', key: u.key, source: `events:${u.type}`, legacy, unified });
   }
   for (const r of e.reasonMismatches) {
+    const [auth, mirror] = primary === 'legacy' ? [r.legacy, r.unified] : [r.unified, r.legacy];
+    if (SOCKET_REASONS.has(auth) && mirror === 'closed-by-peer') continue;
     findings.push({ kind: 'event-mismatch', key: r.key, source: 'events:peer:disconnected', legacy: `peer:disconnected (${r.legacy ?? '-'})`, unified: `peer:disconnected (${r.unified ?? '-'})` });
   }
   for (const m of e.messageMismatches) {

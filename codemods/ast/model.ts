@@ -1,7 +1,7 @@
 import type { ts } from 'ts-morph';
 import type { MapRole } from '../options.js';
 import type { ReasonCode } from '../reasons.js';
-import type { TextEdit } from '../edit/text-edits.js';
+import type { TextEdit } from './text-edits.js';
 
 /** One of the three map fields of a class (or one of their lock fields). */
 export interface FieldInfo {
