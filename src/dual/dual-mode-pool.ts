@@ -417,9 +417,13 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     const entry = this.#held[side]!.manager.snapshot().entries.find((e) => e.key === key);
     const now = this.#clock.now();
     const findings: Finding[] = [];
-    // Alive by more than the slack: a last frame processed a moment later on one side is not a difference.
-    if (entry?.connected && entry.lastSeen !== undefined && now - entry.lastSeen < this.#staleAfterMs - this.#staleSlackMs) {
-      const text = `alive (lastSeen ${entry.lastSeen === undefined ? '-' : Math.round(entry.lastSeen)})`;
+    // Alive by more than the slack (a last frame processed a moment later on one side is not a
+    // difference), or silent past the bound by its own lastSeen and still judged alive (its bound is wrong).
+    const silentMs = entry?.lastSeen === undefined ? undefined : now - entry.lastSeen;
+    const refreshed = silentMs !== undefined && silentMs < this.#staleAfterMs - this.#staleSlackMs;
+    const misjudged = silentMs !== undefined && silentMs > this.#staleAfterMs && entry!.liveness !== 'stale';
+    if (entry?.connected && (refreshed || misjudged)) {
+      const text = `${entry.liveness}, silent ${Math.round(silentMs!)} ms of a ${this.#staleAfterMs} ms bound`;
       const [legacy, unified] = side === 'legacy' ? [text, 'reaped as stale'] : ['reaped as stale', text];
       findings.push({ kind: 'liveness-mismatch', key, source: 'stale-removal', legacy, unified });
     }
@@ -760,6 +764,9 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
    */
   #compareBroadcast(op: string, write: WriteTicket, auth: BroadcastResult, mirror: BroadcastResult): void {
     if (this.#writes.running !== 1 || this.#writes.next !== write + 1 || this.#writes.deferred > 0) return;
+    // A failed send removes its peer on the authoritative side before the mirror's turn: the
+    // mirror then honestly tries one peer fewer.
+    if (auth.failed > 0) return;
     // A muted send cannot fail (it never reaches the wire): the peers each side tried (sent or
     // failed) and the peers it skipped are what both managers decide; which sends failed is the socket's.
     if (auth.sent + auth.failed === mirror.sent + mirror.failed && auth.skipped === mirror.skipped) {

@@ -1,0 +1,200 @@
+// Each detector, shown to catch a slip planted in the unified manager (a subclass with one
+// realistic mistake), and shown quiet on the real one: a test that fails without the detector.
+import { describe, expect, it } from 'vitest';
+import type { PoolOptions } from '../../src/pool/pool-options.js';
+import type { PeerPool } from '../../src/contract/peer-pool.js';
+import type { BroadcastResult, ResourceCounts } from '../../src/contract/types.js';
+import type { DivergenceKind } from '../../src/dual/shadow/divergence.js';
+import type { DualModePoolOptions } from '../../src/dual/dual-mode-pool.js';
+import { LegacyPeerManager } from '../../legacy/legacy-peer-manager.js';
+import { UnifiedPeerManager } from '../../unified/unified-peer-manager.js';
+import { captureLogs } from '../helpers/log-capture.js';
+import { makePool } from './helpers/fixtures.js';
+
+const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
+const msg = { type: 'BlockVote' as const, height: 1, hash: 'h1', voter: 'v', approve: true };
+
+/** A shadow pool whose unified manager is `Unified` (the real one, or one with a slip). */
+function shadowWith(Unified: new (o: PoolOptions) => PeerPool, extra: Partial<DualModePoolOptions> = {}) {
+  return makePool({
+    mode: 'shadow',
+    shadow: { persistenceChecks: 3, eventSettleMs: 100, ...extra.shadow },
+    createManager: (side, o) => (side === 'legacy' ? new LegacyPeerManager(o) : new Unified(o)),
+    ...extra,
+  });
+}
+
+const unexpected = (pool: { verifier: { stats(): { divergences: Record<DivergenceKind, { unexpected: number }> } } }, kind: DivergenceKind): number =>
+  pool.verifier.stats().divergences[kind].unexpected;
+
+class SeenDoesNothing extends UnifiedPeerManager {
+  // The slip: an early return left in while debugging.
+  override peerSeen(_key: string): void {}
+}
+
+class NoDisconnectEvent extends UnifiedPeerManager {
+  // The slip: the close handler removes the entry but the emit was lost in a refactor.
+  constructor(options: PoolOptions) {
+    super(options);
+    const emit = this.emit.bind(this) as (event: string, ...args: unknown[]) => boolean;
+    Object.assign(this, { emit: (event: string, ...args: unknown[]) => (event === 'peer:disconnected' ? false : emit(event, ...args)) });
+  }
+}
+
+class CountsSkippedAsSent extends UnifiedPeerManager {
+  // The slip: a peer over the high-water mark counted as sent instead of skipped... here, one peer too few tried.
+  override async broadcast(message: Parameters<PeerPool['broadcast']>[0]): Promise<BroadcastResult> {
+    const r = await super.broadcast(message);
+    return { ...r, sent: Math.max(0, r.sent - 1) };
+  }
+}
+
+class LeaksAdmissionSlot extends UnifiedPeerManager {
+  // The slip: a removal path that forgot `admission.removed(...)`: one slot held per peer that left.
+  #left = 0;
+  constructor(options: PoolOptions) {
+    super(options);
+    this.on('peer:disconnected', () => void this.#left++);
+  }
+  override resources(): ResourceCounts {
+    const r = super.resources();
+    return { ...r, admitted: (r.admitted ?? 0) + this.#left };
+  }
+}
+
+describe('shadow detectors catch slips planted in unified, and stay quiet on the real one', () => {
+  it('liveness: a peerSeen that does nothing is caught exactly, one pass after the call', async () => {
+    for (const [Unified, expected] of [[UnifiedPeerManager, 0], [SeenDoesNothing, 1]] as const) {
+      const { pool, add, clock } = shadowWith(Unified);
+      await add('10.0.0.1');
+      clock.advance(1000);
+      await pool.peerSeen('10.0.0.1');
+      pool.checkNow(); // records the evidence as due
+      pool.checkNow(); // checks it
+      expect(unexpected(pool, 'liveness-mismatch'), Unified.name).toBe(expected);
+      expect(pool.report().coverage.livenessEvidence).toBeGreaterThan(0);
+      await pool.close();
+    }
+  });
+
+  it('events: a peer:disconnected unified never emits is an event-mismatch once the settle time has passed', async () => {
+    for (const [Unified, expected] of [[UnifiedPeerManager, 0], [NoDisconnectEvent, 1]] as const) {
+      const { pool, add, clock } = shadowWith(Unified);
+      const conn = await add('10.0.0.1');
+      conn.peerClosed();
+      await flush();
+      clock.advance(200);
+      pool.checkNow();
+      expect(unexpected(pool, 'event-mismatch'), Unified.name).toBe(expected);
+      expect(pool.report().coverage.events).toBeGreaterThan(0);
+      await pool.close();
+    }
+  });
+
+  it('results: a broadcast whose count differs is a result-mismatch', async () => {
+    for (const [Unified, expected] of [[UnifiedPeerManager, 0], [CountsSkippedAsSent, 1]] as const) {
+      const { pool, add } = shadowWith(Unified);
+      await add('10.0.0.1');
+      await add('10.0.0.2');
+      await pool.broadcast(msg);
+      expect(unexpected(pool, 'result-mismatch'), Unified.name).toBe(expected);
+      await pool.close();
+    }
+  });
+
+  it('leaks: an admission slot not given back is a resource-mismatch', async () => {
+    for (const [Unified, expected] of [[UnifiedPeerManager, 0], [LeaksAdmissionSlot, 1]] as const) {
+      const { pool, add } = shadowWith(Unified);
+      await add('10.0.0.1');
+      await add('10.0.0.2');
+      await pool.removeConnectedPeer('10.0.0.1');
+      await flush();
+      pool.checkNow();
+      expect(unexpected(pool, 'resource-mismatch'), Unified.name).toBe(expected);
+      expect(pool.report().coverage.resourceChecks).toBeGreaterThan(0);
+      await pool.close();
+    }
+  });
+
+  it('stale reaping: unified holding a peer alive that legacy reaps is caught (a stale bound read in the wrong unit)', async () => {
+    const staleAfterMs = 8000;
+    for (const [factor, expected] of [[1, 0], [1000, 1]] as const) {
+      const { pool, add, clock } = makePool({
+        mode: 'shadow',
+        staleAfterMs,
+        keepAliveIntervalMs: 2000,
+        reaperIntervalMs: 1000,
+        shadow: { eventSettleMs: 100 },
+        createManager: (side, o) => (side === 'legacy' ? new LegacyPeerManager(o) : new UnifiedPeerManager({ ...o, staleAfterMs: staleAfterMs * factor })),
+      });
+      pool.start();
+      const conn = await add('10.0.0.1');
+      conn.holdPings = true; // silent: connected, answering nothing
+      for (let t = 0; t < 12; t++) {
+        clock.advance(1000);
+        await flush();
+      }
+      expect(pool.report().coverage.staleRemovals, `factor ${factor}`).toBe(1);
+      expect(unexpected(pool, 'liveness-mismatch'), `factor ${factor}`).toBe(expected);
+      await pool.close();
+    }
+  });
+});
+
+describe('counting and coverage', () => {
+  it('one difference seen by many reads is one divergence, with its occurrences; the log is not flooded', async () => {
+    const log = captureLogs();
+    const { pool, add } = makePool({ mode: 'shadow', logger: log.logger, shadow: { log: { logsPerWindow: 2 } } });
+    await add('10.0.0.1');
+    await add('10.0.0.2');
+    await add('10.0.0.3');
+    // Unified loses all three behind the pool's back: three distinct differences, read 50 times.
+    for (const ip of ['10.0.0.1', '10.0.0.2', '10.0.0.3']) await pool.manager('unified')!.removeConnectedPeer(ip);
+    for (let i = 0; i < 50; i++) await pool.getConnectedPeers();
+    const stats = pool.verifier.stats();
+    expect(stats.divergences['missing-in-shadow'].unexpected).toBe(3);
+    expect(stats.mismatched).toBeGreaterThanOrEqual(50);
+    const sample = pool.verifier.samples()['missing-in-shadow'][0] as { occurrences?: number };
+    expect(sample.occurrences).toBeGreaterThanOrEqual(50);
+    expect(log.lines.filter((l) => /shadow divergence/.test(String(l.msg))).length).toBe(2);
+    expect(pool.verifier.logStats().suppressedLogLines).toBe(1);
+    await pool.close();
+  });
+
+  it('the report says what was compared, and what was never exercised', async () => {
+    const { pool, add } = makePool({ mode: 'shadow' });
+    await add('10.0.0.1');
+    await pool.sendToPeer('10.0.0.1', msg);
+    await pool.getPeerIps();
+    const c = pool.report().coverage;
+    expect(c.writes.sendToPeer).toBe(1);
+    expect(c.reads.getPeerIps).toBe(1);
+    const { formatReport } = await import('../../src/dual/shadow/report.js');
+    expect(formatReport(pool.report())).toMatch(/not exercised: .*staleRemovals.*replacements/);
+    await pool.close();
+  });
+
+  it('the promotion gate refuses until the required coverage was compared, naming what is missing', async () => {
+    const { pool, add, clock } = makePool({
+      mode: 'shadow',
+      staleAfterMs: 4000,
+      keepAliveIntervalMs: 2000,
+      reaperIntervalMs: 1000,
+      gate: { minChecks: 0, minDurationMs: 0, requireCoverage: { staleRemovals: 1 } },
+    });
+    pool.start();
+    const conn = await add('10.0.0.1');
+    conn.holdPings = true;
+    const refused = pool.gate.evaluate();
+    expect(refused.allowed).toBe(false);
+    expect(refused.reason).toContain('staleRemovals: 0/1');
+    await expect(pool.setMode('live')).rejects.toMatchObject({ code: 'POOLSHIFT_ERR_PROMOTION_REFUSED' });
+    for (let t = 0; t < 8; t++) {
+      clock.advance(1000);
+      await flush();
+    }
+    expect(pool.report().coverage.staleRemovals).toBe(1);
+    expect(pool.gate.evaluate().allowed).toBe(true);
+    await pool.close();
+  });
+});
