@@ -368,13 +368,13 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     const events = this.#events.settle(now, this.#eventSettleMs);
     coverage.events += events.paired + events.unpaired.length;
     coverage.messageChecks += events.messageKeys;
-    findings.push(...eventFindings(events, primary));
+    findings.push(...eventFindings(events));
     if (!this.#settling()) {
       coverage.resourceChecks++;
       findings.push(...resourceFindings('unified', unifiedManager.resources(), u));
     }
     findings.push(...overdueFindings('legacy', l, now, this.#overdueAfterMs), ...overdueFindings('unified', u, now, this.#overdueAfterMs));
-    findings.push(...this.#statsFindings(legacyManager.getPoolStats(), unifiedManager.getPoolStats()));
+    findings.push(...this.#statsFindings(legacyManager.getPoolStats(), unifiedManager.getPoolStats(), sameConnectedPeers(l, u)));
     this.verifier.checkSnapshots(legacy, unified, primary, findings);
     // The reads, through the same comparison a caller's read gets.
     void this.getConnectedPeers().catch(() => undefined);
@@ -396,9 +396,10 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   }
 
   /** getPoolStats' total and stale, compared; a difference is reported once it holds over two passes. */
-  #statsFindings(legacy: PoolStats, unified: PoolStats): Finding[] {
+  #statsFindings(legacy: PoolStats, unified: PoolStats, samePeers: boolean): Finding[] {
     this.verifier.coverage.read('getPoolStats');
-    if (this.#settling()) return [];
+    // Different peer sets are reported (and classified) by the snapshot check: the totals follow.
+    if (this.#settling() || !samePeers) return [];
     const diff = legacy.total !== unified.total || legacy.stale !== unified.stale ? `${legacy.total}/${legacy.stale}|${unified.total}/${unified.stale}` : undefined;
     const held = diff !== undefined && diff === this.#statsDiff;
     this.#statsDiff = diff;
@@ -773,6 +774,9 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       this.verifier.checkFindings(this.#authSide, []);
       return;
     }
+    // Different peer sets are reported (and classified) by the snapshot check: the counts follow.
+    const [l, u] = [this.#held.legacy!.manager.snapshot(), this.#held.unified!.manager.snapshot()];
+    if (!sameConnectedPeers(byKey(l.entries), byKey(u.entries))) return;
     const text = (r: BroadcastResult): string => `tried ${r.sent + r.failed} (sent ${r.sent}, failed ${r.failed}), skipped ${r.skipped}`;
     const [legacy, unified] = this.#authSide === 'legacy' ? [text(auth), text(mirror)] : [text(mirror), text(auth)];
     // Legacy's broadcast reaches phantom peers (L2): known where legacy holds info without a connection.
@@ -932,6 +936,17 @@ function callWrite(m: PeerPool, op: WriteOp, key: string | undefined, arg: unkno
 
 /** A mirror write that settled: what compareWrite is told (the value of a write is not compared). */
 const MIRRORED: Outcome<unknown> = { ok: true, value: undefined };
+
+function sameConnectedPeers(a: ReadonlyMap<string, SnapshotEntry>, b: ReadonlyMap<string, SnapshotEntry>): boolean {
+  let n = 0;
+  for (const e of a.values()) {
+    if (!e.connected) continue;
+    n++;
+    if (!b.get(e.key)?.connected) return false;
+  }
+  for (const e of b.values()) if (e.connected) n--;
+  return n === 0;
+}
 
 function byKey(entries: readonly SnapshotEntry[]): Map<string, SnapshotEntry> {
   const map = new Map<string, SnapshotEntry>();

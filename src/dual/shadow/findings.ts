@@ -43,13 +43,13 @@ export function livenessFindings(
 }
 
 /**
- * Reasons only the authoritative manager can see: it removed the peer after its own send or ping
- * failed on the socket. A muted mirror never fails a send; it learns of the removal from the close.
+ * Reasons that say the socket died under a send or a ping: the same fact one side may learn as
+ * 'closed-by-peer' first. Which one comes first is the pool's timing, not the managers' behaviour.
  */
 const SOCKET_REASONS: ReadonlySet<DisconnectReason | undefined> = new Set<DisconnectReason | undefined>(['send-failed', 'timeout', 'slow']);
 
 /** Unpaired events, different reasons, message counts apart: each an event-mismatch. */
-export function eventFindings(e: EventFindings, primary: ManagerSide): Finding[] {
+export function eventFindings(e: EventFindings): Finding[] {
   const findings: Finding[] = [];
   for (const u of e.unpaired) {
     const what = `${u.type}${u.reason ? ` (${u.reason})` : ''}`;
@@ -57,8 +57,9 @@ export function eventFindings(e: EventFindings, primary: ManagerSide): Finding[]
     findings.push({ kind: 'event-mismatch', key: u.key, source: `events:${u.type}`, legacy, unified });
   }
   for (const r of e.reasonMismatches) {
-    const [auth, mirror] = primary === 'legacy' ? [r.legacy, r.unified] : [r.unified, r.legacy];
-    if (SOCKET_REASONS.has(auth) && mirror === 'closed-by-peer') continue;
+    // Either way round: a muted view learns of a dead socket from the close, or fails a send on it
+    // while its close delivery waits for the writes in flight.
+    if ((SOCKET_REASONS.has(r.legacy) && r.unified === 'closed-by-peer') || (SOCKET_REASONS.has(r.unified) && r.legacy === 'closed-by-peer')) continue;
     findings.push({ kind: 'event-mismatch', key: r.key, source: 'events:peer:disconnected', legacy: `peer:disconnected (${r.legacy ?? '-'})`, unified: `peer:disconnected (${r.unified ?? '-'})` });
   }
   for (const m of e.messageMismatches) {
