@@ -25,6 +25,7 @@ export function nodeCommand(): Command {
     .addOption(opt('--admin <host:port>', 'address of the admin HTTP server (/metrics, /healthz, /shadow)', 'POOLSHIFT_ADMIN', d.admin))
     .addOption(opt('--network <magic>', 'network magic sent in the handshake; peers of another network are refused', 'POOLSHIFT_NETWORK', d.network))
     .addOption(opt('--node-id <id>', 'this node\'s id in the handshake and the flag file (default: <hostname>-<listen>)', 'POOLSHIFT_NODE_ID'))
+    .addOption(opt('--node-version <version>', 'version announced in the handshake (a node restarted with another one replaces its old connection)', 'POOLSHIFT_NODE_VERSION', d.nodeVersion))
     .addOption(new Option('--mode <mode>', 'fixed pool mode (default: from --flag-file, else POOLSHIFT_MODE, else legacy)').choices(POOL_MODES))
     .addOption(opt('--flag-file <path>', 'JSON flag file, watched: { "mode": "shadow", "nodes": { "<node-id>": "live" } } (default: none)', 'POOLSHIFT_FLAG_FILE'))
     .addOption(opt('--keep-alive <duration>', 'keep-alive ping interval (ms, or 500ms, 2s, 5m)', 'POOLSHIFT_KEEP_ALIVE', d.keepAlive))

@@ -15,6 +15,8 @@ export interface NodeConfig {
   readonly admin: PeerAddress;
   readonly network: string;
   readonly nodeId: string;
+  /** The version this node announces in its handshake (a restart with another one is a replacement). */
+  readonly nodeVersion: string;
   /** A fixed mode; when absent the mode comes from the flag file or POOLSHIFT_MODE. */
   readonly mode: PoolMode | undefined;
   readonly flagFile: string | undefined;
@@ -42,6 +44,7 @@ export interface RawNodeOptions {
   readonly admin: string;
   readonly network: string;
   readonly nodeId?: string;
+  readonly nodeVersion: string;
   readonly mode?: string;
   readonly flagFile?: string;
   readonly keepAlive: string;
@@ -67,6 +70,7 @@ export const NODE_DEFAULTS = {
   peers: '',
   admin: '127.0.0.1:9700',
   network: 'poolshift',
+  nodeVersion: '1.0.0',
   keepAlive: '30s',
   staleAfter: '5m',
   reaperInterval: '30s',
@@ -120,6 +124,8 @@ export function resolveNodeConfig(raw: RawNodeOptions): NodeConfig {
     .map((p) => address('--peers', p));
   const admin = address('--admin', raw.admin, true);
   if (raw.network.trim() === '') throw new ConfigError('--network', 'must not be empty');
+  const nodeVersion = raw.nodeVersion.trim();
+  if (nodeVersion === '' || nodeVersion.length > 256) throw new ConfigError('--node-version', `must be 1..256 characters, got ${JSON.stringify(raw.nodeVersion)}`);
   let mode: PoolMode | undefined;
   if (raw.mode !== undefined) {
     const m = raw.mode.trim().toLowerCase();
@@ -145,6 +151,7 @@ export function resolveNodeConfig(raw: RawNodeOptions): NodeConfig {
     admin,
     network: raw.network.trim(),
     nodeId: raw.nodeId?.trim() || `${hostname()}-${listen.host}:${listen.port}`,
+    nodeVersion,
     mode,
     flagFile: raw.flagFile,
     keepAliveIntervalMs,

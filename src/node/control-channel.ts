@@ -1,6 +1,7 @@
 import type { PeerNode } from './peer-node.js';
 import type { DivergenceKind } from '../dual/shadow/divergence.js';
 import type { KindCount } from '../dual/shadow/verifier.js';
+import type { Coverage } from '../dual/shadow/coverage.js';
 
 /**
  * The rehearsal's line to a node it spawned: over the IPC channel, only when the node was
@@ -30,11 +31,14 @@ export interface NodeStatus {
     /** A few unexpected divergences, for the verdict: `kind key: authoritative | shadow`. */
     readonly unexpected: string[];
   };
+  /** What the node's shadow verification exercised and compared so far (`pool.report().coverage`). */
+  readonly coverage: Coverage;
 }
 
 export type ControlEvent =
   | { event: 'ready'; listen: string; admin: string; mode: string; pid: number; at: number }
-  | { event: 'peer'; kind: 'connected' | 'disconnected'; key: string; at: number }
+  /** `reason`: why the authoritative manager dropped the peer (a disconnect only), e.g. 'stale'. */
+  | { event: 'peer'; kind: 'connected' | 'disconnected'; key: string; at: number; reason?: string }
   | { event: 'mode'; mode: string; at: number }
   | { event: 'traffic'; sent: [hash: string, to: string][]; received: [hash: string, from: string][] }
   | { event: 'propose-failed'; hash: string; error: string }
@@ -64,7 +68,7 @@ export function attachControlChannel(node: PeerNode): (() => void) | undefined {
   const timer = setInterval(flush, FLUSH_MS);
   node.on('sent', (m, to) => void (m.type === 'BlockProposal' && sent.push([m.hash, to])));
   node.on('received', (m, from) => void (m.type === 'BlockProposal' && received.push([m.hash, from])));
-  node.on('peer', ({ kind, key }) => post({ event: 'peer', kind, key, at: Date.now() }));
+  node.on('peer', ({ kind, key, reason }) => post({ event: 'peer', kind, key, at: Date.now(), ...(reason === undefined ? {} : { reason }) }));
   const onCommand = (raw: unknown): void => {
     const command = raw as ControlCommand;
     if (command.cmd === 'propose') {
@@ -105,6 +109,12 @@ async function status(node: PeerNode): Promise<NodeStatus> {
   let peers: string[] = [];
   try {
     peers = (await pool.getConnectedPeers()).map((p) => p.ip);
+    // Every read of the pool, each compared across the two managers by the pool itself in
+    // shadow and live: the rehearsal asks for this status twice a second.
+    await pool.getPeerIps();
+    for (const ip of peers) await pool.getPeer(ip);
+    pool.snapshot();
+    pool.getPoolStats();
   } catch {
     // closing
   }
@@ -126,5 +136,6 @@ async function status(node: PeerNode): Promise<NodeStatus> {
       divergences: report.divergences as Record<DivergenceKind, KindCount>,
       unexpected,
     },
+    coverage: report.coverage,
   };
 }

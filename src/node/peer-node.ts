@@ -22,6 +22,7 @@ import type { NodeConfig } from './config.js';
 import { plantFault } from './manager-faults.js';
 import { ObservedConnection } from './observed-connection.js';
 
+/** The version a node announces unless `--node-version` says otherwise. */
 export const NODE_VERSION = '1.0.0';
 
 export interface PeerNodeEvents {
@@ -177,7 +178,7 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> {
   }
 
   #identity(listenPort: number): NodeIdentity {
-    return { network: this.config.network, nodeId: this.config.nodeId, version: NODE_VERSION, listenPort };
+    return { network: this.config.network, nodeId: this.config.nodeId, version: this.config.nodeVersion, listenPort };
   }
 
   #observe(conn: Connection): Connection {

@@ -20,15 +20,28 @@ export interface ClusterNodeOptions {
   readonly logFile: string;
 }
 
+/** An incarnation set aside by `retire()`: no longer the node's, still a process to freeze and end. */
+export interface RetiredProcess {
+  readonly pid: number | undefined;
+  /** SIGSTOP: it hangs with its sockets open. */
+  freeze(): void;
+  /** SIGKILL; resolves once it is gone. */
+  kill(): Promise<void>;
+}
+
 /**
  * One `poolshift node` child process of the rehearsal, spoken to over IPC. It can be killed,
- * frozen, resumed, stopped and started again; each start is a new incarnation.
+ * frozen, resumed, stopped and started again; each start is a new incarnation. `retire()` sets
+ * the running process aside (still running, no longer reporting) so that a new incarnation can
+ * start beside it: a node restarted while its old process still holds its sockets.
  */
 export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
   readonly name: string;
   readonly ip: string;
   readonly #options: ClusterNodeOptions;
+  #args: readonly string[];
   #child: ChildProcess | undefined;
+  readonly #retired = new Set<ChildProcess>();
   #state: NodeState = 'down';
   #incarnation = 0;
   #expectExit = false;
@@ -40,6 +53,12 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     this.name = name;
     this.ip = ip;
     this.#options = options;
+    this.#args = options.args;
+  }
+
+  /** The arguments the next start uses (a replacement starts with another port or version). */
+  setArgs(args: readonly string[]): void {
+    this.#args = args;
   }
 
   get state(): NodeState {
@@ -61,7 +80,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     const fd = openSync(this.#options.logFile, 'a');
     let child: ChildProcess;
     try {
-      child = spawn(exe!, [...lead, 'node', ...this.#options.args], {
+      child = spawn(exe!, [...lead, 'node', ...this.#args], {
         stdio: ['ignore', fd, fd, 'ipc'],
         env: { ...process.env, [CONTROL_ENV]: 'ipc', POOLSHIFT_MODE: '', POOLSHIFT_FLAG_FILE: '' },
       });
@@ -91,6 +110,8 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
       child.on('error', (err) => reject(err));
       child.once('exit', (code, signal) => {
         child.off('message', onMessage);
+        // A retired incarnation's end is not the node's: the node runs on in its successor.
+        if (this.#retired.delete(child)) return;
         if (this.#child === child) this.#child = undefined;
         this.#state = 'down';
         for (const done of this.#replies.values()) done(undefined);
@@ -100,6 +121,33 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
         this.emit('exit', { code, signal, expected });
       });
     });
+  }
+
+  /**
+   * Sets the running process aside: it keeps running (and its sockets open) but is no longer this
+   * node's: its events are no longer heard, its exit is not reported, and `start()` may run a new
+   * incarnation beside it. Undefined when nothing runs.
+   */
+  retire(): RetiredProcess | undefined {
+    const child = this.#child;
+    if (!child || this.#state === 'starting') return undefined;
+    child.removeAllListeners('message');
+    if (child.connected) child.disconnect();
+    this.#retired.add(child);
+    this.#child = undefined;
+    this.#state = 'down';
+    for (const done of this.#replies.values()) done(undefined);
+    this.#replies.clear();
+    return {
+      pid: child.pid,
+      freeze: () => void (child.exitCode === null && child.signalCode === null && child.kill('SIGSTOP')),
+      kill: async () => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const gone = this.#exited(child);
+        child.kill('SIGKILL');
+        await gone;
+      },
+    };
   }
 
   /** The node's status, or undefined if it does not answer within `timeoutMs` (frozen, gone). */
@@ -150,6 +198,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
 
   /** Ends the process whatever its state (resumed first if frozen, then SIGTERM, then SIGKILL). */
   async shutdown(graceMs = 3000): Promise<void> {
+    await Promise.all([...this.#retired].map((c) => this.#killRetired(c)));
     const child = this.#child;
     if (!child) return;
     if (this.#state === 'stopped') this.resume();
@@ -163,6 +212,13 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
 
   /** Last resort on process exit: synchronous, no waiting. */
   killNow(): void {
+    for (const c of this.#retired) {
+      try {
+        c.kill('SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
     const child = this.#child;
     if (!child) return;
     try {
@@ -191,6 +247,13 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     if (this.#state === 'stopped' && signal !== 'SIGKILL') child.kill('SIGCONT');
     const gone = this.#exited(child);
     child.kill(signal);
+    await gone;
+  }
+
+  async #killRetired(child: ChildProcess): Promise<void> {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const gone = this.#exited(child);
+    child.kill('SIGKILL');
     await gone;
   }
 

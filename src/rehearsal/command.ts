@@ -7,9 +7,12 @@ import { currentCli, REHEARSAL_DEFAULTS as D, type RehearsalOptions } from './pl
 import { progressPrinter } from './progress.js';
 import { Rehearsal } from './rehearsal.js';
 import type { RehearsalResult } from './report.js';
+import { DIVERGENCE_KINDS } from '../dual/shadow/divergence.js';
+import type { Coverage } from '../dual/shadow/coverage.js';
 
 interface RawOptions {
   nodes: string;
+  witness: boolean;
   duration: string;
   baseAddress: string;
   port: string;
@@ -48,6 +51,7 @@ export function rehearseCommand(): Command {
   return new Command('rehearse')
     .description('rehearse a migration on a local cluster: N nodes, the flag through every stage and back, real faults, a verdict')
     .option('--nodes <n>', 'node processes', String(D.nodes))
+    .option('--no-witness', 'no witness node (one more node that proposes nothing and removes a frozen peer by its reaper, as stale)')
     .option('--duration <duration>', 'length of the stage walk (startup and shutdown come on top)', formatDuration(D.durationMs))
     .option('--base-address <ip>', 'first node\'s loopback address; the others follow', D.baseAddress)
     .option('--port <port>', 'peer port of every node (each on its own address)', String(D.port))
@@ -66,6 +70,7 @@ export function rehearseCommand(): Command {
       const keepAliveMs = ms('--keep-alive', raw.keepAlive);
       const options: RehearsalOptions = {
         nodes: int('--nodes', raw.nodes, 2, 200),
+        witness: raw.witness !== false,
         durationMs: ms('--duration', raw.duration),
         baseAddress: raw.baseAddress,
         port: int('--port', raw.port, 1, 65535),
@@ -114,6 +119,12 @@ export function rehearseCommand(): Command {
     });
 }
 
+/** One coverage as a line: the scenario counters, then the comparisons per read and write. */
+export function coverageLine(c: Coverage): string {
+  const ops = (r: Readonly<Record<string, number>>): string => Object.entries(r).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+  return `stale removals ${c.staleRemovals}, replacements ${c.replacements}, events ${c.events}, message counts ${c.messageChecks}, liveness evidence ${c.livenessEvidence}, resource checks ${c.resourceChecks}; reads: ${ops(c.reads)}; writes: ${ops(c.writes)}`;
+}
+
 /** The end of the run, as text. */
 export function summary(result: RehearsalResult): string {
   const r = result.report;
@@ -128,10 +139,16 @@ export function summary(result: RehearsalResult): string {
     lines.push(`  ${f.kind.padEnd(8)} ${f.node.padEnd(12)} at ${(f.at / 1000).toFixed(1)}s  ${f.detectedAfterMs === null ? 'NOT detected' : `detected after ${f.detectedAfterMs} ms`} (bound ${bound} ms)`);
   }
   const d = r.divergences;
-  const kinds = Object.entries(d.byKind)
-    .filter(([, c]) => c.known + c.unexpected > 0)
-    .map(([k, c]) => `${k} ${c.known}/${c.unexpected}`);
-  lines.push(`divergences: ${d.total} (${d.known} known, ${d.unexpected} unexpected)${kinds.length ? `; by kind, known/unexpected: ${kinds.join(', ')}` : ''}`);
+  lines.push(`divergences: ${d.total} (${d.known} known, ${d.unexpected} unexpected); by kind, known/unexpected:`);
+  for (const kind of DIVERGENCE_KINDS) {
+    const c = d.byKind[kind] ?? { known: 0, unexpected: 0 };
+    lines.push(`  ${kind.padEnd(18)} ${String(c.known).padStart(6)} / ${c.unexpected}`);
+  }
+  const cov = r.coverage;
+  lines.push(`coverage (summed over the nodes): ${coverageLine(cov.total)}`);
+  for (const [name, c] of Object.entries(cov.byNode)) lines.push(`  ${name.padEnd(8)} ${coverageLine(c)}`);
+  const never = (['staleRemovals', 'replacements', 'events', 'livenessEvidence', 'resourceChecks'] as const).filter((k) => cov.total[k] === 0);
+  if (never.length > 0) lines.push(`  never exercised: ${never.join(', ')}: this pass does not cover them`);
   const m = r.messages;
   lines.push(`messages: ${m.sent} sent, ${m.delivered} delivered, ${m.lost} lost, ${m.duplicated} duplicated`);
   lines.push(`nodes: ${r.nodes}, duration ${(r.durationMs / 1000).toFixed(1)}s, logs in ${result.workDir}`);

@@ -1,3 +1,5 @@
+import { DIVERGENCE_KINDS } from '../dual/shadow/divergence.js';
+import type { Coverage } from '../dual/shadow/coverage.js';
 import type { RehearsalResult, TimelineEvent } from './report.js';
 
 /** Colours the charts draw with; the Chromium test looks for them in the screenshot. */
@@ -8,7 +10,7 @@ export const CHART_COLORS = {
   delivered: '#2f9e44',
   flag: '#495057',
   fault: '#e03131',
-  kinds: ['#f08c00', '#c2255c', '#0c8599', '#5c940d', '#862e9c'],
+  kinds: ['#f08c00', '#c2255c', '#0c8599', '#5c940d', '#862e9c', '#364fc7', '#a61e4d', '#087f5b'],
 } as const;
 
 interface Series {
@@ -95,6 +97,17 @@ function stageChart(result: RehearsalResult): string {
   return out.join('');
 }
 
+/** What the run never exercised, said plainly: a pass does not cover it. */
+function never(c: Coverage): string {
+  const missing = (['staleRemovals', 'replacements', 'events', 'livenessEvidence', 'resourceChecks'] as const).filter((k) => c[k] === 0);
+  return missing.length === 0 ? '' : `<p id="never-exercised">Never exercised: ${esc(missing.join(', '))}. This pass does not cover them.</p>`;
+}
+
+function coverageCells(c: Coverage): string[] {
+  const ops = (r: Readonly<Record<string, number>>): string => Object.entries(r).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+  return [c.staleRemovals, c.replacements, c.events, c.messageChecks, c.livenessEvidence, c.resourceChecks].map(String).concat(ops(c.reads), ops(c.writes));
+}
+
 /** The report as one HTML page: inline CSS and SVG, no script, nothing fetched. */
 export function renderHtmlReport(result: RehearsalResult): string {
   const r = result.report;
@@ -139,7 +152,7 @@ h1{margin:0 0 4px}.verdict{display:inline-block;padding:2px 10px;border-radius:4
 .chart{display:block;margin:18px 0;border:1px solid #dee2e6;background:#fcfcfd}
 .title{font-weight:600;font-size:14px}.tick{font-size:11px;fill:#495057}.small{font-size:10px}.legend{font-size:12px}
 .grid{stroke:#e9ecef}.event{stroke-width:1.5;stroke-dasharray:4 3}.event.fault{stroke-dasharray:none;opacity:.7}
-table{border-collapse:collapse;margin:8px 0}td{border:1px solid #dee2e6;padding:3px 8px}
+table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #dee2e6;padding:3px 8px}
 .key span{display:inline-block;width:14px;height:3px;margin:0 4px 3px 12px;vertical-align:middle}
 </style></head><body>
 <h1>poolshift rehearsal <span class="verdict" id="verdict">${r.verdict}</span></h1>
@@ -152,6 +165,12 @@ ${divergences}
 ${stageChart(result)}
 ${messages}
 <h2>Events</h2><table>${rows(result.events.map((e) => [`${(e.t / 1000).toFixed(1)} s`, e.kind, e.label]))}</table>
+<h2>Divergences by kind</h2><table id="divergences-by-kind"><tr><th>kind</th><th>known</th><th>unexpected</th></tr>${rows(DIVERGENCE_KINDS.map((k) => [k, String(d.byKind[k]?.known ?? 0), String(d.byKind[k]?.unexpected ?? 0)]))}</table>
+<h2>Coverage</h2><p>What the nodes' shadow verification exercised and compared; a pass covers only this.</p>
+<table id="coverage"><tr><th>node</th><th>stale removals</th><th>replacements</th><th>events</th><th>message counts</th><th>liveness evidence</th><th>resource checks</th><th>reads compared</th><th>writes compared</th></tr>${rows(
+    [['all', r.coverage.total] as const, ...Object.entries(r.coverage.byNode)].map(([name, c]) => [name, ...coverageCells(c)]),
+  )}</table>
+${never(r.coverage.total)}
 <h2>Faults</h2><table>${rows(r.faults.map((f) => [f.kind, f.node, `${(f.at / 1000).toFixed(1)} s`, f.detectedAfterMs === null ? 'not detected' : `detected after ${f.detectedAfterMs} ms (bound ${result.bounds[f.kind]} ms)`]))}</table>
 </body></html>
 `;

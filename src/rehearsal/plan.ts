@@ -4,13 +4,27 @@ import type { PoolMode } from '../dual/modes.js';
 /** The flag's walk: every stage forward, a rollback, and forward again. */
 export const STAGES: readonly PoolMode[] = ['legacy', 'shadow', 'live', 'unified', 'live', 'shadow', 'live', 'unified'];
 
-/** The real fault played during each stage (by index), if any; each one ends with the node back. */
-export type FaultScript = 'kill-restart' | 'stop-resume' | 'leave-join';
-export const STAGE_FAULTS: readonly (FaultScript | undefined)[] = ['kill-restart', 'stop-resume', 'leave-join', 'kill-restart', 'stop-resume', 'leave-join', undefined, undefined];
+/**
+ * The real fault played during each stage (by index), if any; each one ends with the node back.
+ * `stop-resume` keeps the node frozen (sockets open, nothing sent, nothing answered) until the
+ * witness has reaped it as stale; `replace` starts a new incarnation of the node on another port
+ * with another version while its old process hangs with its sockets open, then ends the old one.
+ */
+export type FaultScript = 'kill-restart' | 'stop-resume' | 'leave-join' | 'replace';
+export const STAGE_FAULTS: readonly (FaultScript | undefined)[] = ['kill-restart', 'stop-resume', 'leave-join', 'kill-restart', 'stop-resume', 'replace', 'replace', undefined];
+
+/** The version a replaced node's n-th new incarnation announces (the others announce the default). */
+export const replacementVersion = (generation: number): string => `1.0.${generation}`;
 
 export interface RehearsalOptions {
   /** Node processes. Default 6. */
   readonly nodes: number;
+  /**
+   * One more node, on the address after the last: it proposes nothing and keeps the original
+   * node's ping policy (an unanswered ping is logged, not fatal: here its ping timeout is three
+   * stale bounds), so a frozen peer is removed by its reaper, as stale. Default true.
+   */
+  readonly witness: boolean;
   /** The stage walk, split evenly across the eight stages (startup and shutdown come on top). Default 48 s. */
   readonly durationMs: number;
   /** The first node's loopback address; the others follow (127.0.0.2, 127.0.0.3, ...). */
@@ -37,6 +51,7 @@ export interface RehearsalOptions {
 
 export const REHEARSAL_DEFAULTS = {
   nodes: 6,
+  witness: true,
   durationMs: 48_000,
   baseAddress: '127.0.0.2',
   port: 7700,

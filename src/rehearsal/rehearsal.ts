@@ -2,11 +2,12 @@ import { mkdirSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ControlEvent, NodeStatus } from '../node/control-channel.js';
+import type { Coverage } from '../dual/shadow/coverage.js';
 import { DIVERGENCE_KINDS } from '../dual/shadow/divergence.js';
 import { ClusterNode } from './cluster-node.js';
 import { MessageLedger, type FaultWindow } from './message-ledger.js';
-import { nodeAddresses, STAGE_FAULTS, STAGES, type FaultScript, type RehearsalOptions } from './plan.js';
-import type { DivergenceCount, FaultKind, FaultReport, RehearsalResult, StageReport, TimelineEvent, TimelinePoint } from './report.js';
+import { nodeAddresses, replacementVersion, STAGE_FAULTS, STAGES, type FaultScript, type RehearsalOptions } from './plan.js';
+import type { CoverageReport, DivergenceCount, FaultKind, FaultReport, RehearsalResult, StageReport, TimelineEvent, TimelinePoint } from './report.js';
 
 export type Progress =
   | { readonly type: 'event'; readonly t: number; readonly text: string }
@@ -65,6 +66,15 @@ export class Rehearsal {
   readonly #events: TimelineEvent[] = [];
   readonly #div: Record<string, DivergenceCount> = Object.fromEntries(DIVERGENCE_KINDS.map((k) => [k, { known: 0, unexpected: 0 }]));
   readonly #latest = new Map<ClusterNode, NodeStatus>();
+  /** The last coverage each incarnation reported (`name#incarnation`), summed in the report. */
+  readonly #coverage = new Map<string, { node: string; coverage: Coverage }>();
+  /** The witness (see RehearsalOptions.witness), also in #nodes. */
+  #witness: ClusterNode | undefined;
+  /** Why the witness last dropped each peer. */
+  readonly #witnessDrops = new Map<string, string | undefined>();
+  /** Each node's current peer port (a replaced node moves to another) and replacements so far. */
+  readonly #portOf = new Map<ClusterNode, number>();
+  readonly #generation = new Map<ClusterNode, number>();
   #stage = { mode: 'starting', compared: 0, mismatched: 0 };
   #total = { compared: 0, mismatched: 0 };
   #t0 = Date.now();
@@ -85,7 +95,9 @@ export class Rehearsal {
     const k = options.keepAliveMs;
     // A node gone must be seen gone within twice the keep-alive interval (a half-open one
     // included); a node back within that plus two redial rounds.
-    this.bounds = { sigkill: 2 * k, sigstop: 2 * k, leave: 2 * k, restart: 4 * k, sigcont: 4 * k, join: 4 * k };
+    // The witness reaps a silent peer once its last frame is older than the stale bound, at its
+    // next reaper pass (every k/2); the frame before the freeze may be up to a proposal round old.
+    this.bounds = { sigkill: 2 * k, sigstop: 2 * k, stale: options.staleAfterMs + k, leave: 2 * k, restart: 4 * k, sigcont: 4 * k, join: 4 * k, replace: 4 * k };
   }
 
   get workDir(): string {
@@ -120,34 +132,51 @@ export class Rehearsal {
 
   // --- the cluster ---------------------------------------------------------------------------
 
-  async #startCluster(): Promise<void> {
-    const ips = nodeAddresses(this.#o.baseAddress, this.#o.nodes);
+  #args(name: string, ip: string, a: { port: number; adminPort: number; peers: string[]; nodeId?: string; version?: string; pingTimeoutMs?: number; injectFault?: boolean }): string[] {
     const o = this.#o;
+    return [
+      '--listen', `${ip}:${a.port}`,
+      '--admin', `${ip}:${a.adminPort}`,
+      '--node-id', a.nodeId ?? name,
+      ...(a.version ? ['--node-version', a.version] : []),
+      '--network', 'poolshift-rehearsal',
+      '--flag-file', this.#flagFile(name),
+      '--keep-alive', String(o.keepAliveMs),
+      '--ping-timeout', String(a.pingTimeoutMs ?? o.pingTimeoutMs),
+      '--stale-after', String(o.staleAfterMs),
+      '--reaper-interval', String(Math.max(100, Math.round(o.keepAliveMs / 2))),
+      '--redial-interval', String(Math.max(100, Math.round(o.keepAliveMs / 2))),
+      '--dial-timeout', String(2 * o.keepAliveMs),
+      '--snapshot-interval', String(o.snapshotIntervalMs),
+      '--gate-min-checks', '5',
+      '--gate-min-duration', String(o.keepAliveMs),
+      '--log-format', 'json',
+      '--log-level', 'info',
+      ...(a.peers.length > 0 ? ['--peers', a.peers.join(',')] : []),
+      ...(a.injectFault && o.injectFault ? ['--inject-fault', o.injectFault] : []),
+    ];
+  }
+
+  /** The nodes that propose and are faulted: every node but the witness. */
+  #regular(): ClusterNode[] {
+    return this.#nodes.filter((n) => n !== this.#witness);
+  }
+
+  async #startCluster(): Promise<void> {
+    const o = this.#o;
+    const ips = nodeAddresses(o.baseAddress, o.nodes + (o.witness ? 1 : 0));
     ips.forEach((ip, i) => {
-      const name = `n${i + 1}`;
-      // Each pair is dialled by one side only (the lower address), so two dials never race.
+      const witness = o.witness && i === o.nodes;
+      const name = witness ? 'witness' : `n${i + 1}`;
+      // Each pair is dialled by one side only (the lower address), so two dials never race; the
+      // witness, last, is dialled by every node.
       const peers = ips.slice(i + 1).map((p) => `${p}:${o.port}`);
-      const args = [
-        '--listen', `${ip}:${o.port}`,
-        '--admin', `${ip}:${o.adminPort}`,
-        '--node-id', name,
-        '--network', 'poolshift-rehearsal',
-        '--flag-file', this.#flagFile(name),
-        '--keep-alive', String(o.keepAliveMs),
-        '--ping-timeout', String(o.pingTimeoutMs),
-        '--stale-after', String(o.staleAfterMs),
-        '--reaper-interval', String(Math.max(100, Math.round(o.keepAliveMs / 2))),
-        '--redial-interval', String(Math.max(100, Math.round(o.keepAliveMs / 2))),
-        '--dial-timeout', String(2 * o.keepAliveMs),
-        '--snapshot-interval', String(o.snapshotIntervalMs),
-        '--gate-min-checks', '5',
-        '--gate-min-duration', String(o.keepAliveMs),
-        '--log-format', 'json',
-        '--log-level', 'info',
-        ...(peers.length > 0 ? ['--peers', peers.join(',')] : []),
-        ...(i === 0 && o.injectFault ? ['--inject-fault', o.injectFault] : []),
-      ];
+      // The witness keeps the original node's ping policy: an unanswered ping is not what removes
+      // a peer (its timeout is three stale bounds), its reaper is.
+      const args = this.#args(name, ip, { port: o.port, adminPort: o.adminPort, peers, injectFault: i === 0, ...(witness ? { pingTimeoutMs: 3 * o.staleAfterMs } : {}) });
       const node = new ClusterNode(name, ip, { command: o.nodeCommand, args, logFile: join(this.#workDir, `${name}.log`) });
+      if (witness) this.#witness = node;
+      this.#portOf.set(node, o.port);
       node.on('event', (e) => this.#onEvent(node, e));
       node.on('exit', ({ code, signal, expected }) => {
         this.#peers.get(node)?.clear();
@@ -157,7 +186,7 @@ export class Rehearsal {
       this.#peers.set(node, new Set());
       this.#writeFlag(name, STAGES[0]!);
     });
-    this.#event('fault', `starting ${ips.length} nodes on ${ips[0]}..${ips[ips.length - 1]} (logs in ${this.#workDir})`);
+    this.#event('fault', `starting ${ips.length} nodes on ${ips[0]}..${ips[ips.length - 1]}${this.#witness ? ` (the last one the witness)` : ''} (logs in ${this.#workDir})`);
     await Promise.all(this.#nodes.map((n) => n.start()));
     const connected = await this.#until(() => this.#nodes.every((n) => this.#isBack(n)), 20_000);
     if (connected === null) throw new Error('the cluster did not connect within 20 s');
@@ -200,6 +229,7 @@ export class Rehearsal {
         const set = this.#peers.get(node)!;
         if (e.kind === 'connected') set.add(e.key);
         else set.delete(e.key);
+        if (node === this.#witness && e.kind === 'disconnected') this.#witnessDrops.set(e.key, e.reason);
         for (const ip of [e.key, node.ip]) this.#lastPeerEvent.set(ip, Math.max(this.#lastPeerEvent.get(ip) ?? 0, e.at));
         break;
       }
@@ -245,9 +275,10 @@ export class Rehearsal {
         return;
       }
       const script = STAGE_FAULTS[i];
-      if (script && this.#nodes.length > 1) {
+      const regular = this.#regular();
+      if (script && regular.length > 1) {
         await sleep(stageMs * 0.1, this.#signal);
-        const target = this.#nodes[1 + ((STAGE_FAULTS.slice(0, i).filter(Boolean).length) % (this.#nodes.length - 1))]!;
+        const target = regular[1 + ((STAGE_FAULTS.slice(0, i).filter(Boolean).length) % (regular.length - 1))]!;
         await this.#fault(script, target);
       }
       await sleep(startedAt + stageMs - Date.now(), this.#signal);
@@ -283,13 +314,25 @@ export class Rehearsal {
       await this.#restart('restart', node, window);
     } else if (script === 'stop-resume') {
       this.#event('fault', `SIGSTOP ${node.name} (${node.ip}): half-open`);
+      this.#witnessDrops.delete(node.ip);
       node.freeze();
       await this.#detect('sigstop', node, at, () => this.#isGone(node));
+      const witness = this.#witness;
+      if (witness?.state === 'up') {
+        // Still frozen: sockets open, nothing sent, nothing answered. The nodes cut it on their
+        // ping timeout; the witness sends it nothing and does not, so its reaper must remove it.
+        await this.#detect('stale', node, at, () => !this.#peers.get(witness)!.has(node.ip));
+        const reason = this.#witnessDrops.get(node.ip);
+        if (this.#witnessDrops.has(node.ip) && reason !== 'stale') this.#reasons.push(`the witness dropped frozen ${node.name} (${node.ip}) with reason ${reason ?? 'none'}, not stale`);
+        else if (this.#witnessDrops.has(node.ip)) this.#event('fault', `  witness reaped ${node.name}: stale`);
+      }
       this.#event('fault', `SIGCONT ${node.name}`);
       const resumed = Date.now();
       node.resume();
       await this.#detect('sigcont', node, resumed, () => this.#isBack(node));
       window.to = Date.now();
+    } else if (script === 'replace') {
+      await this.#replace(node, window);
     } else {
       this.#event('fault', `${node.name} (${node.ip}) leaves (SIGTERM)`);
       await node.leave();
@@ -297,6 +340,51 @@ export class Rehearsal {
       await this.#detect('leave', node, at, () => this.#isGone(node));
       await this.#restart('join', node, window);
     }
+  }
+
+  /**
+   * The node restarts with changed info (another listen port, another version; its node id, by
+   * default `<host>-<listen>`, changes with the port) while its old process hangs with every
+   * socket open: the other nodes hold the old connection when the new one arrives for the same
+   * key. The old process is frozen as soon as the new one is up (before the nodes' ping timeouts
+   * can cut the old sockets), and killed once the replacement has been seen and the nodes' ping
+   * timeouts had time to act on the old sockets.
+   */
+  async #replace(node: ClusterNode, window: FaultWindow): Promise<void> {
+    const o = this.#o;
+    const generation = (this.#generation.get(node) ?? 0) + 1;
+    const port = o.port + generation;
+    const version = replacementVersion(generation);
+    // The new incarnation dials every node (at its current port): the nodes below it hold the old
+    // address, which is about to go dead.
+    const peers = this.#nodes.filter((n) => n !== node).map((n) => `${n.ip}:${this.#portOf.get(n) ?? o.port}`);
+    const old = node.retire();
+    if (!old) return;
+    this.#generation.set(node, generation);
+    this.#portOf.set(node, port);
+    this.#peers.get(node)!.clear();
+    node.setArgs(this.#args(node.name, node.ip, { port, adminPort: o.adminPort + generation, peers, nodeId: `${node.name}-${node.ip}:${port}`, version, injectFault: this.#nodes[0] === node }));
+    this.#event('fault', `${node.name} (${node.ip}) replaced: new incarnation on port ${port}, version ${version}, old process hanging with its sockets open`);
+    let ready: Awaited<ReturnType<ClusterNode['start']>>;
+    try {
+      ready = await node.start().then((r) => {
+        old.freeze();
+        return r;
+      });
+    } catch (err) {
+      old.freeze();
+      this.#reasons.push(`${node.name}'s new incarnation did not start: ${(err as Error).message}`);
+      await old.kill();
+      return;
+    }
+    await this.#detect('replace', node, ready.at, () => this.#isBack(node));
+    // The nodes' ping timeouts cut the old sockets (the witness's does not): then the old process goes.
+    await sleep(2 * o.keepAliveMs, this.#signal);
+    this.#event('fault', `  SIGKILL ${node.name}'s old process (pid ${old.pid})`);
+    await old.kill();
+    const back = await this.#until(() => this.#isBack(node), this.bounds.replace * 3);
+    if (back === null) this.#reasons.push(`${node.name} (${node.ip}) not connected both ways to every node within ${this.bounds.replace * 3} ms after its old process ended`);
+    window.to = Date.now();
   }
 
   async #restart(kind: FaultKind, node: ClusterNode, window: FaultWindow): Promise<void> {
@@ -319,9 +407,9 @@ export class Rehearsal {
     }
   }
 
-  /** Every other running node has dropped `node`. */
+  /** Every other running node has dropped `node` (the witness aside: it drops a silent peer later, as stale). */
   #isGone(node: ClusterNode): boolean {
-    return this.#nodes.every((n) => n === node || n.state !== 'up' || !this.#peers.get(n)!.has(node.ip));
+    return this.#nodes.every((n) => n === node || n === this.#witness || n.state !== 'up' || !this.#peers.get(n)!.has(node.ip));
   }
 
   /** `node` is up and connected both ways to every other running node. */
@@ -345,9 +433,10 @@ export class Rehearsal {
   // --- traffic and status --------------------------------------------------------------------
 
   #propose(): void {
-    const n = this.#nodes.length;
+    const nodes = this.#regular();
+    const n = nodes.length;
     for (let i = 0; i < n; i++) {
-      const node = this.#nodes[this.#turn++ % n]!;
+      const node = nodes[this.#turn++ % n]!;
       if (node.state !== 'up') continue;
       const seq = ++this.#seq;
       const hash = `p${seq}`;
@@ -384,6 +473,7 @@ export class Rehearsal {
         total.unexpected += c.unexpected - p.unexpected;
       }
       for (const u of s.shadow.unexpected) this.#unexpected.add(`${node.name} (${node.ip}): ${u}`);
+      if (s.coverage) this.#coverage.set(key, { node: node.name, coverage: s.coverage });
       this.#counters.set(key, { compared: s.shadow.compared, mismatched: s.shadow.mismatched, div: structuredClone(s.shadow.divergences) });
     }
     const t = Date.now() - this.#t0;
@@ -450,6 +540,7 @@ export class Rehearsal {
         divergences: { total: known + unexpected, known, unexpected, byKind: this.#div },
         messages,
         faults: this.#faults,
+        coverage: this.#coverageReport(),
       },
       reasons,
       timeline: this.#timeline,
@@ -458,6 +549,40 @@ export class Rehearsal {
       bounds: this.bounds,
     };
   }
+
+  #coverageReport(): CoverageReport {
+    const byNode: Record<string, Coverage> = {};
+    let total = emptyCoverage();
+    for (const n of this.#nodes) byNode[n.name] = emptyCoverage();
+    for (const { node, coverage } of this.#coverage.values()) {
+      byNode[node] = addCoverage(byNode[node] ?? emptyCoverage(), coverage);
+      total = addCoverage(total, coverage);
+    }
+    return { total, byNode };
+  }
+}
+
+export function emptyCoverage(): Coverage {
+  return { reads: {}, writes: {}, events: 0, messageChecks: 0, livenessEvidence: 0, staleRemovals: 0, replacements: 0, resourceChecks: 0 };
+}
+
+/** The sum of two coverages, field by field (operation counters by name). */
+export function addCoverage(a: Coverage, b: Coverage): Coverage {
+  const sum = (x: Readonly<Record<string, number>>, y: Readonly<Record<string, number>>): Record<string, number> => {
+    const out: Record<string, number> = { ...x };
+    for (const [k, v] of Object.entries(y ?? {})) out[k] = (out[k] ?? 0) + v;
+    return out;
+  };
+  return {
+    reads: sum(a.reads, b.reads),
+    writes: sum(a.writes, b.writes),
+    events: a.events + (b.events ?? 0),
+    messageChecks: a.messageChecks + (b.messageChecks ?? 0),
+    livenessEvidence: a.livenessEvidence + (b.livenessEvidence ?? 0),
+    staleRemovals: a.staleRemovals + (b.staleRemovals ?? 0),
+    replacements: a.replacements + (b.replacements ?? 0),
+    resourceChecks: a.resourceChecks + (b.resourceChecks ?? 0),
+  };
 }
 
 function round(x: number): number {

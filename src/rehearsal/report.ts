@@ -1,6 +1,13 @@
 import type { MessageCounts } from './message-ledger.js';
 
-export type FaultKind = 'sigkill' | 'restart' | 'sigstop' | 'sigcont' | 'leave' | 'join';
+import type { Coverage } from '../dual/shadow/coverage.js';
+
+/**
+ * `stale`: the witness removed a frozen node with reason 'stale' (its reaper, not a ping timeout);
+ * `replace`: a node's new incarnation (another port and version) connected both ways to every
+ * node while its old process still held its sockets.
+ */
+export type FaultKind = 'sigkill' | 'restart' | 'sigstop' | 'stale' | 'sigcont' | 'leave' | 'join' | 'replace';
 
 export interface StageReport {
   readonly mode: string;
@@ -28,6 +35,13 @@ export interface DivergenceCount {
   unexpected: number;
 }
 
+/** What the nodes' shadow verification exercised, summed over every incarnation (`pool.report().coverage`). */
+export interface CoverageReport {
+  readonly total: Coverage;
+  /** By node name (the witness included), every incarnation of the node summed. */
+  readonly byNode: Record<string, Coverage>;
+}
+
 /** What `--json` writes: exactly this shape. */
 export interface RehearsalReport {
   readonly verdict: 'pass' | 'fail';
@@ -37,6 +51,7 @@ export interface RehearsalReport {
   readonly divergences: { total: number; known: number; unexpected: number; byKind: Record<string, DivergenceCount> };
   readonly messages: MessageCounts;
   readonly faults: FaultReport[];
+  readonly coverage: CoverageReport;
 }
 
 /** One sample of the cluster, for the charts. */

@@ -1,16 +1,22 @@
 /**
  * npm run soak -- [--duration <s>] [--peers <n>] [--json <file>] [--gate lost,divergences,heap,leaks]
+ *                  [--node-ip 127.0.59.1] [--peer-net 127.0.58] [--processes <n>]
  * Exits 0 when every gated target is met (all four by default), 1 otherwise, 2 on bad arguments.
- * A missed target that is not gated is still printed, as a warning.
+ * `divergences` fails on any unexpected divergence, of any kind. A missed target that is not
+ * gated is still printed, as a warning. After the JSON, a summary: the mode walk phase by phase,
+ * divergences by kind (every kind) and what the shadow verification covered.
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { missedTargets, runSoak, SOAK_TARGETS, type SoakResult, type SoakTarget } from './soak-runner.js';
+import { DIVERGENCE_KINDS } from '../dual/shadow/divergence.js';
+import { missedTargets, runSoak, SOAK_NODE_IP, SOAK_PEER_NET, SOAK_TARGETS, type SoakResult, type SoakTarget } from './soak-runner.js';
 
 async function main(): Promise<number> {
-  let values: { duration?: string; peers?: string; json?: string; processes?: string; gate?: string };
+  let values: { duration?: string; peers?: string; json?: string; processes?: string; gate?: string; 'node-ip'?: string; 'peer-net'?: string };
   try {
-    ({ values } = parseArgs({ options: { duration: { type: 'string' }, peers: { type: 'string' }, json: { type: 'string' }, processes: { type: 'string' }, gate: { type: 'string' } } }));
+    ({ values } = parseArgs({
+      options: { duration: { type: 'string' }, peers: { type: 'string' }, json: { type: 'string' }, processes: { type: 'string' }, gate: { type: 'string' }, 'node-ip': { type: 'string' }, 'peer-net': { type: 'string' } },
+    }));
   } catch (err) {
     console.error((err as Error).message);
     return 2;
@@ -21,12 +27,18 @@ async function main(): Promise<number> {
   if (!(durationS > 0 && durationS <= 3600)) return bad('--duration must be a number of seconds in (0, 3600]');
   if (!(Number.isInteger(peers) && peers > 0 && peers <= 250)) return bad('--peers must be an integer in 1..250');
   if (!(Number.isInteger(processes) && processes > 0 && processes <= 16)) return bad('--processes must be an integer in 1..16');
+  const nodeIp = values['node-ip'] ?? SOAK_NODE_IP;
+  const peerNet = values['peer-net'] ?? SOAK_PEER_NET;
+  if (!/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(nodeIp)) return bad('--node-ip must be an IPv4 loopback address (127.x.y.z)');
+  if (!/^127\.\d{1,3}\.\d{1,3}$/.test(peerNet)) return bad('--peer-net must be the first three octets of a loopback /24 (127.x.y)');
+  if (nodeIp.startsWith(`${peerNet}.`)) return bad('--node-ip must lie outside --peer-net');
   const gate = (values.gate ?? SOAK_TARGETS.join(',')).split(',').filter(Boolean);
   const unknown = gate.filter((g) => !(SOAK_TARGETS as readonly string[]).includes(g));
   if (unknown.length > 0) return bad(`--gate: unknown target ${unknown.join(', ')} (known: ${SOAK_TARGETS.join(', ')})`);
-  const { detail, ...figures } = await runSoak({ durationS, peers, processes });
+  const { detail, ...figures } = await runSoak({ durationS, peers, processes, nodeIp, peerNet });
   const result: SoakResult = figures;
   console.log(JSON.stringify({ ...result, detail }, null, 2));
+  console.log(summary(result));
   if (values.json) await writeFile(values.json, `${JSON.stringify(result, null, 2)}\n`);
   const missed = missedTargets(result);
   const failing = missed.filter((m) => gate.includes(m.target as SoakTarget));
@@ -37,6 +49,31 @@ async function main(): Promise<number> {
   }
   console.log(missed.length === 0 ? 'soak: every target met' : `soak: gated targets met (${gate.join(', ')})`);
   return 0;
+}
+
+/** The mode walk, divergences by kind and coverage, as text. */
+export function summary(r: SoakResult): string {
+  const lines = ['soak: phases'];
+  for (const p of r.phases) {
+    const unexpected = Object.values(p.divergences).reduce((n, c) => n + c.unexpected, 0);
+    lines.push(
+      `  ${p.mode.padEnd(7)} ${String(p.fromS).padStart(6)}s-${String(p.toS).padStart(6)}s${p.forced ? ' (gate forced)' : ''}: ${p.sends} sends (${p.sendFailures} failed), ${p.silences} silenced, ${p.staleRemovals} stale removals, ${p.replacements} replaced; compared ${p.coverage.reads} reads, ${p.coverage.writes} writes, ${p.coverage.events} events, ${p.coverage.staleRemovals} stale removals, ${p.coverage.replacements} replacements; ${unexpected} unexpected divergences`,
+    );
+  }
+  lines.push(`soak: divergences ${r.divergences.known + r.divergences.unexpected} (${r.divergences.known} known, ${r.divergences.unexpected} unexpected); by kind, known/unexpected:`);
+  for (const kind of DIVERGENCE_KINDS) {
+    const c = r.divergences.byKind[kind];
+    lines.push(`  ${kind.padEnd(18)} ${String(c?.known ?? 0).padStart(6)} / ${c?.unexpected ?? 0}`);
+  }
+  const c = r.coverage;
+  const ops = (x: Readonly<Record<string, number>>): string => Object.entries(x).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+  lines.push(`soak: coverage: stale removals ${c.staleRemovals}, replacements ${c.replacements}, events ${c.events}, message counts ${c.messageChecks}, liveness evidence ${c.livenessEvidence}, resource checks ${c.resourceChecks}`);
+  lines.push(`  reads: ${ops(c.reads)}`, `  writes: ${ops(c.writes)}`);
+  const s = r.scenarios;
+  lines.push(`soak: scenarios: ${s.silences} peers silenced past the stale bound, ${s.staleRemovals} stale removals; ${s.replacementsAsked} restarts with changed info asked, ${s.replacementsAccepted} accepted beside the old socket`);
+  const never = (['staleRemovals', 'replacements', 'events', 'livenessEvidence', 'resourceChecks'] as const).filter((k) => c[k] === 0);
+  if (never.length > 0) lines.push(`soak: never exercised: ${never.join(', ')}: this pass does not cover them`);
+  return lines.join('\n');
 }
 
 function bad(message: string): number {

@@ -2,6 +2,9 @@
  * Soak peers in a child process: one WebSocket per loopback IP given, each speaking the Hello
  * and recording the sequence numbers of what the node sends it. A peer whose connection closes
  * (churn from either side) reconnects after a short random delay until told to stop.
+ * Told so, a peer goes silent (its socket open, nothing sent, nothing read, so no pong either)
+ * for a while, or restarts with changed info (another version and listen port) on a second
+ * socket while its old one stays open, and closes the old one a little later.
  * Started by soak-runner: `node soak-peer.js '<config json>'` with an IPC channel (`--import tsx`
  * and soak-peer.ts when the runner runs from sources).
  */
@@ -17,6 +20,10 @@ export interface SoakPeerConfig {
 
 export type SoakPeerCommand =
   | { cmd: 'close'; ip: string }
+  /** Stop reading (no frame, no pong) and sending for `ms`, the socket left open; then read on. */
+  | { cmd: 'silent'; ip: string; ms: number }
+  /** Connect again with this version and listen port while the old socket stays open; close the old one `holdMs` later. */
+  | { cmd: 'replace'; ip: string; version: string; listenPort: number; holdMs: number }
   | { cmd: 'talk'; ip: string }
   | { cmd: 'stop' }
   /** `drain`: the received sequence numbers are handed over and forgotten (bounded memory on both sides). */
@@ -28,6 +35,9 @@ export interface SoakPeerReport {
   readonly broadcastsReceived: number;
   readonly connects: number;
   readonly open: number;
+  /** Silences begun, and replacements whose new socket was accepted while the old was open. */
+  readonly silences: number;
+  readonly replacements: number;
 }
 
 export type SoakPeerEvent = { event: 'ready' } | { event: 'stopped' } | { event: 'report'; report: SoakPeerReport };
@@ -36,6 +46,11 @@ interface Peer {
   readonly ip: string;
   ws: WebSocket | undefined;
   ready: boolean;
+  silent: boolean;
+  version: string;
+  listenPort: number;
+  /** Old sockets a replacement left open, until they close. */
+  readonly retired: Set<WebSocket>;
 }
 
 function main(): void {
@@ -44,23 +59,39 @@ function main(): void {
   const peers = new Map<string, Peer>();
   let broadcastsReceived = 0;
   let connects = 0;
+  let silences = 0;
+  let replacements = 0;
   let stopping = false;
   const send = (e: SoakPeerEvent): void => void process.send?.(e);
 
-  const open = (peer: Peer): void => {
+  /** `replacing`: the socket being replaced, left open (retired) once this one is accepted. */
+  const open = (peer: Peer, replacing?: WebSocket): void => {
     if (stopping) return;
     const ws = new WebSocket(`ws://${config.target}`, { localAddress: peer.ip, perMessageDeflate: false });
-    peer.ws = ws;
-    peer.ready = false;
+    if (!replacing) {
+      peer.ws = ws;
+      peer.ready = false;
+    }
     let hello = false;
     ws.on('open', () => {
-      ws.send(JSON.stringify({ type: 'Hello', network: config.network, nodeId: `soak-${peer.ip}`, version: '1.0.0', listenPort: 0 }));
+      ws.send(JSON.stringify({ type: 'Hello', network: config.network, nodeId: `soak-${peer.ip}`, version: peer.version, listenPort: peer.listenPort }));
     });
     ws.on('message', (data) => {
       if (!hello) {
         hello = true;
-        peer.ready = true;
         connects++;
+        if (replacing) {
+          if (peer.ws === replacing && !stopping) {
+            peer.retired.add(replacing);
+            replacements++;
+          } else {
+            // The old socket closed meanwhile (and its successor is on its way): not a replacement.
+            ws.close(1000, 'superseded');
+            return;
+          }
+        }
+        peer.ws = ws;
+        peer.ready = true;
         return;
       }
       // Counted in any state, closing included: a message the node flushed before the close frame was delivered.
@@ -71,8 +102,11 @@ function main(): void {
     });
     ws.on('error', () => undefined);
     ws.on('close', () => {
+      // A retired socket (replaced by a newer one) is not reopened; nor is a replacement refused.
+      if (peer.retired.delete(ws) || (replacing && !hello)) return;
+      if (peer.ws !== ws) return;
       peer.ready = false;
-      if (peer.ws === ws) peer.ws = undefined;
+      peer.ws = undefined;
       if (!stopping) setTimeout(() => open(peer), 200 + Math.floor(Math.random() * 400));
     });
   };
@@ -80,20 +114,47 @@ function main(): void {
   process.on('message', (c: SoakPeerCommand) => {
     if (c.cmd === 'close') {
       const p = peers.get(c.ip);
-      if (p?.ws && p.ready) p.ws.close(1000, 'churn');
+      if (p?.ws && p.ready && !p.silent) p.ws.close(1000, 'churn');
+    } else if (c.cmd === 'silent') {
+      const p = peers.get(c.ip);
+      const ws = p?.ws;
+      if (!p || !ws || !p.ready || p.silent) return;
+      p.silent = true;
+      silences++;
+      // Paused, ws reads nothing from the socket: no frame is handled and no ping answered.
+      ws.pause();
+      setTimeout(() => {
+        p.silent = false;
+        ws.resume();
+      }, c.ms);
+    } else if (c.cmd === 'replace') {
+      const p = peers.get(c.ip);
+      const old = p?.ws;
+      if (!p || !old || !p.ready || p.silent) return;
+      p.version = c.version;
+      p.listenPort = c.listenPort;
+      open(p, old);
+      setTimeout(() => {
+        if (p.retired.has(old)) old.close(1000, 'restarted');
+      }, c.holdMs);
     } else if (c.cmd === 'talk') {
       const p = peers.get(c.ip);
-      if (p?.ws && p.ready) p.ws.send(JSON.stringify({ type: 'BlockVote', height: 1, hash: 'h', voter: p.ip, approve: true }));
+      if (p?.ws && p.ready && !p.silent) p.ws.send(JSON.stringify({ type: 'BlockVote', height: 1, hash: 'h', voter: p.ip, approve: true }));
     } else if (c.cmd === 'report') {
       let openCount = 0;
       for (const p of peers.values()) if (p.ready) openCount++;
-      send({ event: 'report', report: { received, broadcastsReceived, connects, open: openCount } });
+      send({ event: 'report', report: { received, broadcastsReceived, connects, open: openCount, silences, replacements } });
       if (c.drain) received = {};
     } else if (c.cmd === 'stop') {
       stopping = true;
-      for (const p of peers.values()) p.ws?.close(1001, 'shutdown');
+      for (const p of peers.values()) {
+        // A silent peer reads again: the close handshake needs it.
+        if (p.ws?.isPaused) p.ws.resume();
+        p.ws?.close(1001, 'shutdown');
+        for (const old of p.retired) old.close(1001, 'shutdown');
+      }
       const done = (): void => {
-        if ([...peers.values()].some((p) => p.ws)) setTimeout(done, 20);
+        if ([...peers.values()].some((p) => p.ws || p.retired.size > 0)) setTimeout(done, 20);
         else send({ event: 'stopped' });
       };
       done();
@@ -102,7 +163,7 @@ function main(): void {
   process.on('disconnect', () => process.exit(0));
 
   config.ips.forEach((ip, i) => {
-    const peer: Peer = { ip, ws: undefined, ready: false };
+    const peer: Peer = { ip, ws: undefined, ready: false, silent: false, version: '1.0.0', listenPort: 0, retired: new Set() };
     peers.set(ip, peer);
     setTimeout(() => open(peer), i * config.staggerMs);
   });

@@ -1,9 +1,14 @@
 /**
- * The soak: a node whose pool is a DualModePool in shadow mode, 200 peers on loopback (child
- * processes, each peer a connection from its own 127.0.58.x address), continuous churn from both
- * sides and traffic both ways, for a bounded time. It accounts every message the node sent and
- * every one a peer received, the shadow verifier's unexpected divergences, heap growth after
- * warm-up and what the pool still holds once every peer has gone.
+ * The soak: a node whose pool is a DualModePool, 200 peers on loopback (child processes, each
+ * peer a connection from its own 127.0.58.x address), continuous churn from both sides and
+ * traffic both ways, for a bounded time. The pool walks shadow -> live -> shadow (a third of the
+ * run each), and in each of those phases a few peers go silent past the stale bound (socket
+ * open, nothing sent, nothing answered: the reaper must remove them, reason 'stale') and a few
+ * restart with another version and listen port while their old socket is still open (a
+ * replacement). Every read of the pool is made through it on the way. It accounts every message
+ * the node sent and every one a peer received, the shadow verifier's divergences by kind and its
+ * coverage, per phase too, heap growth after warm-up and what the pool still holds once every
+ * peer has gone.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { setFlagsFromString } from 'node:v8';
@@ -13,6 +18,9 @@ import { pino, type Logger } from 'pino';
 import { systemClock } from '../contract/clock.js';
 import { createDialer } from '../transport/dialer.js';
 import { DualModePool } from '../dual/dual-mode-pool.js';
+import type { PoolMode } from '../dual/modes.js';
+import type { Coverage } from '../dual/shadow/coverage.js';
+import { DIVERGENCE_KINDS, type DivergenceKind } from '../dual/shadow/divergence.js';
 import { PeerListener } from '../transport/peer-listener.js';
 import type { SoakPeerCommand, SoakPeerConfig, SoakPeerEvent, SoakPeerReport } from './soak-peer.js';
 
@@ -21,23 +29,82 @@ export interface SoakOptions {
   readonly peers: number;
   /** Child processes the peers are spread over. */
   readonly processes: number;
+  /** The node's loopback address (default 127.0.59.1). */
+  readonly nodeIp?: string;
+  /** The first three octets of the peers' loopback addresses, `<peerNet>.1` onwards (default 127.0.58). */
+  readonly peerNet?: string;
   readonly logger?: Logger;
 }
 
-/** The figures, in exactly the shape the issue asks for (the --json file). */
+export interface KindCounts {
+  known: number;
+  unexpected: number;
+}
+
+/** One phase of the mode walk: what happened while the pool was in `mode`. */
+export interface SoakPhase {
+  mode: PoolMode;
+  /** s since the soak's traffic began. */
+  fromS: number;
+  toS: number;
+  /** Whether the promotion gate refused the step and it was forced (a short run cannot meet it). */
+  forced: boolean;
+  /** Accounted sends issued, and those the pool failed. */
+  sends: number;
+  sendFailures: number;
+  silences: number;
+  replacements: number;
+  /** Removals with reason 'stale' the authoritative manager reported in the phase. */
+  staleRemovals: number;
+  /** Divergences found in the phase, every kind listed. */
+  divergences: Record<DivergenceKind, KindCounts>;
+  /** What the verifier counted in the phase (differences of its coverage). */
+  coverage: { staleRemovals: number; replacements: number; events: number; reads: number; writes: number };
+}
+
+/** The figures (the --json file): the first six as the earlier issue asked, then the mode walk and coverage. */
 export interface SoakResult {
   peers: number;
   durationS: number;
   messages: { sent: number; delivered: number; lost: number };
-  divergences: { unexpected: number };
+  /** `unexpected`: the total gated by `--gate divergences`; `byKind` every kind of DIVERGENCE_KINDS. */
+  divergences: { unexpected: number; known: number; byKind: Record<DivergenceKind, KindCounts> };
   heapGrowthPct: number;
   leaked: { entries: number; timers: number; listeners: number };
+  phases: SoakPhase[];
+  /** The scenarios played: peers silenced past the stale bound, restarts with changed info. */
+  scenarios: { silences: number; staleRemovals: number; replacementsAsked: number; replacementsAccepted: number };
+  /** `pool.report().coverage` at the end: what the run compared. */
+  coverage: Coverage;
 }
 
+/** The mode walk: a third of the run each. */
+export const SOAK_PHASES: readonly PoolMode[] = ['shadow', 'live', 'shadow'];
+
 export const SOAK_NODE_IP = '127.0.59.1';
-export const soakPeerIp = (i: number): string => `127.0.58.${i + 1}`;
+export const SOAK_PEER_NET = '127.0.58';
+export const soakPeerIp = (i: number, net: string = SOAK_PEER_NET): string => `${net}.${i + 1}`;
 const NETWORK = 'poolshift-soak';
 const TIMING = { keepAliveIntervalMs: 2000, staleAfterMs: 3000, reaperIntervalMs: 500, lockWaitBoundMs: 5000 };
+/**
+ * A silent peer stays silent this long: past the stale bound and two reaper passes. The node's
+ * keep-alive ping to it goes unanswered, which both managers only log (the soak's connections
+ * are not terminated on a ping timeout, as the original node's were not), so their reapers are
+ * what removes it.
+ */
+const SILENCE_MS = TIMING.staleAfterMs + 4 * TIMING.reaperIntervalMs;
+/** Peers silenced, and peers replaced, in each phase. */
+const SCENARIO_PEERS = 3;
+/** How long a replaced peer keeps its old socket open beside the new one. */
+const REPLACED_HOLD_MS = 1500;
+
+function kindCounts(stats: Record<string, { known: number; unexpected: number }>, since?: Record<string, { known: number; unexpected: number }>): Record<DivergenceKind, KindCounts> {
+  return Object.fromEntries(
+    DIVERGENCE_KINDS.map((k) => [k, { known: (stats[k]?.known ?? 0) - (since?.[k]?.known ?? 0), unexpected: (stats[k]?.unexpected ?? 0) - (since?.[k]?.unexpected ?? 0) }]),
+  ) as Record<DivergenceKind, KindCounts>;
+}
+
+const sumOps = (r: Readonly<Record<string, number>>): number => Object.values(r).reduce((n, v) => n + v, 0);
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -98,12 +165,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
   const log = options.logger ?? pino({ level: 'info' });
   const quiet = pino({ level: 'silent' });
   const identity = { network: NETWORK, nodeId: 'soak-node', version: '1.0.0', listenPort: 0 };
-  const listener = new PeerListener({ host: SOAK_NODE_IP, port: 0, identity, logger: quiet, connection: { clock: systemClock, logger: quiet } });
+  const nodeIp = options.nodeIp ?? SOAK_NODE_IP;
+  const listener = new PeerListener({ host: nodeIp, port: 0, identity, logger: quiet, connection: { clock: systemClock, logger: quiet } });
   const { port } = await listener.listen();
   const nodeIdentity = { ...identity, listenPort: port };
   const pool = new DualModePool({
     identity: nodeIdentity,
-    dialer: createDialer({ identity: nodeIdentity, localAddress: SOAK_NODE_IP, logger: quiet }),
+    dialer: createDialer({ identity: nodeIdentity, localAddress: nodeIp, logger: quiet }),
     clock: systemClock,
     logger: quiet,
     mode: 'shadow',
@@ -114,14 +182,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
   listener.on('peer', (c, info) => void pool.addConnectedPeer(c, info).catch(() => c.close('removed')));
   pool.start();
 
-  const ips = Array.from({ length: options.peers }, (_, i) => soakPeerIp(i));
+  const ips = Array.from({ length: options.peers }, (_, i) => soakPeerIp(i, options.peerNet));
   const children: Child[] = [];
   const childOf = new Map<string, Child>();
   const per = Math.ceil(options.peers / options.processes);
   for (let p = 0; p < options.processes; p++) {
     const mine = ips.slice(p * per, (p + 1) * per);
     if (mine.length === 0) continue;
-    const child = new Child({ target: `${SOAK_NODE_IP}:${port}`, network: NETWORK, ips: mine, staggerMs: 15 });
+    const child = new Child({ target: `${nodeIp}:${port}`, network: NETWORK, ips: mine, staggerMs: 15 });
     children.push(child);
     for (const ip of mine) childOf.set(ip, child);
   }
@@ -161,6 +229,98 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
   };
   const pick = <T>(xs: readonly T[]): T | undefined => xs[Math.floor(Math.random() * xs.length)];
 
+  // The scenarios: silent peers (until `until`), replaced peers (left alone a moment).
+  const silentUntil = new Map<string, number>();
+  const replacedUntil = new Map<string, number>();
+  let silences = 0;
+  let replacementsAsked = 0;
+  let staleRemovals = 0;
+  let phaseStale = 0;
+  /** Stale removals of peers the soak did not silence (bounded): what else went stale. */
+  const staleUnsilenced: string[] = [];
+  pool.on('peer:disconnected', ({ key, reason }) => {
+    if (reason !== 'stale') return;
+    staleRemovals++;
+    phaseStale++;
+    if (!silentUntil.has(key) && staleUnsilenced.length < 20) staleUnsilenced.push(`${key} at ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  });
+  const busy = (ip: string, now: number): boolean => (silentUntil.get(ip) ?? 0) > now || (replacedUntil.get(ip) ?? 0) > now;
+  const silenceOn = (now: number): boolean => [...silentUntil.values()].some((t) => t > now);
+  const playScenarios = async (phase: number): Promise<{ silenced: number; replaced: number }> => {
+    const now = Date.now();
+    const candidates = (await pool.getPeerIps()).filter((ip) => !busy(ip, now));
+    for (let i = candidates.length - 1; i > 0; i--) {
+      const j = Math.floor(Math.random() * (i + 1));
+      [candidates[i], candidates[j]] = [candidates[j]!, candidates[i]!];
+    }
+    const silent = candidates.slice(0, SCENARIO_PEERS);
+    const replaced = candidates.slice(SCENARIO_PEERS, 2 * SCENARIO_PEERS);
+    // Past the silence, the reaped peer reads again, sees the close and reconnects: a second more.
+    for (const ip of silent) {
+      silentUntil.set(ip, now + SILENCE_MS + 1000);
+      childOf.get(ip)?.send({ cmd: 'silent', ip, ms: SILENCE_MS });
+    }
+    replacedUntil.clear();
+    replaced.forEach((ip, k) => {
+      replacedUntil.set(ip, now + REPLACED_HOLD_MS + 1000);
+      const n = phase * SCENARIO_PEERS + k + 1;
+      childOf.get(ip)?.send({ cmd: 'replace', ip, version: `1.0.${n}`, listenPort: 7000 + n, holdMs: REPLACED_HOLD_MS });
+    });
+    silences += silent.length;
+    replacementsAsked += replaced.length;
+    log.info({ phase, silent, replaced }, 'soak: peers silenced past the stale bound, peers restarted with changed info');
+    return { silenced: silent.length, replaced: replaced.length };
+  };
+
+  const phases: SoakPhase[] = [];
+  let phaseIndex = -1;
+  let phaseSince = { at: 0, sends: 0, sendFailures: 0, silenced: 0, replaced: 0, forced: false, div: kindCounts({}), coverage: pool.report().coverage };
+  const closePhase = (): void => {
+    if (phaseIndex < 0) return;
+    const coverage = pool.report().coverage;
+    const c0 = phaseSince.coverage;
+    phases.push({
+      mode: SOAK_PHASES[phaseIndex]!,
+      fromS: +((phaseSince.at - started) / 1000).toFixed(1),
+      toS: +((Date.now() - started) / 1000).toFixed(1),
+      forced: phaseSince.forced,
+      sends: seq - phaseSince.sends,
+      sendFailures: sendFailures - phaseSince.sendFailures,
+      silences: phaseSince.silenced,
+      replacements: phaseSince.replaced,
+      staleRemovals: phaseStale,
+      divergences: kindCounts(pool.verifier.stats().divergences, phaseSince.div),
+      coverage: {
+        staleRemovals: coverage.staleRemovals - c0.staleRemovals,
+        replacements: coverage.replacements - c0.replacements,
+        events: coverage.events - c0.events,
+        reads: sumOps(coverage.reads) - sumOps(c0.reads),
+        writes: sumOps(coverage.writes) - sumOps(c0.writes),
+      },
+    });
+  };
+  const enterPhase = async (i: number): Promise<void> => {
+    closePhase();
+    phaseIndex = i;
+    const mode = SOAK_PHASES[i]!;
+    // The switch belongs to the phase it enters.
+    phaseStale = 0;
+    phaseSince = { at: Date.now(), sends: seq, sendFailures, silenced: 0, replaced: 0, forced: false, div: kindCounts(pool.verifier.stats().divergences), coverage: pool.report().coverage };
+    if (pool.mode !== mode) {
+      // A short run cannot meet the promotion gate's minimum checks and duration: the step is
+      // forced then, and said so.
+      const gate = pool.gate.evaluate();
+      const forced = mode === 'live' && !gate.allowed;
+      if (forced) log.warn({ from: pool.mode, to: mode, gate: gate.reason }, `soak: the promotion gate refuses ${pool.mode} -> ${mode} (${gate.reason}); forced`);
+      const switchedAt = Date.now();
+      await pool.setMode(mode, { force: forced });
+      phaseSince.forced = forced;
+      log.info({ mode, switchMs: Date.now() - switchedAt }, `soak: mode ${mode}`);
+    }
+  };
+  const phaseMs = (options.durationS * 1000) / SOAK_PHASES.length;
+  let scenariosPlayed = -1;
+
   const started = Date.now();
   const endAt = started + options.durationS * 1000;
   const warmAt = started + Math.max(5000, options.durationS * 250);
@@ -168,7 +328,27 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
   let tick = 0;
   while (Date.now() < endAt) {
     tick++;
-    const connected = await pool.getPeerIps();
+    const now = Date.now();
+    const due = Math.min(SOAK_PHASES.length - 1, Math.floor((now - started) / phaseMs));
+    if (due !== phaseIndex) await enterPhase(due);
+    // The scenarios a second into each phase (the mode switch settled).
+    if (scenariosPlayed < phaseIndex && now - phaseSince.at >= 1000) {
+      scenariosPlayed = phaseIndex;
+      const played = await playScenarios(phaseIndex);
+      phaseSince.silenced = played.silenced;
+      phaseSince.replaced = played.replaced;
+    }
+    // A silent or replaced peer is left alone: a send the kernel accepts counts as seen in both
+    // managers (as in the original node), so sending to a silent peer would keep it fresh.
+    const connected = (await pool.getPeerIps()).filter((ip) => !busy(ip, now));
+    // Every other read of the pool, each compared across the managers by the pool.
+    if (tick % 5 === 0) {
+      await pool.getConnectedPeers();
+      const some = pick(connected);
+      if (some) await pool.getPeer(some);
+      pool.snapshot();
+      pool.getPoolStats();
+    }
     // Accounted sends to 20 random peers.
     for (let i = 0; i < 20; i++) {
       const ip = pick(connected);
@@ -186,16 +366,19 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
         () => void sendFailures++,
       ));
     }
-    if (tick % 20 === 0) track(pool.broadcast({ type: 'Custom', kind: 'soak-broadcast', data: { tick } }).then((r) => void (broadcastSent += r.sent)));
+    // Broadcasts reach every peer, silent ones too: none while a peer is silent (see above).
+    if (tick % 20 === 0 && !silenceOn(now)) track(pool.broadcast({ type: 'Custom', kind: 'soak-broadcast', data: { tick } }).then((r) => void (broadcastSent += r.sent)));
     // Peers talk back.
     for (let i = 0; i < 5; i++) {
       const ip = pick(ips)!;
-      childOf.get(ip)?.send({ cmd: 'talk', ip });
+      if (!busy(ip, now)) childOf.get(ip)?.send({ cmd: 'talk', ip });
     }
     // Churn from both sides: a graceful close by the peer, or a removal by the node; the peer reconnects.
     if (tick % 5 === 0) {
       const ip = pick(ips)!;
-      if (tick % 10 === 0) {
+      if (busy(ip, now)) {
+        // left alone
+      } else if (tick % 10 === 0) {
         churnNode++;
         track(pool.removeConnectedPeer(ip).catch(() => undefined));
       } else {
@@ -212,6 +395,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
     await sleep(50);
   }
   await Promise.allSettled([...inFlight]);
+  closePhase();
   // Same phase as the warm-up sample: peers connected, traffic stopped for the moment.
   const heapEnd = heapUsed();
   await sleep(500); // the last frames reach the peers
@@ -222,7 +406,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
   };
   const managers = { legacy: sideStats('legacy'), unified: sideStats('unified') };
   const verifier = pool.verifier.stats();
-  const unexpected = Object.values(verifier.divergences).reduce((n, k) => n + k.unexpected, 0);
+  const byKind = kindCounts(verifier.divergences);
+  const unexpected = Object.values(byKind).reduce((n, k) => n + k.unexpected, 0);
+  const known = Object.values(byKind).reduce((n, k) => n + k.known, 0);
+  const coverage = pool.report().coverage;
+  const staleBySide = { legacy: pool.manager('legacy')?.getPoolStats().disconnects.stale ?? 0, unified: pool.manager('unified')?.getPoolStats().disconnects.stale ?? 0 };
   const samples = Object.entries(pool.verifier.samples())
     .flatMap(([kind, list]) => (list as { known?: unknown }[]).filter((d) => !d.known).slice(0, 3).map((d) => ({ kind, ...d })));
 
@@ -238,6 +426,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
   while ((await connectedCount()) > 0 && Date.now() < drainDeadline) await sleep(100);
   await sleep(TIMING.staleAfterMs + 2 * TIMING.reaperIntervalMs);
   const before = pool.resources();
+  const bySide = { legacy: pool.manager('legacy')?.resources(), unified: pool.manager('unified')?.resources() };
   await listener.close();
   await pool.close();
   const after = pool.resources();
@@ -245,13 +434,16 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
     peers: options.peers,
     durationS: options.durationS,
     messages: { sent, delivered, lost },
-    divergences: { unexpected },
+    divergences: { unexpected, known, byKind },
     heapGrowthPct: +(((heapEnd - (heapWarm ?? heapEnd)) / (heapWarm ?? heapEnd)) * 100).toFixed(2),
     leaked: {
       entries: before.entries + after.entries,
       timers: before.timers + after.timers + after.backgroundTimers,
       listeners: before.socketListeners + after.socketListeners,
     },
+    phases,
+    scenarios: { silences, staleRemovals, replacementsAsked, replacementsAccepted: reports.reduce((n, r) => n + r.replacements, 0) },
+    coverage,
   };
   const detail = {
     sendFailures,
@@ -260,6 +452,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
     verifier: { total: verifier.total, matched: verifier.matched, ignored: verifier.ignored, mismatched: verifier.mismatched, snapshotChecks: verifier.snapshotChecks },
     unexpectedSamples: samples,
     managers,
+    staleRemovalsBySide: staleBySide,
+    staleUnsilenced,
+    // Where a leaked timer or listener sits: once every peer had gone, and after close().
+    resources: { drained: before, drainedBySide: bySide, closed: after },
     knownDivergences: Object.values(verifier.divergences).reduce((n, k) => n + k.known, 0),
     heapMB: { warm: +((heapWarm ?? 0) / 2 ** 20).toFixed(1), end: +(heapEnd / 2 ** 20).toFixed(1) },
   };
@@ -273,7 +469,10 @@ export type SoakTarget = (typeof SOAK_TARGETS)[number];
 export function missedTargets(r: SoakResult): { target: SoakTarget; reason: string }[] {
   const missed: { target: SoakTarget; reason: string }[] = [];
   if (r.messages.lost > 0) missed.push({ target: 'lost', reason: `${r.messages.lost} messages lost` });
-  if (r.divergences.unexpected > 0) missed.push({ target: 'divergences', reason: `${r.divergences.unexpected} unexpected divergences` });
+  if (r.divergences.unexpected > 0) {
+    const kinds = Object.entries(r.divergences.byKind ?? {}).filter(([, c]) => c.unexpected > 0).map(([k, c]) => `${k} x${c.unexpected}`);
+    missed.push({ target: 'divergences', reason: `${r.divergences.unexpected} unexpected divergences${kinds.length ? ` (${kinds.join(', ')})` : ''}` });
+  }
   if (r.heapGrowthPct >= 10) missed.push({ target: 'heap', reason: `heap grew ${r.heapGrowthPct} % after warm-up` });
   const { entries, timers, listeners } = r.leaked;
   if (entries + timers + listeners > 0) missed.push({ target: 'leaks', reason: `leaked ${entries} entries, ${timers} timers, ${listeners} listeners` });

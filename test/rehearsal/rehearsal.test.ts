@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CHART_COLORS } from '../../src/rehearsal/html-report.js';
+import { DIVERGENCE_KINDS } from '../../src/dual/shadow/divergence.js';
 import { CLI } from '../node/helpers/node-child.js';
 import { countColor, decodePng } from './helpers/png.js';
 
-// Real rehearsals: node processes on 127.0.64.x-127.0.67.x, short intervals.
+// Real rehearsals: node processes on 127.0.64.x-127.0.67.x (the witness after the last node), short intervals.
 const dir = mkdtempSync(join(tmpdir(), 'poolshift-rehearsal-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -26,15 +27,17 @@ const json = join(dir, 'pass.json');
 const html = join(dir, 'pass.html');
 
 describe('poolshift rehearse', () => {
-  it('walks every stage and back with real faults, and passes with nothing lost', async () => {
+  it('walks every stage and back with real faults, stale removals and replacements, and passes with nothing lost', async () => {
     const { code, out } = await rehearse([...SHORT, '--duration', '16s', '--base-address', '127.0.64.1', '--json', json, '--html', html, '--work-dir', join(dir, 'pass')]);
     const report = JSON.parse(readFileSync(json, 'utf8')) as Record<string, unknown> & {
       stages: { mode: string; checks: number; consistencyRate: number | null }[];
       faults: { kind: string; detectedAfterMs: number | null }[];
       messages: Record<string, number>;
       divergences: { unexpected: number; byKind: Record<string, unknown> };
+      coverage: { total: { staleRemovals: number; replacements: number; reads: Record<string, number> }; byNode: Record<string, { staleRemovals: number }> };
     };
-    expect(Object.keys(report)).toEqual(['verdict', 'nodes', 'durationMs', 'stages', 'divergences', 'messages', 'faults']);
+    expect(Object.keys(report)).toEqual(['verdict', 'nodes', 'durationMs', 'stages', 'divergences', 'messages', 'faults', 'coverage']);
+    expect(Object.keys(report.divergences.byKind)).toEqual([...DIVERGENCE_KINDS]);
     expect(Object.keys(report.divergences)).toEqual(['total', 'known', 'unexpected', 'byKind']);
     expect(Object.keys(report.messages)).toEqual(['sent', 'delivered', 'lost', 'duplicated']);
     expect(Object.keys(report.stages[0]!)).toEqual(['mode', 'startedAt', 'endedAt', 'checks', 'consistencyRate']);
@@ -42,7 +45,14 @@ describe('poolshift rehearse', () => {
     expect(report.stages.map((s) => s.mode), out).toEqual(['legacy', 'shadow', 'live', 'unified', 'live', 'shadow', 'live', 'unified']);
     expect(report.stages.filter((s) => s.mode === 'shadow').every((s) => s.checks > 0)).toBe(true);
     expect(report.stages.filter((s) => s.mode === 'legacy' || s.mode === 'unified').every((s) => s.checks === 0 && s.consistencyRate === null)).toBe(true);
-    expect(report.faults.map((f) => f.kind)).toEqual(['sigkill', 'restart', 'sigstop', 'sigcont', 'leave', 'join', 'sigkill', 'restart', 'sigstop', 'sigcont', 'leave', 'join']);
+    expect(report.faults.map((f) => f.kind)).toEqual(['sigkill', 'restart', 'sigstop', 'stale', 'sigcont', 'leave', 'join', 'sigkill', 'restart', 'sigstop', 'stale', 'sigcont', 'replace', 'replace']);
+    // The witness reaped each frozen node as stale (not a ping timeout), and the pools compared it.
+    expect(out).toMatch(/witness reaped n\d: stale/);
+    expect(report.coverage.byNode.witness!.staleRemovals, out).toBeGreaterThanOrEqual(2);
+    expect(report.coverage.total.replacements, out).toBeGreaterThan(0);
+    for (const read of ['getPeer', 'getConnectedPeers', 'getPeerIps', 'snapshot', 'getPoolStats']) expect(report.coverage.total.reads[read] ?? 0, read).toBeGreaterThan(0);
+    expect(out).toMatch(/coverage \(summed over the nodes\): stale removals \d+/);
+    for (const kind of DIVERGENCE_KINDS) expect(out).toContain(`  ${kind}`);
     expect(report.faults.every((f) => f.detectedAfterMs !== null), out).toBe(true);
     expect(report.messages.sent).toBeGreaterThan(50);
     expect(report.messages.lost, out).toBe(0);
@@ -54,7 +64,7 @@ describe('poolshift rehearse', () => {
     expect(out).toMatch(/flag -> shadow/);
     expect(out).toMatch(/SIGSTOP n\d/);
     expect(out.trim().endsWith('pass')).toBe(true);
-  }, 120_000);
+  }, 180_000);
 
   it.each([
     ['drop-peer', 'missing-in-shadow', '127.0.65.1'],
@@ -85,7 +95,7 @@ describe('poolshift rehearse', () => {
     try {
       const dom = spawnSync(chromium, [...flags, `--user-data-dir=${profile}`, '--dump-dom', `file://${html}`], { encoding: 'utf8', timeout: 60_000 });
       expect(dom.status, dom.stderr).toBe(0);
-      for (const id of ['peers', 'divergences', 'consistency', 'messages']) expect(dom.stdout).toContain(`id="${id}"`);
+      for (const id of ['peers', 'divergences', 'consistency', 'messages', 'divergences-by-kind', 'coverage']) expect(dom.stdout).toContain(`id="${id}"`);
       expect((dom.stdout.match(/<polyline/g) ?? []).length).toBeGreaterThanOrEqual(9);
       const stages = (JSON.parse(readFileSync(json, 'utf8')) as { stages: unknown[] }).stages.length;
       // Each flag change is marked on the three time charts.
