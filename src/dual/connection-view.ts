@@ -294,7 +294,10 @@ export class ConnectionView implements Connection {
   }
 
   get isOpen(): boolean {
-    return !this.closedByOwner && this.#real.isOpen;
+    if (this.closedByOwner) return false;
+    // A muted view is open until its manager hears of the close: the authoritative side's writes
+    // ran while it was open, and the mirror, asked after them, must see what they saw.
+    return this.isLive ? this.#real.isOpen : !this.#closeDelivered;
   }
 
   get bufferedAmount(): number {

@@ -665,8 +665,13 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       return;
     }
     for (const other of this.#linksByKey.get(link.key) ?? []) {
-      if (other !== link && other.heldBy(side)) {
+      // Held by either side: a mirror whose close of the old connection is still deferred holds it
+      // too, and that late close is what takes a legacy replacement down (L5).
+      if (other !== link && (other.heldBy(side) || other.heldBy(side === 'legacy' ? 'unified' : 'legacy'))) {
         this.verifier.hint(link.key, 'replaced');
+        // A replacement while the old connection is open: what the coverage counts (the periodic
+        // pass then compares the info each side holds).
+        if (this.#mirrorSide && !other.closed) this.verifier.coverage.replacements++;
         return;
       }
     }

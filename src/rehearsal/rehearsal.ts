@@ -96,8 +96,9 @@ export class Rehearsal {
     // A node gone must be seen gone within twice the keep-alive interval (a half-open one
     // included); a node back within that plus two redial rounds.
     // The witness reaps a silent peer once its last frame is older than the stale bound, at its
-    // next reaper pass (every k/2); the frame before the freeze may be up to a proposal round old.
-    this.bounds = { sigkill: 2 * k, sigstop: 2 * k, stale: options.staleAfterMs + k, leave: 2 * k, restart: 4 * k, sigcont: 4 * k, join: 4 * k, replace: 4 * k };
+    // next reaper pass (every k/2), and the rehearsal hears of it at its next poll: a stale bound
+    // and two keep-alives leave room for a loaded machine.
+    this.bounds = { sigkill: 2 * k, sigstop: 2 * k, stale: options.staleAfterMs + 2 * k, leave: 2 * k, restart: 4 * k, sigcont: 4 * k, join: 4 * k, replace: 4 * k };
   }
 
   get workDir(): string {
