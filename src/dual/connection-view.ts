@@ -60,7 +60,7 @@ export interface ConnectionLinkOptions {
    * in flight, so that its own sequencing (authoritative closes, then the mirror removes) cannot
    * interleave a close handler with the mirror's write (with a legacy mirror, that is L6).
    */
-  readonly deliverMuted?: (deliver: () => void) => void;
+  readonly deliverMuted?: (deliver: () => void, link: ConnectionLink) => void;
   /** Called once, when the real connection has closed and both views have heard of it. */
   readonly onClosed: (link: ConnectionLink, code: number, reason: string) => void;
   /** The pool's clock, read when a frame or pong arrives (the evidence both managers' lastSeen must honour). */
@@ -229,7 +229,7 @@ export class ConnectionLink {
       muted._emit('close', code, reason);
       this.#opts.onClosed(this, code, reason);
     };
-    if (this.#opts.deliverMuted) this.#opts.deliverMuted(deliver);
+    if (this.#opts.deliverMuted) this.#opts.deliverMuted(deliver, this);
     else deliver();
   };
 }

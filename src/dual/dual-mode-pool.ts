@@ -7,7 +7,7 @@ import { TimerSet, type Clock } from '../contract/clock.js';
 import type { Connection, DialResult, Dialer } from '../contract/connection.js';
 import { ConnectionLink, type ConnectionLinkOptions, type LiveSide } from './connection-view.js';
 import { CallDeadlines } from './call-deadlines.js';
-import { ConfigError, ModeTransitionError, PoolClosedError, PromotionRefusedError } from '../contract/errors.js';
+import { ConfigError, ModeTransitionError, NoConnectionError, PoolClosedError, PromotionRefusedError } from '../contract/errors.js';
 import type { NetworkMessage } from '../contract/messages.js';
 import { SwitchGate } from './switch-gate.js';
 import { WriteTracker, type WriteTicket } from './write-tracker.js';
@@ -115,6 +115,10 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   readonly #writes = new WriteTracker();
   /** Per key, the next write ticket when a manager last removed it (bounded). */
   readonly #removedAt = new Map<string, WriteTicket>();
+  /** Per key, the mirror calls in flight and the last one's settling: the next waits for it. */
+  readonly #mirrorQueues = new Map<string, { pending: number; tail: Promise<void> }>();
+  /** Per key, a close deferred for a legacy mirror: the first write ticket that must wait for its delivery. */
+  readonly #pendingCloses = new Map<string, { readonly before: WriteTicket; readonly delivered: Promise<void> }>();
   #mirrorFailures = 0;
   /** Both managers' peer events, paired, and their message deliveries counted, while there is a mirror. */
   readonly #events = new EventLedger();
@@ -218,6 +222,8 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     }
     this.#links.clear();
     this.#linksByKey.clear();
+    this.#mirrorQueues.clear();
+    this.#pendingCloses.clear();
     this.#timers.clearAll();
   }
 
@@ -242,7 +248,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
         this.#forgetLink(link);
         throw err;
       }
-      await this.#mirror('addConnectedPeer', key, link);
+      await this.#mirror('addConnectedPeer', key, link, write);
       if (!link.heldBy(authSide) && !link.closed) {
         // The authoritative manager did not take it (L7: an "unknown" version over a known one).
         // Nobody would own the socket: close it rather than leak it.
@@ -575,7 +581,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
         // Counted as a write from now, so the closes the reaper just made reach a legacy mirror
         // after its mirrored remove, never racing it (L6).
         const write = this.#writes.begin();
-        void this.#mirrorReaperRemoval(e.key).finally(() => this.#writes.done(write));
+        void this.#mirrorReaperRemoval(e.key, write).finally(() => this.#writes.done(write));
       }
     };
     const onMessage: PoolListener<'message'> = (e) => {
@@ -629,12 +635,12 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       timers: this.#timers,
       mutedPingTimeoutMs: this.#options.mutedPingTimeoutMs ?? this.#options.keepAliveIntervalMs ?? 30_000,
       now: () => this.#clock.now(),
-      deliverMuted: (deliver) => {
+      deliverMuted: (deliver, link) => {
         // Only the writes already running when the event came are waited for: under continuous
         // traffic the pool is never idle, and waiting for that would starve the mirror of closes.
         // Only a legacy mirror needs it (its close handler and its remove take locks in
         // opposite orders: L6); a unified mirror hears of the close at once, as legacy does.
-        if (this.#live.side === 'unified') this.#writes.defer(deliver);
+        if (this.#live.side === 'unified') this.#deferClose(link.key, deliver);
         else deliver();
       },
       onClosed: (l) => {
@@ -718,10 +724,58 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   }
 
   /**
-   * Runs the mirror's half of a write, in the current mode; its failure is recorded, never thrown.
-   * Returns a promise only when the mirror's call did not settle synchronously.
+   * Runs the mirror's half of a write, in the order the authoritative side ran that key's writes:
+   * a key whose last mirror call is still in flight (legacy's locks) gets this one after it, so a
+   * send the authoritative side made before a removal is never mirrored after it. A key with
+   * nothing in flight costs one map lookup. Returns a promise only when there is something to wait for.
    */
   #mirror(op: WriteOp | 'addConnectedPeer', key: string | undefined, arg: unknown, write?: WriteTicket, label: string = op, authValue?: unknown): Promise<void> | undefined {
+    if (key === undefined || this.#mirrorSide === undefined) return this.#mirrorNow(op, key, arg, write, label, authValue);
+    // A write that began before a deferred close of this key: it goes ahead of the close's delivery (which waits for it).
+    const close = this.#pendingCloses.get(key);
+    if (close && write !== undefined && write < close.before) return this.#mirrorNow(op, key, arg, write, label, authValue);
+    const queue = this.#mirrorQueues.get(key);
+    const run = queue ? queue.tail.then(() => this.#mirrorNow(op, key, arg, write, label, authValue)) : this.#mirrorNow(op, key, arg, write, label, authValue);
+    if (run === undefined) return undefined;
+    const entry = queue ?? { pending: 0, tail: run };
+    entry.pending++;
+    // #mirrorNow's promise never rejects: a mirror failure is recorded, not thrown.
+    entry.tail = run.then(() => {
+      if (--entry.pending === 0 && this.#mirrorQueues.get(key) === entry) this.#mirrorQueues.delete(key);
+    });
+    if (!queue) this.#mirrorQueues.set(key, entry);
+    return entry.tail;
+  }
+
+  /**
+   * A close the mirror hears of once the writes running now have finished (L6). The key's mirror
+   * calls of writes that begin later wait for it, so the mirror sees the close where the
+   * authoritative side did: before them. Writes already running go ahead of it (it waits for them).
+   */
+  #deferClose(key: string, deliver: () => void): void {
+    let delivered!: () => void;
+    const entry = { before: this.#writes.next, delivered: new Promise<void>((resolve) => (delivered = resolve)) };
+    this.#pendingCloses.set(key, entry);
+    this.#writes.defer(() => {
+      try {
+        deliver();
+      } finally {
+        if (this.#pendingCloses.get(key) === entry) this.#pendingCloses.delete(key);
+        delivered();
+      }
+    });
+    const queue = this.#mirrorQueues.get(key) ?? { pending: 0, tail: Promise.resolve() };
+    queue.pending++;
+    queue.tail = queue.tail
+      .then(() => entry.delivered)
+      .then(() => {
+        if (--queue.pending === 0 && this.#mirrorQueues.get(key) === queue) this.#mirrorQueues.delete(key);
+      });
+    this.#mirrorQueues.set(key, queue);
+  }
+
+  /** The mirror's half of a write, now; its failure is recorded, never thrown. A promise only when it did not settle synchronously. */
+  #mirrorNow(op: WriteOp | 'addConnectedPeer', key: string | undefined, arg: unknown, write: WriteTicket | undefined, label: string, authValue: unknown): Promise<void> | undefined {
     const side = this.#mirrorSide;
     if (!side) return undefined;
     let result: unknown;
@@ -796,7 +850,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     // side sent before the removal, the mirror is asked after it.
     if (
       key !== undefined &&
-      (error as { code?: string })?.code === 'POOLSHIFT_ERR_NO_CONNECTION' &&
+      error instanceof NoConnectionError &&
       (this.#mirrorAddPending(key, side) || (write !== undefined && (this.#removedAt.get(key) ?? -1) > write))
     ) {
       this.verifier.skipInFlight();
@@ -826,14 +880,14 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   }
 
   /** The authoritative reaper removed a peer: the mirror removes it too (one call). */
-  async #mirrorReaperRemoval(key: string): Promise<void> {
+  async #mirrorReaperRemoval(key: string, write: WriteTicket): Promise<void> {
     try {
       if (!this.#gate.enter()) await this.#gate.entered();
     } catch {
       return; // closing
     }
     try {
-      if (!this.#closed) await this.#mirror('removeConnectedPeer', key, 'stale', undefined, 'reaper');
+      if (!this.#closed) await this.#mirror('removeConnectedPeer', key, 'stale', write, 'reaper');
     } finally {
       this.#gate.leave();
     }

@@ -1,4 +1,5 @@
 import type { PeerInfo, SnapshotEntry } from '../../contract/types.js';
+import { ERROR_CODES } from '../../contract/errors.js';
 
 /** How the shadow (mirror) manager's answer differs from the authoritative one. */
 export const DIVERGENCE_KINDS = [
@@ -73,7 +74,12 @@ export function classify(kind: DivergenceKind, e: KeyEvidence, error?: { legacy?
     // L6: the legacy side deadlocked (a connect/add racing a remove): its lock wait was
     // canceled, or as a mirror it never answered.
     const code = error?.legacy?.code;
-    return code === 'POOLSHIFT_ERR_LOCK_CANCELED' || code === 'POOLSHIFT_ERR_MIRROR_TIMEOUT' ? 'L6' : undefined;
+    if (code === ERROR_CODES.LOCK_CANCELED || code === ERROR_CODES.MIRROR_TIMEOUT) return 'L6';
+    // Legacy failed a write on a connection its replaced-connection bookkeeping lost: the old
+    // connection's task or late close took the replacement's entry (L4), or left it pointing at
+    // a dead socket (L5). Unified, which checks identity, did not fail.
+    if (error?.legacy && !error.unified && hints.has('replaced')) return hints.has('closed') ? 'L5' : 'L4';
+    return undefined;
   }
   // Legacy holds the key without a connection, where unified has none or a live one.
   if (l && !l.connected && (!u || u.connected)) {

@@ -48,6 +48,9 @@ export class EventLedger {
 
   /** One peer event from `side`'s manager. */
   note(side: ManagerSide, type: PeerEventType, key: string, reason: DisconnectReason | undefined, at: number): void {
+    // Messages are compared only while both hold the peer: a frame that came before the second
+    // manager took the connection, or after the first let it go, reached one of them honestly.
+    this.#messages.delete(key);
     const pending = this.#pending.get(key);
     if (pending) {
       const i = pending.findIndex((e) => e.side !== side && e.type === type);
