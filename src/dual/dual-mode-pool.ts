@@ -17,6 +17,9 @@ import { PromotionGate, type GateDecision, type PromotionGateOptions } from './p
 import type { KeyEvidence } from './shadow/divergence.js';
 import { buildReport, type ShadowReport } from './shadow/report.js';
 import { ShadowMetrics } from './shadow/metrics.js';
+import { LinkRegistry } from './link-registry.js';
+import { byKey, ipCounts, peerByKey, peersByKey, sameConnectedPeers, snapshotEntries } from './fingerprints.js';
+import { callWrite, isThenable, type MirrorArgs, type MirrorOp, type WriteArgs, type WriteOp } from './write-ops.js';
 import { DEFAULT_MODE, MANAGER_SIDES as SIDES, POOL_MODES, authoritativeSide, isPoolMode, mirrorSide, sidesOf, type ManagerSide, type PoolMode } from './modes.js';
 import { ShadowVerifier, type Outcome, type ShadowOptions } from './shadow/verifier.js';
 import { EventLedger } from './shadow/event-ledger.js';
@@ -94,12 +97,9 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   readonly #keyOf: (info: PeerInfo) => string;
   readonly #realDialer: Dialer | undefined;
   readonly #live: LiveSide;
-  readonly #links = new Map<Connection, ConnectionLink>();
-  /** The links by key, so that spotting a replacement is one lookup, not a scan of every link. */
-  readonly #linksByKey = new Map<string, Set<ConnectionLink>>();
+  /** The real connections, by connection, by key and by dial. */
+  readonly #links = new LinkRegistry((connection, info) => new ConnectionLink(connection, info, this.#keyOf(info), (this.#linkOptions ??= this.#makeLinkOptions())));
   #linkOptions: ConnectionLinkOptions | undefined;
-  /** The link a dial made, found from the info object the manager hands back. */
-  readonly #dialled = new WeakMap<PeerInfo, ConnectionLink>();
   readonly #held: Partial<Record<ManagerSide, Held>> = {};
   readonly #timers: TimerSet;
   readonly #background: TimerSet;
@@ -221,7 +221,6 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       link.closeReal('shutdown');
     }
     this.#links.clear();
-    this.#linksByKey.clear();
     this.#mirrorQueues.clear();
     this.#pendingCloses.clear();
     this.#timers.clearAll();
@@ -230,7 +229,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   // --- writes: authoritative first, then the mirror ------------------------------------------
 
   async connectToPeer(address: string | PeerAddress): Promise<PeerInfo> {
-    return this.#write<PeerInfo>('connectToPeer', typeof address === 'string' ? address : `${address.host}:${address.port}`, address);
+    return this.#write('connectToPeer', typeof address === 'string' ? address : `${address.host}:${address.port}`, address) as Promise<PeerInfo>;
   }
 
   async addConnectedPeer(connection: Connection, info: PeerInfo): Promise<void> {
@@ -239,13 +238,13 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     const write = this.#writes.begin();
     try {
       this.#assertOpen();
-      const link = this.#link(connection, info);
+      const link = this.#links.of(connection, info);
       const authSide = authoritativeSide(this.#mode);
       this.#noteReplacement(link, authSide);
       try {
         await this.#timed(authSide, 'addConnectedPeer', () => this.#held[authSide]!.manager.addConnectedPeer(link.view(authSide), info));
       } catch (err) {
-        this.#forgetLink(link);
+        this.#links.forget(link);
         throw err;
       }
       await this.#mirror('addConnectedPeer', key, link, write);
@@ -263,41 +262,37 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   }
 
   peerSeen(key: string): Promise<void> {
-    return this.#write<void>('peerSeen', key, undefined);
+    return this.#write('peerSeen', key, undefined) as Promise<void>;
   }
 
   removeConnectedPeer(key: string, reason?: DisconnectReason): Promise<void> {
-    return this.#write<void>('removeConnectedPeer', key, reason);
+    return this.#write('removeConnectedPeer', key, reason) as Promise<void>;
   }
 
   sendToPeer(key: string, message: NetworkMessage): Promise<void> {
-    return this.#write<void>('sendToPeer', key, message);
+    return this.#write('sendToPeer', key, message) as Promise<void>;
   }
 
   broadcast(message: NetworkMessage): Promise<BroadcastResult> {
-    return this.#write<BroadcastResult>('broadcast', undefined, message);
+    return this.#write('broadcast', undefined, message) as Promise<BroadcastResult>;
   }
 
   broadcastBlockProposal(proposal: BlockProposalInput): Promise<BroadcastResult> {
-    return this.#write<BroadcastResult>('broadcastBlockProposal', undefined, proposal);
+    return this.#write('broadcastBlockProposal', undefined, proposal) as Promise<BroadcastResult>;
   }
 
   // --- reads: authoritative answers, the mirror is compared (sampled) --------------------------
 
   getPeer(key: string): Promise<PeerInfo | undefined> {
-    return this.#read('getPeer', (m) => m.getPeer(key), (info) => new Map(info ? [[key, fingerprint(info)]] : []));
+    return this.#read('getPeer', (m) => m.getPeer(key), (info) => peerByKey(key, info));
   }
 
   getConnectedPeers(): Promise<PeerInfo[]> {
-    return this.#read('getConnectedPeers', (m) => m.getConnectedPeers(), (infos) => new Map(infos.map((i) => [this.#keyOf(i), fingerprint(i)])));
+    return this.#read('getConnectedPeers', (m) => m.getConnectedPeers(), (infos) => peersByKey(infos, this.#keyOf));
   }
 
   getPeerIps(): Promise<string[]> {
-    return this.#read('getPeerIps', (m) => m.getPeerIps(), (ips) => {
-      const counts = new Map<string, string>();
-      for (const ip of ips) counts.set(ip, String(Number(counts.get(ip) ?? 0) + 1));
-      return counts;
-    });
+    return this.#read('getPeerIps', (m) => m.getPeerIps(), ipCounts);
   }
 
   snapshot(): PoolSnapshot {
@@ -313,8 +308,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
         } catch (error) {
           other = { ok: false, error };
         }
-        const normalize = (s: PoolSnapshot): Map<string, string> => new Map(s.entries.map((e) => [e.key, entryFingerprint(e)]));
-        this.verifier.compareRead('snapshot', authSide, { ok: true, value: snap }, other, normalize, (key) => this.#evidence(key));
+        this.verifier.compareRead('snapshot', authSide, { ok: true, value: snap }, other, snapshotEntries, (key) => this.#evidence(key));
       }
     }
     return snap;
@@ -396,7 +390,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       link.evidenceAt = link.seenAt;
       if (at === undefined || link.closed || !link.heldBy('legacy') || !link.heldBy('unified')) continue;
       // A key with two links (a replacement in progress) is judged by the peer-set checks instead.
-      if ((this.#linksByKey.get(link.key)?.size ?? 0) > 1) continue;
+      if (this.#links.withKey(link.key).size > 1) continue;
       yield { key: link.key, at };
     }
   }
@@ -610,22 +604,11 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   #dialerFor(side: ManagerSide): Dialer {
     return async (address: PeerAddress): Promise<DialResult> => {
       const { connection, info } = await this.#realDialer!(address);
-      const link = this.#link(connection, info);
-      this.#dialled.set(info, link);
+      const link = this.#links.of(connection, info);
+      this.#links.dialled(info, link);
       this.#noteReplacement(link, side);
       return { connection: link.view(side), info };
     };
-  }
-
-  #link(connection: Connection, info: PeerInfo): ConnectionLink {
-    const existing = this.#links.get(connection);
-    if (existing) return existing;
-    const link = new ConnectionLink(connection, info, this.#keyOf(info), (this.#linkOptions ??= this.#makeLinkOptions()));
-    this.#links.set(connection, link);
-    let sameKey = this.#linksByKey.get(link.key);
-    if (!sameKey) this.#linksByKey.set(link.key, (sameKey = new Set()));
-    sameKey.add(link);
-    return link;
   }
 
   /** One options object for every link: nothing in it is per link, and each link's own copy cost ~170 B. */
@@ -644,22 +627,10 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
         else deliver();
       },
       onClosed: (l) => {
-        this.#unindex(l);
+        this.#links.remove(l);
         this.verifier.hint(l.key, 'closed');
       },
     };
-  }
-
-  #unindex(link: ConnectionLink): void {
-    this.#links.delete(link.real);
-    const sameKey = this.#linksByKey.get(link.key);
-    if (sameKey?.delete(link) && sameKey.size === 0) this.#linksByKey.delete(link.key);
-  }
-
-  #forgetLink(link: ConnectionLink): void {
-    if (link.heldBy('legacy') || link.heldBy('unified')) return;
-    link.dispose();
-    this.#unindex(link);
   }
 
   /** A connection for a key some other connection already holds: what L4 and L5 start from. */
@@ -670,7 +641,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       this.verifier.hint(link.key, 'replaced');
       return;
     }
-    for (const other of this.#linksByKey.get(link.key) ?? []) {
+    for (const other of this.#links.withKey(link.key)) {
       // Held by either side: a mirror whose close of the old connection is still deferred holds it
       // too, and that late close is what takes a legacy replacement down (L5).
       if (other !== link && (other.heldBy(side) || other.heldBy(side === 'legacy' ? 'unified' : 'legacy'))) {
@@ -684,13 +655,13 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   }
 
   /** A write: the authoritative manager, then the mirror. Through the gate without a promise when it is open. */
-  #write<T>(op: WriteOp, key: string | undefined, arg: unknown): Promise<T> {
-    if (this.#gate.enter()) return this.#writeInside(op, key, arg) as Promise<T>;
-    return this.#gate.entered().then(() => this.#writeInside(op, key, arg) as Promise<T>);
+  #write<K extends WriteOp>(op: K, key: string | undefined, arg: WriteArgs[K]): Promise<unknown> {
+    if (this.#gate.enter()) return this.#writeInside(op, key, arg);
+    return this.#gate.entered().then(() => this.#writeInside(op, key, arg));
   }
 
   /** The write, once through the gate; leaves it when done. No closure per call: it sits on every send. */
-  async #writeInside(op: WriteOp, key: string | undefined, arg: unknown): Promise<unknown> {
+  async #writeInside<K extends WriteOp>(op: K, key: string | undefined, arg: WriteArgs[K]): Promise<unknown> {
     const write = this.#writes.begin();
     try {
       this.#assertOpen();
@@ -700,7 +671,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       const pending = this.#call(authSide, op, key, arg);
       // A manager that answers synchronously (unified's peerSeen) costs no await.
       const value = isThenable(pending) ? await pending : pending;
-      const mirrored = op === 'connectToPeer' ? this.#mirrorDial(value as PeerInfo, key, write) : this.#mirror(op, key, arg, write, op, value);
+      const mirrored = op === 'connectToPeer' ? this.#mirrorDial(value as PeerInfo, key, write) : this.#mirror<WriteOp>(op, key, arg, write, op, value);
       if (mirrored !== undefined) await mirrored;
       if (seenAt !== undefined) this.#liveness.peerSeen(key!, seenAt);
       return value;
@@ -711,7 +682,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   }
 
   /** `op` on `side`'s manager; timed only where there are metrics to put the time in. */
-  #call(side: ManagerSide, op: WriteOp, key: string | undefined, arg: unknown, label: string = op): unknown {
+  #call<K extends WriteOp>(side: ManagerSide, op: K, key: string | undefined, arg: WriteArgs[K], label: string = op): unknown {
     // Named loads, not this.#held[side]: this sits on every write.
     const manager = side === 'legacy' ? this.#held.legacy!.manager : this.#held.unified!.manager;
     return this.metrics ? this.#timed(side, label, () => callWrite(manager, op, key, arg)) : callWrite(manager, op, key, arg);
@@ -719,7 +690,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
 
   /** A dial's mirror half: the mirror is given the connection the authoritative manager dialled. */
   #mirrorDial(info: PeerInfo, key: string | undefined, write: WriteTicket): Promise<void> | undefined {
-    const link = this.#dialled.get(info);
+    const link = this.#links.dialledBy(info);
     return this.#mirror('addConnectedPeer', key, link ?? null, write, 'connectToPeer');
   }
 
@@ -729,7 +700,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
    * send the authoritative side made before a removal is never mirrored after it. A key with
    * nothing in flight costs one map lookup. Returns a promise only when there is something to wait for.
    */
-  #mirror(op: WriteOp | 'addConnectedPeer', key: string | undefined, arg: unknown, write?: WriteTicket, label: string = op, authValue?: unknown): Promise<void> | undefined {
+  #mirror<K extends MirrorOp>(op: K, key: string | undefined, arg: MirrorArgs[K], write?: WriteTicket, label: string = op, authValue?: unknown): Promise<void> | undefined {
     if (key === undefined || this.#mirrorSide === undefined) return this.#mirrorNow(op, key, arg, write, label, authValue);
     // A write that began before a deferred close of this key: it goes ahead of the close's delivery (which waits for it).
     const close = this.#pendingCloses.get(key);
@@ -775,15 +746,15 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   }
 
   /** The mirror's half of a write, now; its failure is recorded, never thrown. A promise only when it did not settle synchronously. */
-  #mirrorNow(op: WriteOp | 'addConnectedPeer', key: string | undefined, arg: unknown, write: WriteTicket | undefined, label: string, authValue: unknown): Promise<void> | undefined {
+  #mirrorNow<K extends MirrorOp>(op: K, key: string | undefined, arg: MirrorArgs[K], write: WriteTicket | undefined, label: string, authValue: unknown): Promise<void> | undefined {
     const side = this.#mirrorSide;
     if (!side) return undefined;
     let result: unknown;
     try {
-      if (op !== 'addConnectedPeer') result = this.#call(side, op, key, arg, label);
+      // TypeScript does not narrow a generic by its key: the two casts below are what `op` says `arg` is.
+      if (op !== 'addConnectedPeer') result = this.#call(side, op as WriteOp, key, arg as WriteArgs[WriteOp], label);
       else {
-        // `arg` is the link (null: a dial whose link is gone, the pool closing).
-        const link = arg as ConnectionLink | null;
+        const link = arg as MirrorArgs['addConnectedPeer'];
         if (!link) throw new PoolClosedError();
         const manager = this.#held[side]!.manager;
         const add = (): Promise<void> => manager.addConnectedPeer(link.view(side), link.info);
@@ -873,7 +844,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   /** Whether a live connection for `key` is held by the authoritative side and not yet by `mirror`. */
   #mirrorAddPending(key: string, mirror: ManagerSide): boolean {
     const auth = authoritativeSide(this.#mode);
-    for (const link of this.#linksByKey.get(key) ?? []) {
+    for (const link of this.#links.withKey(key)) {
       if (!link.closed && link.heldBy(auth) && !link.heldBy(mirror)) return true;
     }
     return false;
@@ -973,54 +944,5 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   }
 }
 
-/** The writes that go through `#write`: each is one call on a manager, made by `callWrite`. */
-type WriteOp = 'connectToPeer' | 'peerSeen' | 'removeConnectedPeer' | 'sendToPeer' | 'broadcast' | 'broadcastBlockProposal';
-
-function callWrite(m: PeerPool, op: WriteOp, key: string | undefined, arg: unknown): unknown {
-  switch (op) {
-    case 'connectToPeer':
-      return m.connectToPeer(arg as string | PeerAddress);
-    case 'peerSeen':
-      return m.peerSeen(key!);
-    case 'removeConnectedPeer':
-      return m.removeConnectedPeer(key!, arg as DisconnectReason | undefined);
-    case 'sendToPeer':
-      return m.sendToPeer(key!, arg as NetworkMessage);
-    case 'broadcast':
-      return m.broadcast(arg as NetworkMessage);
-    case 'broadcastBlockProposal':
-      return m.broadcastBlockProposal(arg as BlockProposalInput);
-  }
-}
-
-/** A mirror write that settled: what compareWrite is told (the value of a write is not compared). */
+/** A mirror write that settled: what compareWrite is told (results are compared apart, where they can be). */
 const MIRRORED: Outcome<unknown> = { ok: true, value: undefined };
-
-function sameConnectedPeers(a: ReadonlyMap<string, SnapshotEntry>, b: ReadonlyMap<string, SnapshotEntry>): boolean {
-  let n = 0;
-  for (const e of a.values()) {
-    if (!e.connected) continue;
-    n++;
-    if (!b.get(e.key)?.connected) return false;
-  }
-  for (const e of b.values()) if (e.connected) n--;
-  return n === 0;
-}
-
-function byKey(entries: readonly SnapshotEntry[]): Map<string, SnapshotEntry> {
-  const map = new Map<string, SnapshotEntry>();
-  for (const e of entries) map.set(e.key, e);
-  return map;
-}
-
-function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
-}
-
-function fingerprint(i: PeerInfo): string {
-  return `${i.ip}|${i.port}|${i.version}|${i.direction}|${i.nodeId}`;
-}
-
-function entryFingerprint(e: SnapshotEntry): string {
-  return `${e.info ? fingerprint(e.info) : '-'}|${e.connected ? 'c' : '-'}|${e.liveness}`;
-}

@@ -1,0 +1,74 @@
+import type { Connection } from '../contract/connection.js';
+import type { PeerInfo } from '../contract/types.js';
+import type { ConnectionLink } from './connection-view.js';
+
+const NONE: ReadonlySet<ConnectionLink> = new Set();
+
+/**
+ * The real connections a dual-mode pool tracks: one link each, found by its connection, by its
+ * peer's key (so that spotting a replacement is one lookup, not a scan of every link), and, for a
+ * dial, by the info object the manager hands back.
+ */
+export class LinkRegistry {
+  readonly #byConnection = new Map<Connection, ConnectionLink>();
+  readonly #byKey = new Map<string, Set<ConnectionLink>>();
+  readonly #dialled = new WeakMap<PeerInfo, ConnectionLink>();
+  readonly #make: (connection: Connection, info: PeerInfo) => ConnectionLink;
+
+  constructor(make: (connection: Connection, info: PeerInfo) => ConnectionLink) {
+    this.#make = make;
+  }
+
+  get size(): number {
+    return this.#byConnection.size;
+  }
+
+  values(): IterableIterator<ConnectionLink> {
+    return this.#byConnection.values();
+  }
+
+  /** The link of `connection`, made on first sight. */
+  of(connection: Connection, info: PeerInfo): ConnectionLink {
+    const existing = this.#byConnection.get(connection);
+    if (existing) return existing;
+    const link = this.#make(connection, info);
+    this.#byConnection.set(connection, link);
+    let sameKey = this.#byKey.get(link.key);
+    if (!sameKey) this.#byKey.set(link.key, (sameKey = new Set()));
+    sameKey.add(link);
+    return link;
+  }
+
+  /** The links whose peer has `key` (two while a replacement is under way). */
+  withKey(key: string): ReadonlySet<ConnectionLink> {
+    return this.#byKey.get(key) ?? NONE;
+  }
+
+  /** Remembers the link a dial made, to be found from the info the manager resolves with. */
+  dialled(info: PeerInfo, link: ConnectionLink): void {
+    this.#dialled.set(info, link);
+  }
+
+  dialledBy(info: PeerInfo): ConnectionLink | undefined {
+    return this.#dialled.get(info);
+  }
+
+  /** Stops tracking `link` (its connection closed). */
+  remove(link: ConnectionLink): void {
+    this.#byConnection.delete(link.real);
+    const sameKey = this.#byKey.get(link.key);
+    if (sameKey?.delete(link) && sameKey.size === 0) this.#byKey.delete(link.key);
+  }
+
+  /** Drops a link neither manager took (its add failed): its listeners off the connection. */
+  forget(link: ConnectionLink): void {
+    if (link.heldBy('legacy') || link.heldBy('unified')) return;
+    link.dispose();
+    this.remove(link);
+  }
+
+  clear(): void {
+    this.#byConnection.clear();
+    this.#byKey.clear();
+  }
+}
