@@ -18,13 +18,11 @@ import type { KeyEvidence } from './shadow/divergence.js';
 import { buildReport, type ShadowReport } from './shadow/report.js';
 import { ShadowMetrics } from './shadow/metrics.js';
 import { LinkRegistry } from './link-registry.js';
+import { ShadowChecks } from './shadow-checks.js';
 import { byKey, ipCounts, peerByKey, peersByKey, sameConnectedPeers, snapshotEntries } from './fingerprints.js';
 import { callWrite, isThenable, type MirrorArgs, type MirrorOp, type WriteArgs, type WriteOp } from './write-ops.js';
 import { DEFAULT_MODE, MANAGER_SIDES as SIDES, POOL_MODES, authoritativeSide, isPoolMode, mirrorSide, sidesOf, type ManagerSide, type PoolMode } from './modes.js';
 import { ShadowVerifier, type Outcome, type ShadowOptions } from './shadow/verifier.js';
-import { EventLedger } from './shadow/event-ledger.js';
-import { LivenessEvidence } from './shadow/liveness-evidence.js';
-import { eventFindings, livenessFindings, overdueFindings, resourceFindings, type Finding } from './shadow/findings.js';
 import type {
   BroadcastResult,
   DisconnectReason,
@@ -120,20 +118,10 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   /** Per key, a close deferred for a legacy mirror: the first write ticket that must wait for its delivery. */
   readonly #pendingCloses = new Map<string, { readonly before: WriteTicket; readonly delivered: Promise<void> }>();
   #mirrorFailures = 0;
-  /** Both managers' peer events, paired, and their message deliveries counted, while there is a mirror. */
-  readonly #events = new EventLedger();
-  /** peerSeen calls both managers accepted, checked against their lastSeen one pass later. */
-  readonly #liveness = new LivenessEvidence();
-  readonly #eventSettleMs: number;
-  /** A stale peer still held this long after its last sign of life: its reaper owed a removal. */
-  readonly #overdueAfterMs: number;
-  readonly #staleAfterMs: number;
-  /** How far short of the stale bound a mirror's peer may be when the authoritative reaper removes it. */
-  readonly #staleSlackMs: number;
+  /** The periodic pass and what feeds it (events, evidence of life): dual/shadow-checks.ts. */
+  readonly #checks: ShadowChecks;
   /** Set while a mode switch hydrates managers: their events then are the switch's, not the peers'. */
   #switching = false;
-  /** The getPoolStats difference of the last pass: one that holds over two passes is reported. */
-  #statsDiff: string | undefined;
   #started = false;
   #closed = false;
 
@@ -156,10 +144,6 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     this.#deadlines = new CallDeadlines(this.#timers, options.mirrorTimeoutMs ?? options.lockWaitBoundMs ?? 10_000);
     this.#snapshotIntervalMs = options.shadow?.snapshotIntervalMs ?? 10_000;
     // The two reapers run out of phase: one manager's stale removal may come a reaper interval after the other's.
-    this.#eventSettleMs = options.shadow?.eventSettleMs ?? Math.max(2 * this.#snapshotIntervalMs, resolved.reaperIntervalMs + 1000);
-    this.#overdueAfterMs = resolved.staleAfterMs + resolved.reaperIntervalMs + this.#eventSettleMs;
-    this.#staleAfterMs = resolved.staleAfterMs;
-    this.#staleSlackMs = Math.min(resolved.keepAliveIntervalMs / 2, 1000);
     this.metrics = options.registry ? new ShadowMetrics(options.registry) : undefined;
     // Both managers refresh lastSeen from the same evidence; between them only a keep-alive round
     // (or half the stale bound, if shorter) can separate two honest readings.
@@ -170,6 +154,10 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       metrics: this.metrics,
       onOutcome: (outcome) => this.gate.record(outcome),
     });
+    this.#checks = new ShadowChecks(
+      { ...resolved, snapshotIntervalMs: this.#snapshotIntervalMs, eventSettleMs: options.shadow?.eventSettleMs },
+      { verifier: this.verifier, clock: this.#clock, links: this.#links, settling: () => this.#settling() },
+    );
     // After the verifier: the gate reads its coverage from the start.
     this.gate = new PromotionGate(this.#clock, options.gate, () => this.verifier.coverage.snapshot());
     for (const side of sidesOf(mode)) this.#create(side);
@@ -348,87 +336,12 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   checkNow(): void {
     const side = mirrorSide(this.#mode);
     if (!side || this.#closed) return;
-    const primary = authoritativeSide(this.#mode);
-    const legacyManager = this.#held.legacy!.manager;
-    const unifiedManager = this.#held.unified!.manager;
-    const legacy = legacyManager.snapshot();
-    const unified = unifiedManager.snapshot();
-    const l = byKey(legacy.entries);
-    const u = byKey(unified.entries);
-    const now = this.#clock.now();
-    const coverage = this.verifier.coverage;
-    const findings: Finding[] = [];
-    // Liveness: evidence recorded at the pass before has had a whole period to settle.
-    const peerSeen = this.#liveness.rotate();
-    if (!this.#settling()) {
-      const live = livenessFindings(l, u, this.#frameEvidence(), peerSeen);
-      coverage.livenessEvidence += live.checked;
-      findings.push(...live.findings);
-    }
-    const events = this.#events.settle(now, this.#eventSettleMs);
-    coverage.events += events.paired + events.unpaired.length;
-    coverage.messageChecks += events.messageKeys;
-    findings.push(...eventFindings(events));
-    if (!this.#settling()) {
-      coverage.resourceChecks++;
-      findings.push(...resourceFindings('unified', unifiedManager.resources(), u));
-    }
-    findings.push(...overdueFindings('legacy', l, now, this.#overdueAfterMs), ...overdueFindings('unified', u, now, this.#overdueAfterMs));
-    findings.push(...this.#statsFindings(legacyManager.getPoolStats(), unifiedManager.getPoolStats(), sameConnectedPeers(l, u)));
-    this.verifier.checkSnapshots(legacy, unified, primary, findings);
+    this.#checks.pass(authoritativeSide(this.#mode), this.#held.legacy!.manager, this.#held.unified!.manager);
     // The reads, through the same comparison a caller's read gets.
     void this.getConnectedPeers().catch(() => undefined);
     void this.getPeerIps().catch(() => undefined);
-    const some = l.keys().next();
-    if (!some.done) void this.getPeer(some.value).catch(() => undefined);
-  }
-
-  /** The frame-or-pong evidence of the last pass, per link both managers hold; then the next pass's is taken. */
-  *#frameEvidence(): Generator<{ key: string; at: number }> {
-    for (const link of this.#links.values()) {
-      const at = link.evidenceAt;
-      link.evidenceAt = link.seenAt;
-      if (at === undefined || link.closed || !link.heldBy('legacy') || !link.heldBy('unified')) continue;
-      // A key with two links (a replacement in progress) is judged by the peer-set checks instead.
-      if (this.#links.withKey(link.key).size > 1) continue;
-      yield { key: link.key, at };
-    }
-  }
-
-  /** getPoolStats' total and stale, compared; a difference is reported once it holds over two passes. */
-  #statsFindings(legacy: PoolStats, unified: PoolStats, samePeers: boolean): Finding[] {
-    this.verifier.coverage.read('getPoolStats');
-    // Different peer sets are reported (and classified) by the snapshot check: the totals follow.
-    if (this.#settling() || !samePeers) return [];
-    const diff = legacy.total !== unified.total || legacy.stale !== unified.stale ? `${legacy.total}/${legacy.stale}|${unified.total}/${unified.stale}` : undefined;
-    const held = diff !== undefined && diff === this.#statsDiff;
-    this.#statsDiff = diff;
-    if (!held) return [];
-    return [{ kind: 'result-mismatch', key: 'pool-stats', source: 'getPoolStats', legacy: `total ${legacy.total}, stale ${legacy.stale}`, unified: `total ${unified.total}, stale ${unified.stale}` }];
-  }
-
-  /**
-   * The authoritative reaper removed `key` as stale: the mirror must hold it stale as well (its
-   * own lastSeen past the bound). Counted in the coverage: a pass that never saw one says so.
-   */
-  #compareStaleRemoval(key: string): void {
-    const side = this.#mirrorSide;
-    if (!side) return;
-    this.verifier.coverage.staleRemovals++;
-    const entry = this.#held[side]!.manager.snapshot().entries.find((e) => e.key === key);
-    const now = this.#clock.now();
-    const findings: Finding[] = [];
-    // Alive by more than the slack (a last frame processed a moment later on one side is not a
-    // difference), or silent past the bound by its own lastSeen and still judged alive (its bound is wrong).
-    const silentMs = entry?.lastSeen === undefined ? undefined : now - entry.lastSeen;
-    const refreshed = silentMs !== undefined && silentMs < this.#staleAfterMs - this.#staleSlackMs;
-    const misjudged = silentMs !== undefined && silentMs > this.#staleAfterMs && entry!.liveness !== 'stale';
-    if (entry?.connected && (refreshed || misjudged)) {
-      const text = `${entry.liveness}, silent ${Math.round(silentMs!)} ms of a ${this.#staleAfterMs} ms bound`;
-      const [legacy, unified] = side === 'legacy' ? [text, 'reaped as stale'] : ['reaped as stale', text];
-      findings.push({ kind: 'liveness-mismatch', key, source: 'stale-removal', legacy, unified });
-    }
-    this.verifier.checkFindings(authoritativeSide(this.#mode), findings);
+    const some = this.#links.values().next();
+    if (!some.done) void this.getPeer(some.value.key).catch(() => undefined);
   }
 
   report(): ShadowReport {
@@ -483,9 +396,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       }
       this.verifier.resetPersistence();
       // The event streams and the evidence start afresh in the new mode: hydration's events are the switch's.
-      this.#events.reset();
-      this.#liveness.reset();
-      this.#statsDiff = undefined;
+      this.#checks.reset();
       if (from === 'legacy' && next === 'shadow') this.gate.reset();
       this.metrics?.setMode(next);
       this.#log.info({ from, to: next, forced, source: options.source ?? 'api', hydrated, gate: gate?.reason }, `pool mode changed: ${from} -> ${next}`);
@@ -562,16 +473,17 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     // authoritative manager's reach the pool's listeners.
     const comparing = (): boolean => this.#mirrorSide !== undefined && !this.#switching && this.#held[side]?.manager === manager;
     const onConnected: PoolListener<'peer:connected'> = (e) => {
-      if (comparing()) this.#events.note(side, 'peer:connected', e.key, undefined, this.#clock.now());
+      if (comparing()) this.#checks.event(side, 'peer:connected', e.key);
       if (isAuth()) this.emit('peer:connected', e);
     };
     const onDisconnected: PoolListener<'peer:disconnected'> = (e) => {
       this.#noteRemoval(e.key);
-      if (comparing()) this.#events.note(side, 'peer:disconnected', e.key, e.reason, this.#clock.now());
+      if (comparing()) this.#checks.event(side, 'peer:disconnected', e.key, e.reason);
       if (!isAuth()) return;
       this.emit('peer:disconnected', e);
       if (e.reason === 'stale') {
-        if (comparing()) this.#compareStaleRemoval(e.key);
+        const mirror = this.#mirrorSide;
+        if (comparing() && mirror) this.#checks.staleRemoval(e.key, side, mirror, this.#held[mirror]!.manager);
         // Counted as a write from now, so the closes the reaper just made reach a legacy mirror
         // after its mirrored remove, never racing it (L6).
         const write = this.#writes.begin();
@@ -579,7 +491,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       }
     };
     const onMessage: PoolListener<'message'> = (e) => {
-      if (comparing()) this.#events.message(side, e.key);
+      if (comparing()) this.#checks.message(side, e.key);
       if (isAuth()) this.emit('message', e);
     };
     const onProtocolError: PoolListener<'protocol-error'> = (e) => void (isAuth() && this.emit('protocol-error', e));
@@ -673,7 +585,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       const value = isThenable(pending) ? await pending : pending;
       const mirrored = op === 'connectToPeer' ? this.#mirrorDial(value as PeerInfo, key, write) : this.#mirror<WriteOp>(op, key, arg, write, op, value);
       if (mirrored !== undefined) await mirrored;
-      if (seenAt !== undefined) this.#liveness.peerSeen(key!, seenAt);
+      if (seenAt !== undefined) this.#checks.peerSeen(key!, seenAt);
       return value;
     } finally {
       this.#writes.done(write);
@@ -900,7 +812,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
    * for a moment, so a read compared now would report noise, not a divergence.
    */
   #settling(): boolean {
-    return this.#writes.running > 0 || this.#writes.deferred > 0 || this.#events.pendingStale > 0;
+    return this.#writes.running > 0 || this.#writes.deferred > 0 || this.#checks.pendingStale > 0;
   }
 
   async #timed<T>(side: ManagerSide, op: string, fn: () => T | Promise<T>): Promise<T> {

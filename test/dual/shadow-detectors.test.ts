@@ -41,6 +41,15 @@ class NoDisconnectEvent extends UnifiedPeerManager {
   }
 }
 
+class DropsMessages extends UnifiedPeerManager {
+  // The slip: a guard meant for protocol errors returns before every message is emitted.
+  constructor(options: PoolOptions) {
+    super(options);
+    const emit = this.emit.bind(this) as (event: string, ...args: unknown[]) => boolean;
+    Object.assign(this, { emit: (event: string, ...args: unknown[]) => (event === 'message' ? false : emit(event, ...args)) });
+  }
+}
+
 class CountsSkippedAsSent extends UnifiedPeerManager {
   // The slip: a peer over the high-water mark counted as sent instead of skipped... here, one peer too few tried.
   override async broadcast(message: Parameters<PeerPool['broadcast']>[0]): Promise<BroadcastResult> {
@@ -87,6 +96,19 @@ describe('shadow detectors catch slips planted in unified, and stay quiet on the
       pool.checkNow();
       expect(unexpected(pool, 'event-mismatch'), Unified.name).toBe(expected);
       expect(pool.report().coverage.events).toBeGreaterThan(0);
+      await pool.close();
+    }
+  });
+
+  it('events: a message unified drops is caught by the per-peer count once the difference stops moving', async () => {
+    for (const [Unified, expected] of [[UnifiedPeerManager, 0], [DropsMessages, 1]] as const) {
+      const { pool, add } = shadowWith(Unified);
+      const conn = await add('10.0.0.1');
+      for (let i = 0; i < 3; i++) conn.emit('message', msg);
+      pool.checkNow(); // the difference is seen
+      pool.checkNow(); // and has not moved: settled
+      expect(unexpected(pool, 'event-mismatch'), Unified.name).toBe(expected);
+      expect(pool.report().coverage.messageChecks, Unified.name).toBeGreaterThan(0);
       await pool.close();
     }
   });

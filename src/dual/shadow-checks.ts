@@ -1,0 +1,161 @@
+import type { Clock } from '../contract/clock.js';
+import type { PeerPool } from '../contract/peer-pool.js';
+import type { PoolStats } from '../contract/types.js';
+import { byKey, sameConnectedPeers } from './fingerprints.js';
+import type { LinkRegistry } from './link-registry.js';
+import type { ManagerSide } from './modes.js';
+import { EventLedger } from './shadow/event-ledger.js';
+import { eventFindings, livenessFindings, overdueFindings, resourceFindings, type Finding } from './shadow/findings.js';
+import { LivenessEvidence } from './shadow/liveness-evidence.js';
+import type { ShadowVerifier } from './shadow/verifier.js';
+
+export interface ShadowCheckTiming {
+  readonly staleAfterMs: number;
+  readonly keepAliveIntervalMs: number;
+  readonly reaperIntervalMs: number;
+  readonly snapshotIntervalMs: number;
+  /** Overrides the default settle time of an unpaired event. */
+  readonly eventSettleMs: number | undefined;
+}
+
+export interface ShadowCheckDeps {
+  readonly verifier: ShadowVerifier;
+  readonly clock: Clock;
+  readonly links: LinkRegistry;
+  /** A write in flight or a close waiting for one: the two managers may disagree for a moment. */
+  readonly settling: () => boolean;
+}
+
+/**
+ * The dual-mode pool's periodic pass and what feeds it: both managers' events (paired), the
+ * evidence of life each was given, and the checks that hold one manager to the other beyond
+ * the snapshot (liveness, events, resources, reapers, pool stats, stale removals). The pool
+ * calls in; this knows nothing of modes or sockets.
+ */
+export class ShadowChecks {
+  readonly #deps: ShadowCheckDeps;
+  readonly #events = new EventLedger();
+  readonly #liveness = new LivenessEvidence();
+  /** How long one manager's peer event waits for the other's: two check periods, at least a reaper interval and 1 s. */
+  readonly eventSettleMs: number;
+  /** A stale peer still held this long after its last sign of life: its reaper owed a removal. */
+  readonly overdueAfterMs: number;
+  readonly #staleAfterMs: number;
+  /** How far short of the stale bound a mirror's peer may be when the authoritative reaper removes it. */
+  readonly #staleSlackMs: number;
+  /** The getPoolStats difference of the last pass: one that holds over two passes is reported. */
+  #statsDiff: string | undefined;
+
+  constructor(timing: ShadowCheckTiming, deps: ShadowCheckDeps) {
+    this.#deps = deps;
+    // The two reapers run out of phase: one manager's stale removal may come a reaper interval after the other's.
+    this.eventSettleMs = timing.eventSettleMs ?? Math.max(2 * timing.snapshotIntervalMs, timing.reaperIntervalMs + 1000);
+    this.overdueAfterMs = timing.staleAfterMs + timing.reaperIntervalMs + this.eventSettleMs;
+    this.#staleAfterMs = timing.staleAfterMs;
+    this.#staleSlackMs = Math.min(timing.keepAliveIntervalMs / 2, 1000);
+  }
+
+  /** A peer event from `side`'s manager. */
+  event(side: ManagerSide, type: 'peer:connected' | 'peer:disconnected', key: string, reason?: Parameters<EventLedger['note']>[3]): void {
+    this.#events.note(side, type, key, reason, this.#deps.clock.now());
+  }
+
+  /** A `message` delivered by `side`'s manager. */
+  message(side: ManagerSide, key: string): void {
+    this.#events.message(side, key);
+  }
+
+  /** A peerSeen(key) at `at` both managers accepted. */
+  peerSeen(key: string, at: number): void {
+    this.#liveness.peerSeen(key, at);
+  }
+
+  /** Stale removals one manager made and the other has not yet (reads wait them out). */
+  get pendingStale(): number {
+    return this.#events.pendingStale;
+  }
+
+  /** A mode change: the event streams and the evidence start afresh. */
+  reset(): void {
+    this.#events.reset();
+    this.#liveness.reset();
+    this.#statsDiff = undefined;
+  }
+
+  /** One pass: both snapshots and everything checked beside them, as one comparison. */
+  pass(primary: ManagerSide, legacyManager: PeerPool, unifiedManager: PeerPool): void {
+    const { verifier, clock } = this.#deps;
+    const legacy = legacyManager.snapshot();
+    const unified = unifiedManager.snapshot();
+    const l = byKey(legacy.entries);
+    const u = byKey(unified.entries);
+    const now = clock.now();
+    const coverage = verifier.coverage;
+    const findings: Finding[] = [];
+    // Liveness: evidence recorded at the pass before has had a whole period to settle.
+    const peerSeen = this.#liveness.rotate();
+    if (!this.#deps.settling()) {
+      const live = livenessFindings(l, u, this.#frameEvidence(), peerSeen);
+      coverage.livenessEvidence += live.checked;
+      findings.push(...live.findings);
+    }
+    const events = this.#events.settle(now, this.eventSettleMs);
+    coverage.events += events.paired + events.unpaired.length;
+    coverage.messageChecks += events.messageKeys;
+    findings.push(...eventFindings(events));
+    if (!this.#deps.settling()) {
+      coverage.resourceChecks++;
+      findings.push(...resourceFindings('unified', unifiedManager.resources(), u));
+    }
+    findings.push(...overdueFindings('legacy', l, now, this.overdueAfterMs), ...overdueFindings('unified', u, now, this.overdueAfterMs));
+    findings.push(...this.#statsFindings(legacyManager.getPoolStats(), unifiedManager.getPoolStats(), sameConnectedPeers(l, u)));
+    verifier.checkSnapshots(legacy, unified, primary, findings);
+  }
+
+  /**
+   * The authoritative reaper removed `key` as stale: the mirror must hold it stale as well, by its
+   * own lastSeen and its own judgement. Counted in the coverage: a run that never saw one says so.
+   */
+  staleRemoval(key: string, primary: ManagerSide, mirrorSide: ManagerSide, mirror: PeerPool): void {
+    const { verifier, clock } = this.#deps;
+    verifier.coverage.staleRemovals++;
+    const entry = mirror.snapshot().entries.find((e) => e.key === key);
+    const findings: Finding[] = [];
+    // Alive by more than the slack (a last frame processed a moment later on one side is not a
+    // difference), or silent past the bound by its own lastSeen and still judged alive (its bound is wrong).
+    const silentMs = entry?.lastSeen === undefined ? undefined : clock.now() - entry.lastSeen;
+    const refreshed = silentMs !== undefined && silentMs < this.#staleAfterMs - this.#staleSlackMs;
+    const misjudged = silentMs !== undefined && silentMs > this.#staleAfterMs && entry!.liveness !== 'stale';
+    if (entry?.connected && (refreshed || misjudged)) {
+      const text = `${entry.liveness}, silent ${Math.round(silentMs!)} ms of a ${this.#staleAfterMs} ms bound`;
+      const [legacy, unified] = mirrorSide === 'legacy' ? [text, 'reaped as stale'] : ['reaped as stale', text];
+      findings.push({ kind: 'liveness-mismatch', key, source: 'stale-removal', legacy, unified });
+    }
+    verifier.checkFindings(primary, findings);
+  }
+
+  /** The frame-or-pong evidence of the last pass, per link both managers hold; then the next pass's is taken. */
+  *#frameEvidence(): Generator<{ key: string; at: number }> {
+    const links = this.#deps.links;
+    for (const link of links.values()) {
+      const at = link.evidenceAt;
+      link.evidenceAt = link.seenAt;
+      if (at === undefined || link.closed || !link.heldBy('legacy') || !link.heldBy('unified')) continue;
+      // A key with two links (a replacement in progress) is judged by the peer-set checks instead.
+      if (links.withKey(link.key).size > 1) continue;
+      yield { key: link.key, at };
+    }
+  }
+
+  /** getPoolStats' total and stale, compared; a difference is reported once it holds over two passes. */
+  #statsFindings(legacy: PoolStats, unified: PoolStats, samePeers: boolean): Finding[] {
+    this.#deps.verifier.coverage.read('getPoolStats');
+    // Different peer sets are reported (and classified) by the snapshot check: the totals follow.
+    if (this.#deps.settling() || !samePeers) return [];
+    const diff = legacy.total !== unified.total || legacy.stale !== unified.stale ? `${legacy.total}/${legacy.stale}|${unified.total}/${unified.stale}` : undefined;
+    const held = diff !== undefined && diff === this.#statsDiff;
+    this.#statsDiff = diff;
+    if (!held) return [];
+    return [{ kind: 'result-mismatch', key: 'pool-stats', source: 'getPoolStats', legacy: `total ${legacy.total}, stale ${legacy.stale}`, unified: `total ${unified.total}, stale ${unified.stale}` }];
+  }
+}
