@@ -337,6 +337,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     const side = mirrorSide(this.#mode);
     if (!side || this.#closed) return;
     this.#checks.pass(authoritativeSide(this.#mode), this.#held.legacy!.manager, this.#held.unified!.manager);
+    this.metrics?.setCoverage(this.verifier.coverage.snapshot());
     // The reads, through the same comparison a caller's read gets.
     void this.getConnectedPeers().catch(() => undefined);
     void this.getPeerIps().catch(() => undefined);

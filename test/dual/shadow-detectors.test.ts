@@ -1,5 +1,6 @@
 // Each detector, shown to catch a slip planted in the unified manager (a subclass with one
 // realistic mistake), and shown quiet on the real one: a test that fails without the detector.
+import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import type { PoolOptions } from '../../src/pool/pool-options.js';
 import type { PeerPool } from '../../src/contract/peer-pool.js';
@@ -183,14 +184,20 @@ describe('counting and coverage', () => {
     await pool.close();
   });
 
-  it('the report says what was compared, and what was never exercised', async () => {
-    const { pool, add } = makePool({ mode: 'shadow' });
+  it('the report and the metrics say what was compared, and what was never exercised', async () => {
+    const registry = new Registry();
+    const { pool, add } = makePool({ mode: 'shadow', registry });
     await add('10.0.0.1');
     await pool.sendToPeer('10.0.0.1', msg);
     await pool.getPeerIps();
     const c = pool.report().coverage;
     expect(c.writes.sendToPeer).toBe(1);
     expect(c.reads.getPeerIps).toBe(1);
+    pool.checkNow();
+    const text = await registry.metrics();
+    expect(text).toMatch(/poolshift_shadow_compared\{kind="write",op="sendToPeer"\} 1/);
+    expect(text).toMatch(/poolshift_shadow_coverage\{what="resourceChecks"\} [1-9]/);
+    expect(text).toMatch(/poolshift_shadow_coverage\{what="staleRemovals"\} 0/);
     const { formatReport } = await import('../../src/dual/shadow/report.js');
     expect(formatReport(pool.report())).toMatch(/not exercised: .*staleRemovals.*replacements/);
     await pool.close();

@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { POOL_MODES, type ManagerSide, type PoolMode } from '../modes.js';
-import type { DivergenceKind } from './divergence.js';
+import { DIVERGENCE_KINDS } from './divergence.js';
+import { COVERAGE_REQUIREMENTS, type Coverage } from './coverage.js';
 
 export type CheckOutcome = 'matched' | 'mismatched' | 'ignored' | 'errored' | 'sampled-out';
 
@@ -16,6 +17,9 @@ export class ShadowMetrics {
   readonly latency: Histogram<'side' | 'op'>;
   readonly errors: Counter<'side' | 'op'>;
   readonly mirrorFailures: Counter<'op'>;
+  /** What the run compared (the report's coverage section), so an alert or a gate can read it. */
+  readonly coverage: Gauge<'what'>;
+  readonly compared: Gauge<'kind' | 'op'>;
 
   constructor(registry: Registry, prefix = 'poolshift_') {
     const registers = [registry];
@@ -37,10 +41,25 @@ export class ShadowMetrics {
     });
     this.errors = new Counter({ name: `${prefix}manager_errors_total`, help: 'Operations that failed, by side and operation', labelNames: ['side', 'op'], registers });
     this.mirrorFailures = new Counter({ name: `${prefix}mirror_failures_total`, help: 'Mirror writes that failed (recorded, never thrown)', labelNames: ['op'], registers });
-    for (const kind of ['missing-in-shadow', 'extra-in-shadow', 'liveness-mismatch', 'info-mismatch', 'error-mismatch'] as DivergenceKind[]) {
+    this.coverage = new Gauge({
+      name: `${prefix}shadow_coverage`,
+      help: 'What shadow verification compared since the pool started: events, messageChecks, livenessEvidence, staleRemovals, replacements, resourceChecks',
+      labelNames: ['what'],
+      registers,
+    });
+    this.compared = new Gauge({ name: `${prefix}shadow_compared`, help: 'Comparisons made since the pool started, per read and per write operation', labelNames: ['kind', 'op'], registers });
+    for (const what of COVERAGE_REQUIREMENTS) this.coverage.set({ what }, 0);
+    for (const kind of DIVERGENCE_KINDS) {
       this.divergences.inc({ kind, class: 'known' }, 0);
       this.divergences.inc({ kind, class: 'unexpected' }, 0);
     }
+  }
+
+  /** Sets the coverage gauges from the verifier's tally (each periodic pass). */
+  setCoverage(c: Coverage): void {
+    for (const what of COVERAGE_REQUIREMENTS) this.coverage.set({ what }, c[what]);
+    for (const [op, n] of Object.entries(c.reads)) this.compared.set({ kind: 'read', op }, n);
+    for (const [op, n] of Object.entries(c.writes)) this.compared.set({ kind: 'write', op }, n);
   }
 
   setMode(mode: PoolMode): void {
