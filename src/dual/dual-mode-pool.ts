@@ -14,12 +14,12 @@ import { WriteTracker, type WriteTicket } from './write-tracker.js';
 import type { BlockProposalInput, PeerPool, PoolEvent, PoolEvents, PoolListener } from '../contract/peer-pool.js';
 import { resolvePoolOptions, type PoolOptions } from '../pool/pool-options.js';
 import { PromotionGate, type GateDecision, type PromotionGateOptions } from './promotion-gate.js';
-import type { KeyEvidence } from './shadow/divergence.js';
+import { describeInfo, type KeyEvidence } from './shadow/divergence.js';
 import { buildReport, type ShadowReport } from './shadow/report.js';
 import { ShadowMetrics } from './shadow/metrics.js';
 import { LinkRegistry } from './link-registry.js';
 import { ShadowChecks } from './shadow-checks.js';
-import { byKey, ipCounts, peerByKey, peersByKey, sameConnectedPeers, snapshotEntries } from './fingerprints.js';
+import { byKey, fingerprint, ipCounts, peerByKey, peersByKey, sameConnectedPeers, snapshotEntries } from './fingerprints.js';
 import { callWrite, isThenable, type MirrorArgs, type MirrorOp, type WriteArgs, type WriteOp } from './write-ops.js';
 import { DEFAULT_MODE, MANAGER_SIDES as SIDES, POOL_MODES, authoritativeSide, isPoolMode, mirrorSide, sidesOf, type ManagerSide, type PoolMode } from './modes.js';
 import { ShadowVerifier, type Outcome, type ShadowOptions } from './shadow/verifier.js';
@@ -604,7 +604,25 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   /** A dial's mirror half: the mirror is given the connection the authoritative manager dialled. */
   #mirrorDial(info: PeerInfo, key: string | undefined, write: WriteTicket): Promise<void> | undefined {
     const link = this.#links.dialledBy(info);
+    if (this.#mirrorSide) this.#compareConnectResult(info);
     return this.#mirror('addConnectedPeer', key, link ?? null, write, 'connectToPeer');
+  }
+
+  /**
+   * What a connect resolved with against what the authoritative manager then holds for the peer:
+   * a connect that lost to a connection already held must resolve with the held peer's info, not
+   * the dialled one. One snapshot lookup per connect (connects are rare).
+   */
+  #compareConnectResult(resolved: PeerInfo): void {
+    // Another write running may have replaced the entry meanwhile, honestly.
+    if (this.#writes.running !== 1) return;
+    const key = this.#keyOf(resolved);
+    const side = this.#authSide;
+    const held = this.#held[side]!.manager.snapshot().entries.find((e) => e.key === key);
+    if (!held?.info || fingerprint(held.info) === fingerprint(resolved)) return;
+    const text = `connect resolved with ${describeInfo(resolved)}, holds ${describeInfo(held.info)}`;
+    const [legacy, unified] = side === 'legacy' ? [text, '-'] : ['-', text];
+    this.verifier.checkFindings(side, [{ kind: 'result-mismatch', key, source: 'connectToPeer', legacy, unified }]);
   }
 
   /**

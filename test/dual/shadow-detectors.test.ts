@@ -4,13 +4,14 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import type { PoolOptions } from '../../src/pool/pool-options.js';
 import type { PeerPool } from '../../src/contract/peer-pool.js';
-import type { BroadcastResult, ResourceCounts } from '../../src/contract/types.js';
+import type { BroadcastResult, PeerInfo, ResourceCounts } from '../../src/contract/types.js';
 import type { DivergenceKind } from '../../src/dual/shadow/divergence.js';
 import type { DualModePoolOptions } from '../../src/dual/dual-mode-pool.js';
 import { LegacyPeerManager } from '../../legacy/legacy-peer-manager.js';
 import { UnifiedPeerManager } from '../../unified/unified-peer-manager.js';
 import { captureLogs } from '../helpers/log-capture.js';
-import { makePool } from './helpers/fixtures.js';
+import { fakeDialer, makePool } from './helpers/fixtures.js';
+import type { FakeConnection } from './helpers/fake-connection.js';
 
 const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
 const msg = { type: 'BlockVote' as const, height: 1, hash: 'h1', voter: 'v', approve: true };
@@ -56,6 +57,14 @@ class CountsSkippedAsSent extends UnifiedPeerManager {
   override async broadcast(message: Parameters<PeerPool['broadcast']>[0]): Promise<BroadcastResult> {
     const r = await super.broadcast(message);
     return { ...r, sent: Math.max(0, r.sent - 1) };
+  }
+}
+
+class ResolvesDialledInfo extends UnifiedPeerManager {
+  // The slip: the connect resolves with the info it was given, not the entry it holds (a duplicate's loser).
+  override async connectToPeer(address: Parameters<PeerPool['connectToPeer']>[0]): Promise<PeerInfo> {
+    const held = await super.connectToPeer(address);
+    return { ...held, version: '0.0.0-dialled' };
   }
 }
 
@@ -120,6 +129,16 @@ describe('shadow detectors catch slips planted in unified, and stay quiet on the
       await add('10.0.0.1');
       await add('10.0.0.2');
       await pool.broadcast(msg);
+      expect(unexpected(pool, 'result-mismatch'), Unified.name).toBe(expected);
+      await pool.close();
+    }
+  });
+
+  it('results: a connect that resolves with other info than the peer it holds is a result-mismatch (live: unified resolves)', async () => {
+    for (const [Unified, expected] of [[UnifiedPeerManager, 0], [ResolvesDialledInfo, 1]] as const) {
+      const dialled: FakeConnection[] = [];
+      const { pool } = shadowWith(Unified, { mode: 'live', dialer: fakeDialer(dialled) });
+      await pool.connectToPeer('10.0.0.1:9000');
       expect(unexpected(pool, 'result-mismatch'), Unified.name).toBe(expected);
       await pool.close();
     }
