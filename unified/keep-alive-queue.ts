@@ -61,6 +61,11 @@ export class KeepAliveQueue<T extends KeepAliveItem> {
     this.#base = this.#head = this.#live = this.#holes = 0;
   }
 
+  /** Peers queued for a keep-alive. */
+  get size(): number {
+    return this.#live;
+  }
+
   /** Timers held: one while any peer is queued. */
   get timers(): number {
     return this.#timer === undefined ? 0 : 1;

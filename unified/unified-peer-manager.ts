@@ -327,6 +327,7 @@ export class UnifiedPeerManager extends EventEmitter<PoolEvents> implements Peer
       lockWaiters: this.locks.waiters().length,
       entries: this.connections.size,
       admitted: this.admission.inbound + this.admission.outbound,
+      keepAlives: this.#keepAlive.size,
     };
   }
 

@@ -115,6 +115,8 @@ export interface ResourceCounts {
   readonly entries: number;
   /** Admission slots taken (peers counted against the limits); where the manager keeps such a count. */
   readonly admitted?: number;
+  /** Peers with a keep-alive scheduled, where the manager keeps them all on one timer (so `timers` cannot show a leak). */
+  readonly keepAlives?: number;
 }
 
 /** How a peer is keyed: by IP (the legacy design), IP and port (peers behind one NAT), or node id. */

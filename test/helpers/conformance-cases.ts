@@ -171,7 +171,8 @@ export function describeConformance(name: string, options: ConformanceOptions): 
       // Leftovers the legacy manager keeps for a while (L3 lastSeen, keep-alive tasks) go at the next ticks.
       await advance(clock, STALE + 2 * REAPER);
       // A manager that keeps admission slots (unified) reports them, and holds none now.
-      const admitted = pool.resources().admitted === undefined ? {} : { admitted: 0 };
+      const r = pool.resources();
+      const admitted = { ...(r.admitted === undefined ? {} : { admitted: 0 }), ...(r.keepAlives === undefined ? {} : { keepAlives: 0 }) };
       expect(pool.resources()).toEqual({ timers: 0, backgroundTimers: 2, socketListeners: 0, lockHolders: 0, lockWaiters: 0, entries: 0, ...admitted });
       expect(pool.getPoolStats()).toMatchObject({ total: 0, healthy: 0, stale: 0, averageHealth: 0, oldestConnectionAgeS: 0 });
       await node!.close();

@@ -140,7 +140,7 @@ describe('races under the fast-check scheduler', () => {
         checkUnifiedInvariants(pool);
         expect(stalled(r)).toBe(false);
         await pool.close();
-        expect(pool.resources()).toEqual({ timers: 0, backgroundTimers: 0, socketListeners: 0, lockHolders: 0, lockWaiters: 0, entries: 0, admitted: 0 });
+        expect(pool.resources()).toEqual({ timers: 0, backgroundTimers: 0, socketListeners: 0, lockHolders: 0, lockWaiters: 0, entries: 0, admitted: 0, keepAlives: 0 });
         for (const c of r.connections) expect(c.listenerCount('close')).toBe(0);
       }),
       { numRuns: 300 },

@@ -82,6 +82,11 @@ export function resourceFindings(side: ManagerSide, resources: ResourceCounts, e
   }
   if (resources.admitted !== undefined && resources.admitted !== connected) problems.push(`${resources.admitted} admission slots for ${connected} peers`);
   if (side === 'unified' && resources.entries !== connected) problems.push(`${resources.entries} entries for ${connected} connected peers`);
+  if (resources.keepAlives !== undefined) {
+    if (resources.keepAlives !== connected) problems.push(`${resources.keepAlives} keep-alives scheduled for ${connected} peers`);
+    // One timer carries every keep-alive: peers held and no timer means nobody is pinged.
+    if (connected > 0 && resources.timers === 0) problems.push(`no keep-alive timer for ${connected} peers`);
+  }
   if (problems.length === 0) return [];
   const text = problems.join('; ');
   return [{ kind: 'resource-mismatch', key: `${side}-resources`, source: 'resources', legacy: side === 'legacy' ? text : 'ok', unified: side === 'unified' ? text : 'ok' }];
