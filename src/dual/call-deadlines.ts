@@ -59,6 +59,16 @@ export class CallDeadlines {
     return this.#pending;
   }
 
+  /**
+   * Whether the oldest pending call has lived through `sweeps` sweeps (a quarter of `ms` each):
+   * its callee is stuck (legacy deadlocked on its locks: L6), not merely slow.
+   */
+  stuck(sweeps = 2): boolean {
+    if (this.#pending === 0) return false;
+    const oldest = this.#queue.oldest();
+    return oldest !== undefined && this.#tick - oldest.tick >= sweeps;
+  }
+
   #settle(pending: Pending): boolean {
     if (pending.done) return false;
     pending.done = true;

@@ -7,7 +7,7 @@ import { TimerSet, type Clock } from '../contract/clock.js';
 import type { Connection, DialResult, Dialer } from '../contract/connection.js';
 import { ConnectionLink, type ConnectionLinkOptions, type LiveSide } from './connection-view.js';
 import { CallDeadlines } from './call-deadlines.js';
-import { ConfigError, ModeTransitionError, NoConnectionError, PoolClosedError, PromotionRefusedError } from '../contract/errors.js';
+import { ConfigError, LockCanceledError, MirrorTimeoutError, ModeTransitionError, NoConnectionError, PoolClosedError, PromotionRefusedError } from '../contract/errors.js';
 import type { NetworkMessage } from '../contract/messages.js';
 import { SwitchGate } from './switch-gate.js';
 import { WriteTracker, type WriteTicket } from './write-tracker.js';
@@ -336,7 +336,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   checkNow(): void {
     const side = mirrorSide(this.#mode);
     if (!side || this.#closed) return;
-    this.#checks.pass(authoritativeSide(this.#mode), this.#held.legacy!.manager, this.#held.unified!.manager);
+    this.#checks.pass(authoritativeSide(this.#mode), this.#held.legacy!.manager, this.#held.unified!.manager, this.#deadlines.stuck());
     this.metrics?.setCoverage(this.verifier.coverage.snapshot());
     // The reads, through the same comparison a caller's read gets.
     void this.getConnectedPeers().catch(() => undefined);
@@ -760,6 +760,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     }
     this.#mirrorFailures++;
     this.metrics?.mirrorFailures.inc({ op });
+    if (key !== undefined && (error instanceof MirrorTimeoutError || error instanceof LockCanceledError)) this.verifier.hint(key, 'deadlock');
     this.#log.warn({ op, key, side, err: (error as Error)?.message ?? String(error) }, 'mirror write failed (recorded, not thrown)');
     this.verifier.compareWrite(op, key ?? op, authoritativeSide(this.#mode), { ok: false, error }, this.#evidenceFn);
   }
@@ -831,7 +832,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
    * for a moment, so a read compared now would report noise, not a divergence.
    */
   #settling(): boolean {
-    return this.#writes.running > 0 || this.#writes.deferred > 0 || this.#checks.pendingStale > 0;
+    return this.#writes.running > 0 || this.#writes.deferred > 0 || this.#checks.pendingStale > 0 || this.#deadlines.stuck();
   }
 
   async #timed<T>(side: ManagerSide, op: string, fn: () => T | Promise<T>): Promise<T> {

@@ -45,6 +45,8 @@ export class ShadowChecks {
   readonly #staleSlackMs: number;
   /** The getPoolStats difference of the last pass: one that holds over two passes is reported. */
   #statsDiff: string | undefined;
+  /** Until when passes wait: a mirror call was stuck (legacy deadlocked), and the mirror then catches up. */
+  #quietUntil = -Infinity;
 
   constructor(timing: ShadowCheckTiming, deps: ShadowCheckDeps) {
     this.#deps = deps;
@@ -82,9 +84,18 @@ export class ShadowChecks {
     this.#statsDiff = undefined;
   }
 
-  /** One pass: both snapshots and everything checked beside them, as one comparison. */
-  pass(primary: ManagerSide, legacyManager: PeerPool, unifiedManager: PeerPool): void {
+  /**
+   * One pass: both snapshots and everything checked beside them, as one comparison. While a
+   * mirror call is stuck (legacy deadlocked: L6) and for a settle time after, no pass is made:
+   * the stalled manager is behind on everything, and its events come once it catches up.
+   */
+  pass(primary: ManagerSide, legacyManager: PeerPool, unifiedManager: PeerPool, mirrorStuck = false): void {
     const { verifier, clock } = this.#deps;
+    if (mirrorStuck) this.#quietUntil = clock.now() + this.eventSettleMs;
+    if (clock.now() < this.#quietUntil) {
+      verifier.resetPersistence();
+      return;
+    }
     const legacy = legacyManager.snapshot();
     const unified = unifiedManager.snapshot();
     const l = byKey(legacy.entries);

@@ -24,7 +24,7 @@ export type KnownDifference = 'L1' | 'L2' | 'L3' | 'L4' | 'L5' | 'L6' | 'L7';
  * What the pool saw happen to a key, so that a rule can tell apart differences with the same
  * shape (a lastSeen entry with no peer is L1 if the peer never was, L3 if its connection died).
  */
-export type KeyHint = 'closed' | 'replaced' | 'version-guard';
+export type KeyHint = 'closed' | 'replaced' | 'version-guard' | 'deadlock';
 
 /** Errors compared across the two managers: by code, never by text. */
 export interface ErrorShape {
@@ -62,6 +62,9 @@ export interface KeyEvidence {
  */
 export function classify(kind: DivergenceKind, e: KeyEvidence, error?: { legacy?: ErrorShape; unified?: ErrorShape }): KnownDifference | undefined {
   const { legacy: l, unified: u, hints } = e;
+  // An operation on this key was lost in a legacy deadlock (its lock wait canceled, or the mirror
+  // call never answered): whatever differs on the key since follows from it.
+  if (hints.has('deadlock')) return 'L6';
   if (kind === 'event-mismatch' || kind === 'result-mismatch') {
     // L7: legacy ignored an inbound "unknown" over a known version (no event, a different count).
     if (hints.has('version-guard')) return 'L7';
