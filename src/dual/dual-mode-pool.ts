@@ -486,9 +486,17 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
         const mirror = this.#mirrorSide;
         if (comparing() && mirror) this.#checks.staleRemoval(e.key, side, mirror, this.#held[mirror]!.manager);
         // Counted as a write from now, so the closes the reaper just made reach a legacy mirror
-        // after its mirrored remove, never racing it (L6).
-        const write = this.#writes.begin();
-        void this.#mirrorReaperRemoval(e.key, write).finally(() => this.#writes.done(write));
+        // after its mirrored remove, never racing it (L6). Only through an open gate: a write
+        // counted while it waits for a switch would hold back a deferred close that operations
+        // inside the gate wait for (the switch would never drain). During a switch the mirror's
+        // own reaper removes the peer, stale by its own lastSeen too.
+        if (this.#gate.enter()) {
+          const write = this.#writes.begin();
+          void this.#mirrorReaperRemoval(e.key, write).finally(() => {
+            this.#writes.done(write);
+            this.#gate.leave();
+          });
+        }
       }
     };
     const onMessage: PoolListener<'message'> = (e) => {
@@ -782,18 +790,9 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     return false;
   }
 
-  /** The authoritative reaper removed a peer: the mirror removes it too (one call). */
+  /** The authoritative reaper removed a peer: the mirror removes it too (one call). Inside the gate. */
   async #mirrorReaperRemoval(key: string, write: WriteTicket): Promise<void> {
-    try {
-      if (!this.#gate.enter()) await this.#gate.entered();
-    } catch {
-      return; // closing
-    }
-    try {
-      if (!this.#closed) await this.#mirror('removeConnectedPeer', key, 'stale', write, 'reaper');
-    } finally {
-      this.#gate.leave();
-    }
+    if (!this.#closed) await this.#mirror('removeConnectedPeer', key, 'stale', write, 'reaper');
   }
 
   async #read<T>(op: string, run: (manager: PeerPool) => Promise<T>, normalize: (value: T) => Map<string, string>): Promise<T> {
