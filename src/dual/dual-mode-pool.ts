@@ -187,6 +187,11 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     return this.#mirrorFailures;
   }
 
+  /** Mirror calls not settled yet: each holds the deadline sweep's timer until it settles or times out. */
+  get mirrorCallsPending(): number {
+    return this.#deadlines.pending;
+  }
+
   start(): void {
     if (this.#closed || this.#started) return;
     this.#started = true;

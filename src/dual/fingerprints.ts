@@ -32,9 +32,13 @@ export function ipCounts(ips: readonly string[]): Map<string, string> {
   return new Map([...counts].map(([ip, n]) => [ip, String(n)]));
 }
 
-/** snapshot(): each entry under its key. */
+/**
+ * snapshot() as a caller's read: each entry's info and connection under its key. Not its liveness:
+ * two managers' clocks reads a moment apart put a peer at the stale bound on either side of it;
+ * liveness is held to account by the periodic check (with persistence) and the evidence checks.
+ */
 export function snapshotEntries(s: PoolSnapshot): Map<string, string> {
-  return new Map(s.entries.map((e) => [e.key, entryFingerprint(e)]));
+  return new Map(s.entries.map((e) => [e.key, `${e.info ? fingerprint(e.info) : '-'}|${e.connected ? 'c' : '-'}`]));
 }
 
 /** A snapshot's entries by key. */

@@ -38,6 +38,9 @@ describe('read fingerprints', () => {
     expect([...peersByKey([info('x', { port: 1 }), info('x', { port: 2 })], (i) => `${i.ip}:${i.port}`).keys()]).toEqual(['x:1', 'x:2']);
     expect(peerByKey('k', undefined).size).toBe(0);
     expect(snapshotEntries({ takenAt: 0, entries: [entry('a'), entry('b')] }).size).toBe(2);
+    // A caller's snapshot read does not compare liveness (a peer at the bound reads either way).
+    expect(snapshotEntries({ takenAt: 0, entries: [entry('a', true, { liveness: 'stale' })] })).toEqual(snapshotEntries({ takenAt: 0, entries: [entry('a')] }));
+    expect(snapshotEntries({ takenAt: 0, entries: [entry('a', false)] })).not.toEqual(snapshotEntries({ takenAt: 0, entries: [entry('a')] }));
   });
 
   it('same connected peers: only keys held with a connection count', () => {
