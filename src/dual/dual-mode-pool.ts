@@ -561,12 +561,6 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
 
   /** A connection for a key some other connection already holds: what L4 and L5 start from. */
   #noteReplacement(link: ConnectionLink, side: ManagerSide): void {
-    // A new connection for a key whose last one just closed: legacy may still be processing that
-    // close, and its late removeDeadConnection then takes the new one down (L5).
-    if (this.verifier.hintsOf(link.key).has('closed')) {
-      this.verifier.hint(link.key, 'replaced');
-      return;
-    }
     for (const other of this.#links.withKey(link.key)) {
       // Held by either side: a mirror whose close of the old connection is still deferred holds it
       // too, and that late close is what takes a legacy replacement down (L5).
@@ -578,7 +572,11 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
         return;
       }
     }
+    // A new connection for a key whose last one just closed: legacy may still be processing that
+    // close, and its late removeDeadConnection then takes the new one down (L5).
+    if (this.verifier.hintsOf(link.key).has('closed')) this.verifier.hint(link.key, 'replaced');
   }
+
 
   /** A write: the authoritative manager, then the mirror. Through the gate without a promise when it is open. */
   #write<K extends WriteOp>(op: K, key: string | undefined, arg: WriteArgs[K]): Promise<unknown> {
