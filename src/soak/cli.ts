@@ -35,7 +35,16 @@ async function main(): Promise<number> {
   const gate = (values.gate ?? SOAK_TARGETS.join(',')).split(',').filter(Boolean);
   const unknown = gate.filter((g) => !(SOAK_TARGETS as readonly string[]).includes(g));
   if (unknown.length > 0) return bad(`--gate: unknown target ${unknown.join(', ')} (known: ${SOAK_TARGETS.join(', ')})`);
+  // Bounded, whatever happens inside: a soak that has not finished two minutes after its duration
+  // (a mode switch that never drains, say) fails with a line that says so, never hangs CI.
+  const hardStopMs = (durationS + 120) * 1000;
+  const hardStop = setTimeout(() => {
+    console.error(`soak: did not finish within ${hardStopMs / 1000} s (duration ${durationS} s + 120 s): stopped`);
+    process.exit(3);
+  }, hardStopMs);
+  hardStop.unref();
   const { detail, ...figures } = await runSoak({ durationS, peers, processes, nodeIp, peerNet });
+  clearTimeout(hardStop);
   const result: SoakResult = figures;
   console.log(JSON.stringify({ ...result, detail }, null, 2));
   console.log(summary(result));
