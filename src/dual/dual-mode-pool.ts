@@ -677,10 +677,19 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
         delivered();
       }
     });
+    // Bounded: should the delivery wait on a write that itself waits on this key (a cycle not
+    // foreseen), the key's later mirror calls go ahead after a mirror timeout, not never.
+    const bounded = new Promise<void>((resolve) => {
+      const timer = this.#timers.timeout(resolve, this.#deadlines.ms);
+      void entry.delivered.then(() => {
+        this.#timers.clear(timer);
+        resolve();
+      });
+    });
     const queue = this.#mirrorQueues.get(key) ?? { pending: 0, tail: Promise.resolve() };
     queue.pending++;
     queue.tail = queue.tail
-      .then(() => entry.delivered)
+      .then(() => bounded)
       .then(() => {
         if (--queue.pending === 0 && this.#mirrorQueues.get(key) === queue) this.#mirrorQueues.delete(key);
       });
