@@ -2,6 +2,7 @@ import type { Clock } from '../contract/clock.js';
 import type { PeerPool } from '../contract/peer-pool.js';
 import type { PoolStats } from '../contract/types.js';
 import { byKey, sameConnectedPeers } from './fingerprints.js';
+import type { ConnectionLink } from './connection-view.js';
 import type { LinkRegistry } from './link-registry.js';
 import type { ManagerSide } from './modes.js';
 import { EventLedger } from './shadow/event-ledger.js';
@@ -47,6 +48,8 @@ export class ShadowChecks {
   #statsDiff: string | undefined;
   /** Until when passes wait: a mirror call was stuck (legacy deadlocked), and the mirror then catches up. */
   #quietUntil = -Infinity;
+  /** Open sockets neither manager held at the last pass: one still so now was left open by whoever removed it. */
+  #orphans = new Set<ConnectionLink>();
 
   constructor(timing: ShadowCheckTiming, deps: ShadowCheckDeps) {
     this.#deps = deps;
@@ -82,6 +85,7 @@ export class ShadowChecks {
     this.#events.reset();
     this.#liveness.reset();
     this.#statsDiff = undefined;
+    this.#orphans = new Set();
   }
 
   /**
@@ -120,6 +124,7 @@ export class ShadowChecks {
     }
     findings.push(...overdueFindings('legacy', l, now, this.overdueAfterMs), ...overdueFindings('unified', u, now, this.overdueAfterMs));
     findings.push(...this.#statsFindings(legacyManager.getPoolStats(), unifiedManager.getPoolStats(), sameConnectedPeers(l, u)));
+    findings.push(...this.#orphanFindings(primary));
     verifier.checkSnapshots(legacy, unified, primary, findings);
   }
 
@@ -156,6 +161,25 @@ export class ShadowChecks {
       if (links.withKey(link.key).size > 1) continue;
       yield { key: link.key, at };
     }
+  }
+
+  /**
+   * A socket still open that neither manager holds, two passes running: the authoritative manager
+   * removed its peer and did not close it (the mirror's views are muted: only the owner closes).
+   */
+  #orphanFindings(primary: ManagerSide): Finding[] {
+    const now = new Set<ConnectionLink>();
+    const findings: Finding[] = [];
+    for (const link of this.#deps.links.values()) {
+      if (link.closed || link.heldBy('legacy') || link.heldBy('unified')) continue;
+      now.add(link);
+      if (!this.#orphans.has(link)) continue;
+      const text = 'removed the peer, left its socket open';
+      const [legacy, unified] = primary === 'legacy' ? [text, '-'] : ['-', text];
+      findings.push({ kind: 'resource-mismatch', key: `${link.key}-socket`, source: 'open-socket', legacy, unified });
+    }
+    this.#orphans = now;
+    return findings;
   }
 
   /** getPoolStats' total and stale, compared; a difference is reported once it holds over two passes. */

@@ -4,6 +4,7 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import type { PoolOptions } from '../../src/pool/pool-options.js';
 import type { PeerPool } from '../../src/contract/peer-pool.js';
+import type { Connection } from '../../src/contract/connection.js';
 import type { BroadcastResult, PeerInfo, ResourceCounts } from '../../src/contract/types.js';
 import type { DivergenceKind } from '../../src/dual/shadow/divergence.js';
 import type { DualModePoolOptions } from '../../src/dual/dual-mode-pool.js';
@@ -65,6 +66,20 @@ class ResolvesDialledInfo extends UnifiedPeerManager {
   override async connectToPeer(address: Parameters<PeerPool['connectToPeer']>[0]): Promise<PeerInfo> {
     const held = await super.connectToPeer(address);
     return { ...held, version: '0.0.0-dialled' };
+  }
+}
+
+class LeavesSocketOpen extends UnifiedPeerManager {
+  // The slip: the removal path's close of the connection lost (an inverted guard around it).
+  override addConnectedPeer(connection: Connection, info: PeerInfo): Promise<void> {
+    const noClose = new Proxy(connection, {
+      get: (target, prop) => {
+        if (prop === 'close') return () => undefined;
+        const value = Reflect.get(target, prop, target) as unknown;
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    return super.addConnectedPeer(noClose, info);
   }
 }
 
@@ -140,6 +155,20 @@ describe('shadow detectors catch slips planted in unified, and stay quiet on the
       const { pool } = shadowWith(Unified, { mode: 'live', dialer: fakeDialer(dialled) });
       await pool.connectToPeer('10.0.0.1:9000');
       expect(unexpected(pool, 'result-mismatch'), Unified.name).toBe(expected);
+      await pool.close();
+    }
+  });
+
+  it('leaks: a socket the authoritative manager removed its peer from and left open is a resource-mismatch (live)', async () => {
+    for (const [Unified, expected] of [[UnifiedPeerManager, 0], [LeavesSocketOpen, 1]] as const) {
+      const { pool, add } = shadowWith(Unified, { mode: 'live' });
+      const conn = await add('10.0.0.1');
+      await pool.removeConnectedPeer('10.0.0.1');
+      await flush();
+      pool.checkNow();
+      pool.checkNow();
+      expect(conn.isOpen, Unified.name).toBe(expected === 1);
+      expect(unexpected(pool, 'resource-mismatch'), Unified.name).toBe(expected);
       await pool.close();
     }
   });
