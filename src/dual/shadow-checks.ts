@@ -144,6 +144,12 @@ export class ShadowChecks {
    * own lastSeen and its own judgement. Counted in the coverage: a run that never saw one says so.
    */
   staleRemoval(key: string, primary: ManagerSide, mirrorSide: ManagerSide, mirror: PeerPool): void {
+    // A frame or pong arrived for the peer just now: the mirror may have applied it (unified marks
+    // seen at once) while the authoritative side had not yet (legacy's peerSeen waits for a lock),
+    // so a mirror fresher than the bound is that frame, not a difference. Seen after a SIGSTOP,
+    // when a resumed node's reaper and its buffered frames run in the same instant.
+    let evidenceAt = -Infinity;
+    for (const link of this.#deps.links.withKey(key)) if (link.seenAt !== undefined && link.seenAt > evidenceAt) evidenceAt = link.seenAt;
     const { verifier, clock } = this.#deps;
     verifier.coverage.staleRemovals++;
     const now = clock.now();
@@ -156,7 +162,7 @@ export class ShadowChecks {
     // Alive by more than the slack (a last frame processed a moment later on one side is not a
     // difference), or silent past the bound by its own lastSeen and still judged alive (its bound is wrong).
     const silentMs = entry?.lastSeen === undefined ? undefined : now - entry.lastSeen;
-    const refreshed = silentMs !== undefined && silentMs < this.#staleAfterMs - this.#staleSlackMs;
+    const refreshed = silentMs !== undefined && silentMs < this.#staleAfterMs - this.#staleSlackMs && now - evidenceAt > this.#staleSlackMs;
     const misjudged = silentMs !== undefined && silentMs > this.#staleAfterMs && entry!.liveness !== 'stale';
     if (entry?.connected && (refreshed || misjudged)) {
       const text = `${entry.liveness}, silent ${Math.round(silentMs!)} ms of a ${this.#staleAfterMs} ms bound`;
