@@ -144,6 +144,9 @@ describe('shadow detectors catch slips planted in unified, and stay quiet on the
       await add('10.0.0.1');
       await add('10.0.0.2');
       await pool.broadcast(msg);
+      // Once could be a peer joining between the two calls: a miscount shows on the next one too.
+      expect(unexpected(pool, 'result-mismatch'), Unified.name).toBe(0);
+      await pool.broadcast(msg);
       expect(unexpected(pool, 'result-mismatch'), Unified.name).toBe(expected);
       await pool.close();
     }

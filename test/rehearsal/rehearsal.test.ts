@@ -58,7 +58,7 @@ describe('poolshift rehearse', () => {
     expect(report.messages.lost, out).toBe(0);
     expect(report.messages.duplicated).toBe(0);
     expect(report.messages.delivered).toBe(report.messages.sent);
-    expect(report.divergences.unexpected).toBe(0);
+    expect(report.divergences.unexpected, out).toBe(0);
     expect(report.verdict, out).toBe('pass');
     expect(code).toBe(0);
     expect(out).toMatch(/flag -> shadow/);
