@@ -431,6 +431,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
   while (pool.mirrorCallsPending > 0 && Date.now() < settleDeadline) await sleep(100);
   // The sweep timer goes at its next tick once nothing is pending (a quarter of the timeout).
   await sleep(TIMING.lockWaitBoundMs / 4 + 100);
+  // The pool's other timers are bounded too (a muted ping's timeout, a deferred close's bound of
+  // one mirror timeout): a leaked one stays, a bounded one goes. Wait out one bound at most.
+  const timersDeadline = Date.now() + 1.5 * TIMING.lockWaitBoundMs;
+  while (pool.resources().timers > 0 && Date.now() < timersDeadline) await sleep(100);
   const before = pool.resources();
   const bySide = { legacy: pool.manager('legacy')?.resources(), unified: pool.manager('unified')?.resources() };
   await listener.close();
