@@ -879,7 +879,9 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       const entries = this.#held[side]?.manager.snapshot().entries ?? [];
       return entries.find((e) => e.key === key) ?? entries.find((e) => e.info?.ip === key);
     };
-    return { key, legacy: find('legacy'), unified: find('unified'), hints: this.verifier.hintsOf(key) };
+    let closing = false;
+    for (const link of this.#links.withKey(key)) if (!link.closed && !link.real.isOpen) closing = true;
+    return { key, legacy: find('legacy'), unified: find('unified'), hints: this.verifier.hintsOf(key), closing };
   }
 
   #assertOpen(): void {

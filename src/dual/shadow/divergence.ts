@@ -54,6 +54,12 @@ export interface KeyEvidence {
   readonly legacy: SnapshotEntry | undefined;
   readonly unified: SnapshotEntry | undefined;
   readonly hints: ReadonlySet<KeyHint>;
+  /**
+   * A socket of the key's is closing and its close has not reached the managers yet: the one that
+   * saw it fail (a ping, a send) has removed the peer, the other hears of it with the close. A
+   * peer-set difference on such a key is in flight, not found.
+   */
+  readonly closing?: boolean;
 }
 
 /**

@@ -179,13 +179,23 @@ export class ShadowVerifier {
     const a = normalize((authoritative as { value: T }).value);
     const s = normalize((shadow as { value: T }).value);
     const found: Divergence[] = [];
+    let inFlight = false;
+    const setDifference = (kind: DivergenceKind, key: string, auth: string, shadow: string): void => {
+      const ev = evidence(key);
+      if (ev.closing) inFlight = true;
+      else found.push(this.#divergence(kind, key, source, auth, shadow, ev));
+    };
     for (const [key, fp] of a) {
       const other = s.get(key);
-      if (other === undefined) found.push(this.#divergence('missing-in-shadow', key, source, fp, 'absent', evidence(key)));
+      if (other === undefined) setDifference('missing-in-shadow', key, fp, 'absent');
       else if (other !== fp) found.push(this.#divergence('info-mismatch', key, source, fp, other, evidence(key)));
     }
-    for (const [key, fp] of s) if (!a.has(key)) found.push(this.#divergence('extra-in-shadow', key, source, 'absent', fp, evidence(key)));
+    for (const [key, fp] of s) if (!a.has(key)) setDifference('extra-in-shadow', key, 'absent', fp);
     for (const d of found) this.#report(d);
+    if (found.length === 0 && inFlight) {
+      this.skipInFlight();
+      return 'sampled-out';
+    }
     return this.#outcome(found.length === 0 ? 'matched' : found.every((d) => d.known) ? 'ignored' : 'mismatched');
   }
 
