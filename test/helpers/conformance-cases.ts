@@ -124,6 +124,19 @@ export function describeConformance(name: string, options: ConformanceOptions): 
       }
     });
 
+    // The bound is strict: `>=` for `>` is a slip no run-time check can see (it moves a removal by
+    // one millisecond), so it is held here, on a manual clock, with no frame let in between.
+    it('holds a peer silent for exactly the stale bound as alive, and one millisecond more as stale', async () => {
+      const { pool, clock } = await setUp(1);
+      await pool.connectToPeer(`${ip(2)}:${peers[0]!.listenPort}`);
+      await sleep(60);
+      clock.advance(STALE);
+      expect(pool.getPoolStats()).toMatchObject({ total: 1, stale: 0 });
+      clock.advance(1);
+      expect(pool.getPoolStats()).toMatchObject({ total: 1, stale: 1 });
+      expect(pool.snapshot().entries.map((e) => e.liveness)).toEqual(['stale']);
+    });
+
     it('keep-alive keeps an idle peer connected past twice the stale bound', async () => {
       const { pool, clock } = await setUp(1);
       await pool.connectToPeer(`${ip(2)}:${peers[0]!.listenPort}`);
