@@ -250,6 +250,8 @@ export class ConnectionView implements Connection {
   #muted: MutedRecord | undefined;
   /** Set when this view's manager closed it (live or muted). */
   closedByOwner = false;
+  /** Why its manager closed it (terminate: undefined). */
+  closeReason: DisconnectReason | undefined;
   #closeDelivered = false;
 
   constructor(link: ConnectionLink, side: ManagerSide, live: LiveSide) {
@@ -332,6 +334,7 @@ export class ConnectionView implements Connection {
   close(reason: DisconnectReason, detail?: string): void {
     if (this.closedByOwner) return;
     this.closedByOwner = true;
+    this.closeReason = reason;
     if (this.isLive) {
       this.#real.close(reason, detail);
       return;

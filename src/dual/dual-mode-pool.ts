@@ -627,10 +627,20 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
    * the dialled one. One snapshot lookup per connect (connects are rare).
    */
   #compareConnectResult(resolved: PeerInfo): void {
-    // Another write running may have replaced the entry meanwhile, honestly.
-    if (this.#writes.running !== 1) return;
     const key = this.#keyOf(resolved);
     const side = this.#authSide;
+    // The dialled connection lost to one already held (a simultaneous dial): the manager closed it
+    // as a duplicate before resolving, so it must resolve with the held peer's info. Whatever
+    // other writes run, nothing else closes a connection as a duplicate.
+    const own = this.#links.dialledBy(resolved);
+    if (own?.view(side).closeReason === 'duplicate') {
+      const text = `connect resolved with the info of the connection it closed as a duplicate (${describeInfo(resolved)})`;
+      const [legacy, unified] = side === 'legacy' ? [text, '-'] : ['-', text];
+      this.verifier.checkFindings(side, [{ kind: 'result-mismatch', key, source: 'connectToPeer', legacy, unified }]);
+      return;
+    }
+    // Another write running may have replaced the entry meanwhile, honestly.
+    if (this.#writes.running !== 1) return;
     const held = this.#held[side]!.manager.snapshot().entries.find((e) => e.key === key);
     if (!held?.info || fingerprint(held.info) === fingerprint(resolved)) return;
     const text = `connect resolved with ${describeInfo(resolved)}, holds ${describeInfo(held.info)}`;

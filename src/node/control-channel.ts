@@ -13,7 +13,9 @@ export const CONTROL_ENV = 'POOLSHIFT_CONTROL';
 
 export type ControlCommand =
   | { cmd: 'propose'; hash: string; height: number }
-  | { cmd: 'status'; id: number };
+  | { cmd: 'status'; id: number }
+  /** Drop the connection to `peer` (host:port) and dial it again at once (the rehearsal's cross-dial). */
+  | { cmd: 'redial'; peer: string };
 
 export interface NodeStatus {
   readonly mode: string;
@@ -42,6 +44,7 @@ export type ControlEvent =
   | { event: 'mode'; mode: string; at: number }
   | { event: 'traffic'; sent: [hash: string, to: string][]; received: [hash: string, from: string][] }
   | { event: 'propose-failed'; hash: string; error: string }
+  | { event: 'redial-failed'; peer: string; error: string }
   | { event: 'reply'; id: number; status: NodeStatus };
 
 const FLUSH_MS = 100;
@@ -75,6 +78,10 @@ export function attachControlChannel(node: PeerNode): (() => void) | undefined {
       node.pool.broadcastBlockProposal({ height: command.height, hash: command.hash, proposer: node.config.nodeId }).catch((err: unknown) => {
         post({ event: 'propose-failed', hash: command.hash, error: `${(err as { code?: string }).code ?? ''} ${(err as Error).message}`.trim() });
       });
+    } else if (command.cmd === 'redial') {
+      void redial(node, command.peer).catch((err: unknown) => {
+        post({ event: 'redial-failed', peer: command.peer, error: `${(err as { code?: string }).code ?? ''} ${(err as Error).message}`.trim() });
+      });
     } else if (command.cmd === 'status') {
       void status(node).then((s) => post({ event: 'reply', id: command.id, status: s }));
     }
@@ -93,6 +100,13 @@ export function attachControlChannel(node: PeerNode): (() => void) | undefined {
     process.off('message', onCommand);
     if (process.connected) process.disconnect();
   };
+}
+
+/** Drops the peer at `peer` (host:port), then dials it: no wait between, so two nodes doing it to each other cross. */
+async function redial(node: PeerNode, peer: string): Promise<void> {
+  const host = peer.slice(0, peer.lastIndexOf(':'));
+  await node.pool.removeConnectedPeer(host, 'removed');
+  await node.pool.connectToPeer(peer);
 }
 
 async function status(node: PeerNode): Promise<NodeStatus> {

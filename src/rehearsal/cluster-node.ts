@@ -173,6 +173,12 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     return this.#send({ cmd: 'propose', hash, height });
   }
 
+  /** Asks the node to drop its connection to `peer` (host:port) and dial it again at once. */
+  redial(peer: string): boolean {
+    if (this.#state !== 'up') return false;
+    return this.#send({ cmd: 'redial', peer });
+  }
+
   /** SIGKILL: no goodbye, the kernel closes the sockets. Resolves once the process is gone. */
   kill(): Promise<void> {
     return this.#signal('SIGKILL');

@@ -5,13 +5,25 @@ import type { PoolMode } from '../dual/modes.js';
 export const STAGES: readonly PoolMode[] = ['legacy', 'shadow', 'live', 'unified', 'live', 'shadow', 'live', 'unified'];
 
 /**
- * The real fault played during each stage (by index), if any; each one ends with the node back.
- * `stop-resume` keeps the node frozen (sockets open, nothing sent, nothing answered) until the
- * witness has reaped it as stale; `replace` starts a new incarnation of the node on another port
- * with another version while its old process hangs with its sockets open, then ends the old one.
+ * The real faults played during each stage (by index), one after another; each one ends with the
+ * node back. `stop-resume` keeps the node frozen (sockets open, nothing sent, nothing answered)
+ * until the witness has reaped it as stale; `replace` starts a new incarnation of the node on
+ * another port with another version while its old process hangs with its sockets open, then ends
+ * the old one; `cross-dial` has the node and every other node drop their connection to each other
+ * and dial each other at the same moment (the simultaneous dial every P2P network sees), so each
+ * pair holds two connections for a moment and keeps one.
  */
-export type FaultScript = 'kill-restart' | 'stop-resume' | 'leave-join' | 'replace';
-export const STAGE_FAULTS: readonly (FaultScript | undefined)[] = ['kill-restart', 'stop-resume', 'leave-join', 'kill-restart', 'stop-resume', 'replace', 'replace', undefined];
+export type FaultScript = 'kill-restart' | 'stop-resume' | 'leave-join' | 'replace' | 'cross-dial';
+export const STAGE_FAULTS: readonly (readonly FaultScript[])[] = [
+  ['kill-restart'],
+  ['stop-resume', 'cross-dial'],
+  ['leave-join', 'cross-dial'],
+  ['kill-restart'],
+  ['stop-resume'],
+  ['replace'],
+  ['replace', 'cross-dial'],
+  [],
+];
 
 /** The version a replaced node's n-th new incarnation announces (the others announce the default). */
 export const replacementVersion = (generation: number): string => `1.0.${generation}`;

@@ -98,7 +98,7 @@ export class Rehearsal {
     // The witness reaps a silent peer once its last frame is older than the stale bound, at its
     // next reaper pass (every k/2), and the rehearsal hears of it at its next poll: a stale bound
     // and two keep-alives leave room for a loaded machine.
-    this.bounds = { sigkill: 2 * k, sigstop: 2 * k, stale: options.staleAfterMs + 2 * k, leave: 2 * k, restart: 4 * k, sigcont: 4 * k, join: 4 * k, replace: 4 * k };
+    this.bounds = { sigkill: 2 * k, sigstop: 2 * k, stale: options.staleAfterMs + 2 * k, leave: 2 * k, restart: 4 * k, sigcont: 4 * k, join: 4 * k, replace: 4 * k, 'cross-dial': 4 * k };
   }
 
   get workDir(): string {
@@ -241,6 +241,9 @@ export class Rehearsal {
       case 'propose-failed':
         this.#note(`${node.name}: proposal ${e.hash} failed: ${e.error}`);
         break;
+      case 'redial-failed':
+        this.#note(`${node.name}: redial of ${e.peer} failed: ${e.error}`);
+        break;
       default:
         break;
     }
@@ -275,12 +278,12 @@ export class Rehearsal {
         this.#closeStage(mode, startedAt);
         return;
       }
-      const script = STAGE_FAULTS[i];
       const regular = this.#regular();
-      if (script && regular.length > 1) {
-        await sleep(stageMs * 0.1, this.#signal);
-        const target = regular[1 + ((STAGE_FAULTS.slice(0, i).filter(Boolean).length) % (regular.length - 1))]!;
-        await this.#fault(script, target);
+      if (STAGE_FAULTS[i]!.length > 0 && regular.length > 1) await sleep(stageMs * 0.1, this.#signal);
+      for (const [j, script] of STAGE_FAULTS[i]!.entries()) {
+        if (regular.length < 2) break;
+        const played = STAGE_FAULTS.slice(0, i).reduce((sum, f) => sum + f.length, 0) + j;
+        await this.#fault(script, regular[1 + (played % (regular.length - 1))]!);
       }
       await sleep(startedAt + stageMs - Date.now(), this.#signal);
       await this.#pollAll();
@@ -334,6 +337,8 @@ export class Rehearsal {
       window.to = Date.now();
     } else if (script === 'replace') {
       await this.#replace(node, window);
+    } else if (script === 'cross-dial') {
+      await this.#crossDial(node, window);
     } else {
       this.#event('fault', `${node.name} (${node.ip}) leaves (SIGTERM)`);
       await node.leave();
@@ -385,6 +390,25 @@ export class Rehearsal {
     await old.kill();
     const back = await this.#until(() => this.#isBack(node), this.bounds.replace * 3);
     if (back === null) this.#reasons.push(`${node.name} (${node.ip}) not connected both ways to every node within ${this.bounds.replace * 3} ms after its old process ended`);
+    window.to = Date.now();
+  }
+
+  /**
+   * The node and every other node drop their connection to each other and dial each other in the
+   * same instant: both dials of a pair meet, each node holds two connections to the other for a
+   * moment and keeps one (unified keeps the one the smaller node id dialled; legacy overwrites).
+   */
+  async #crossDial(node: ClusterNode, window: FaultWindow): Promise<void> {
+    const others = this.#regular().filter((n) => n !== node && n.state === 'up');
+    if (node.state !== 'up' || others.length === 0) return;
+    const address = (n: ClusterNode): string => `${n.ip}:${this.#portOf.get(n) ?? this.#o.port}`;
+    this.#event('fault', `${node.name} (${node.ip}) and ${others.map((n) => n.name).join(', ')} drop each other and dial each other at once`);
+    const at = Date.now();
+    for (const n of others) {
+      node.redial(address(n));
+      n.redial(address(node));
+    }
+    await this.#detect('cross-dial', node, at, () => this.#isBack(node));
     window.to = Date.now();
   }
 
