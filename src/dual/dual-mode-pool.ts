@@ -114,7 +114,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   /** Per key, the next write ticket when a manager last removed it (bounded). */
   readonly #removedAt = new Map<string, WriteTicket>();
   /** Per key, the mirror calls in flight and the last one's settling: the next waits for it. */
-  readonly #mirrorQueues = new Map<string, { pending: number; tail: Promise<void> }>();
+  readonly #mirrorQueues = new Map<string, Promise<void>>();
   /** The last broadcast's difference in counts, if it had one. */
   #broadcastDiff: string | undefined;
   /** Per key, a close deferred for a legacy mirror: the first write ticket that must wait for its delivery. */
@@ -534,6 +534,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       const { connection, info } = await this.#realDialer!(address);
       const link = this.#links.of(connection, info);
       this.#links.dialled(info, link);
+      if (authoritativeSide(this.#mode) === side) this.#links.dialledTo(`${address.host}:${address.port}`, link);
       this.#noteReplacement(link, side);
       return { connection: link.view(side), info };
     };
@@ -602,6 +603,8 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       if (seenAt !== undefined) this.#checks.peerSeen(key!, seenAt);
       return value;
     } finally {
+      // A connect that failed after its dial leaves no link behind for a later connect to find.
+      if (op === 'connectToPeer') this.#links.takeDialledTo(key!);
       this.#writes.done(write);
       this.#gate.leave();
     }
@@ -616,7 +619,8 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
 
   /** A dial's mirror half: the mirror is given the connection the authoritative manager dialled. */
   #mirrorDial(info: PeerInfo, key: string | undefined, write: WriteTicket): Promise<void> | undefined {
-    const link = this.#links.dialledBy(info);
+    const dialled = key === undefined ? undefined : this.#links.takeDialledTo(key);
+    const link = this.#links.dialledBy(info) ?? dialled;
     if (this.#mirrorSide) this.#compareConnectResult(info);
     return this.#mirror('addConnectedPeer', key, link ?? null, write, 'connectToPeer');
   }
@@ -659,17 +663,25 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     // A write that began before a deferred close of this key: it goes ahead of the close's delivery (which waits for it).
     const close = this.#pendingCloses.get(key);
     if (close && write !== undefined && write < close.before) return this.#mirrorNow(op, key, arg, write, label, authValue);
-    const queue = this.#mirrorQueues.get(key);
-    const run = queue ? queue.tail.then(() => this.#mirrorNow(op, key, arg, write, label, authValue)) : this.#mirrorNow(op, key, arg, write, label, authValue);
-    if (run === undefined) return undefined;
-    const entry = queue ?? { pending: 0, tail: run };
-    entry.pending++;
+    const tail = this.#mirrorQueues.get(key);
+    if (tail === undefined) {
+      // The common case: nothing in flight for the key. The call's own settle handler takes it off
+      // the map (#mirrorSettled), so this path adds one map write and no promise or closure: it
+      // sits on every mirrored send (a promise and a closure per send cost about 1 us at 1k peers).
+      const run = this.#mirrorNow(op, key, arg, write, label, authValue);
+      if (run !== undefined) this.#mirrorQueues.set(key, run);
+      return run;
+    }
     // #mirrorNow's promise never rejects: a mirror failure is recorded, not thrown.
-    entry.tail = run.then(() => {
-      if (--entry.pending === 0 && this.#mirrorQueues.get(key) === entry) this.#mirrorQueues.delete(key);
-    });
-    if (!queue) this.#mirrorQueues.set(key, entry);
-    return entry.tail;
+    const run = tail.then(() => this.#mirrorNow(op, key, arg, write, label, authValue));
+    this.#mirrorQueues.set(key, run);
+    void run.then(() => this.#mirrorSettled(key, run));
+    return run;
+  }
+
+  /** A key's last mirror call settled: nothing is in flight for it any more. */
+  #mirrorSettled(key: string | undefined, run: Promise<void>): void {
+    if (key !== undefined && this.#mirrorQueues.get(key) === run) this.#mirrorQueues.delete(key);
   }
 
   /**
@@ -698,14 +710,9 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
         resolve();
       });
     });
-    const queue = this.#mirrorQueues.get(key) ?? { pending: 0, tail: Promise.resolve() };
-    queue.pending++;
-    queue.tail = queue.tail
-      .then(() => bounded)
-      .then(() => {
-        if (--queue.pending === 0 && this.#mirrorQueues.get(key) === queue) this.#mirrorQueues.delete(key);
-      });
-    this.#mirrorQueues.set(key, queue);
+    const tail = (this.#mirrorQueues.get(key) ?? Promise.resolve()).then(() => bounded);
+    this.#mirrorQueues.set(key, tail);
+    void tail.then(() => this.#mirrorSettled(key, tail));
   }
 
   /** The mirror's half of a write, now; its failure is recorded, never thrown. A promise only when it did not settle synchronously. */
@@ -733,22 +740,26 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       return undefined;
     }
     const compareResult = (op === 'broadcast' || op === 'broadcastBlockProposal') && write !== undefined;
-    // One promise for the caller to wait on, settled by the outcome's handler itself.
-    return new Promise<void>((resolve) => {
+    // One promise for the caller to wait on, settled by the outcome's handler itself, which also
+    // takes it off the key's queue (assigned before any handler can run: they run on a later turn).
+    const run: Promise<void> = new Promise<void>((resolve) => {
       this.#deadlines.watch(
         label,
         result,
         (value) => {
           this.verifier.compareWrite(label, key ?? label, this.#authSide, MIRRORED, this.#evidenceFn);
           if (compareResult) this.#compareBroadcast(label, write, authValue as BroadcastResult, value as BroadcastResult);
+          this.#mirrorSettled(key, run);
           resolve();
         },
         (error) => {
           this.#mirrorFailed(label, key, side, error, write);
+          this.#mirrorSettled(key, run);
           resolve();
         },
       );
     });
+    return run;
   }
 
   /**

@@ -13,6 +13,8 @@ export class LinkRegistry {
   readonly #byConnection = new Map<Connection, ConnectionLink>();
   readonly #byKey = new Map<string, Set<ConnectionLink>>();
   readonly #dialled = new WeakMap<PeerInfo, ConnectionLink>();
+  /** Bounded by the addresses dialled; each entry goes when its connect's mirror half reads it. */
+  readonly #dialledTo = new Map<string, ConnectionLink>();
   readonly #make: (connection: Connection, info: PeerInfo) => ConnectionLink;
 
   constructor(make: (connection: Connection, info: PeerInfo) => ConnectionLink) {
@@ -53,6 +55,21 @@ export class LinkRegistry {
     return this.#dialled.get(info);
   }
 
+  /**
+   * The link the last dial to `address` (as connectToPeer was given it) made, forgotten as it is
+   * read: a connect that lost to a connection already held (a simultaneous dial) resolves with
+   * that connection's info, and the mirror is still given the connection that was dialled.
+   */
+  takeDialledTo(address: string): ConnectionLink | undefined {
+    const link = this.#dialledTo.get(address);
+    this.#dialledTo.delete(address);
+    return link;
+  }
+
+  dialledTo(address: string, link: ConnectionLink): void {
+    this.#dialledTo.set(address, link);
+  }
+
   /** Stops tracking `link` (its connection closed). */
   remove(link: ConnectionLink): void {
     this.#byConnection.delete(link.real);
@@ -70,5 +87,6 @@ export class LinkRegistry {
   clear(): void {
     this.#byConnection.clear();
     this.#byKey.clear();
+    this.#dialledTo.clear();
   }
 }

@@ -55,6 +55,8 @@ export class Rehearsal {
   readonly #modes = new Map<ClusterNode, string>();
   /** Latest time a peer event involved this IP (as the key, or as the node reporting it). */
   readonly #lastPeerEvent = new Map<string, number>();
+  /** `node ip|peer ip` -> when the node last reported dropping that peer. */
+  readonly #droppedAt = new Map<string, number>();
   readonly #counters = new Map<string, Counters>();
   readonly #ledger: MessageLedger;
   readonly #reasons: string[] = [];
@@ -229,7 +231,10 @@ export class Rehearsal {
       case 'peer': {
         const set = this.#peers.get(node)!;
         if (e.kind === 'connected') set.add(e.key);
-        else set.delete(e.key);
+        else {
+          set.delete(e.key);
+          this.#droppedAt.set(`${node.ip}|${e.key}`, e.at);
+        }
         if (node === this.#witness && e.kind === 'disconnected') this.#witnessDrops.set(e.key, e.reason);
         for (const ip of [e.key, node.ip]) this.#lastPeerEvent.set(ip, Math.max(this.#lastPeerEvent.get(ip) ?? 0, e.at));
         break;
@@ -408,7 +413,9 @@ export class Rehearsal {
       node.redial(address(n));
       n.redial(address(node));
     }
-    await this.#detect('cross-dial', node, at, () => this.#isBack(node));
+    // Detected once every pair has dropped each other (both sides) and the node is back with all.
+    const dropped = (a: ClusterNode, b: ClusterNode): boolean => (this.#droppedAt.get(`${a.ip}|${b.ip}`) ?? 0) >= at;
+    await this.#detect('cross-dial', node, at, () => others.every((n) => n.state !== 'up' || (dropped(node, n) && dropped(n, node))) && this.#isBack(node));
     window.to = Date.now();
   }
 

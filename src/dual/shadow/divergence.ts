@@ -113,7 +113,16 @@ export function classify(kind: DivergenceKind, e: KeyEvidence, error?: { legacy?
   }
   // The replaced connection's keep-alive task still pings the old socket and marks the key seen.
   if (kind === 'liveness-mismatch' && hints.has('replaced')) return 'L4';
+  // A simultaneous dial: two connections to the same node, one each way. Legacy overwrites with
+  // whichever came last; unified keeps the one the smaller node id dialled. Only the direction differs.
+  if (kind === 'info-mismatch' && hints.has('replaced') && l?.connected && u?.connected && crossedPair(l.info, u.info)) return 'L4';
   return undefined;
+}
+
+/** The same node's info but for the direction: the two connections of a simultaneous dial. */
+function crossedPair(a: PeerInfo | undefined, b: PeerInfo | undefined): boolean {
+  if (!a || !b || a.direction === b.direction) return false;
+  return a.ip === b.ip && a.port === b.port && a.nodeId === b.nodeId && a.version === b.version;
 }
 
 /** A stable text form of a peer's info, for comparison and for the report. */
