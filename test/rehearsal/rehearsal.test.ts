@@ -45,7 +45,10 @@ describe('poolshift rehearse', () => {
     expect(report.stages.map((s) => s.mode), out).toEqual(['legacy', 'shadow', 'live', 'unified', 'live', 'shadow', 'live', 'unified']);
     expect(report.stages.filter((s) => s.mode === 'shadow').every((s) => s.checks > 0)).toBe(true);
     expect(report.stages.filter((s) => s.mode === 'legacy' || s.mode === 'unified').every((s) => s.checks === 0 && s.consistencyRate === null)).toBe(true);
-    expect(report.faults.map((f) => f.kind)).toEqual(['sigkill', 'restart', 'sigstop', 'stale', 'sigcont', 'leave', 'join', 'sigkill', 'restart', 'sigstop', 'stale', 'sigcont', 'replace', 'replace']);
+    expect(report.faults.map((f) => f.kind), out).toEqual(['sigkill', 'restart', 'sigstop', 'stale', 'sigcont', 'cross-dial', 'leave', 'join', 'cross-dial', 'sigkill', 'restart', 'sigstop', 'stale', 'sigcont', 'replace', 'replace', 'cross-dial']);
+    // Each simultaneous dial made the nodes hold two connections for a key and keep one.
+    expect(out).toMatch(/drop each other and dial each other at once/);
+    expect(out).toMatch(/removeConnectedPeer \d+/);
     // The witness reaped each frozen node as stale (not a ping timeout), and the pools compared it.
     expect(out).toMatch(/witness reaped n\d: stale/);
     expect(report.coverage.byNode.witness!.staleRemovals, out).toBeGreaterThanOrEqual(2);
