@@ -640,7 +640,8 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     if (own?.view(side).closeReason === 'duplicate') {
       const text = `connect resolved with the info of the connection it closed as a duplicate (${describeInfo(resolved)})`;
       const [legacy, unified] = side === 'legacy' ? [text, '-'] : ['-', text];
-      this.verifier.checkFindings(side, [{ kind: 'result-mismatch', key, source: 'connectToPeer', legacy, unified }]);
+      // No L-rule explains it: the key's history (a replacement) says nothing about a manager contradicting itself.
+      this.verifier.checkFindings(side, [{ kind: 'result-mismatch', key, source: 'connectToPeer', legacy, unified, known: null }]);
       return;
     }
     // Another write running may have replaced the entry meanwhile, honestly.

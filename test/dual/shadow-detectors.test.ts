@@ -69,6 +69,24 @@ class ResolvesDialledInfo extends UnifiedPeerManager {
   }
 }
 
+class ResolvesLoserInfo extends UnifiedPeerManager {
+  // The slip: when the duplicate rule keeps the held connection, the connect resolves with the
+  // info of the one it dialled (and just closed as a duplicate) instead of the held one's.
+  #dialled: PeerInfo | undefined;
+  constructor(o: PoolOptions) {
+    const dial = o.dialer!;
+    super({ ...o, dialer: async (address) => this.#remember(await dial(address)) });
+  }
+  #remember<T extends { info: PeerInfo }>(result: T): T {
+    this.#dialled = result.info;
+    return result;
+  }
+  override async connectToPeer(address: Parameters<PeerPool['connectToPeer']>[0]): Promise<PeerInfo> {
+    const held = await super.connectToPeer(address);
+    return this.#dialled ?? held;
+  }
+}
+
 class LeavesSocketOpen extends UnifiedPeerManager {
   // The slip: the removal path's close of the connection lost (an inverted guard around it).
   override addConnectedPeer(connection: Connection, info: PeerInfo): Promise<void> {
@@ -157,6 +175,20 @@ describe('shadow detectors catch slips planted in unified, and stay quiet on the
       const dialled: FakeConnection[] = [];
       const { pool } = shadowWith(Unified, { mode: 'live', dialer: fakeDialer(dialled) });
       await pool.connectToPeer('10.0.0.1:9000');
+      expect(unexpected(pool, 'result-mismatch'), Unified.name).toBe(expected);
+      await pool.close();
+    }
+  });
+
+  it('results: a connect that lost a simultaneous dial and resolves with the loser\'s info is a result-mismatch, unexplained by the key\'s replacement (live)', async () => {
+    for (const [Unified, expected] of [[UnifiedPeerManager, 0], [ResolvesLoserInfo, 1]] as const) {
+      const dialled: FakeConnection[] = [];
+      // Our node id sorts after the peer's: of the two connections the peer's dial (inbound) is kept.
+      const { pool, add } = shadowWith(Unified, { mode: 'live', dialer: fakeDialer(dialled), identity: { network: 'poolshift-test', nodeId: 'zz-node', version: '1.0.0', listenPort: 0 } });
+      await add('10.0.0.1');
+      const info = await pool.connectToPeer('10.0.0.1:9000');
+      expect(dialled[0]!.isOpen, Unified.name).toBe(false);
+      expect(info.direction, Unified.name).toBe(expected === 1 ? 'outbound' : 'inbound');
       expect(unexpected(pool, 'result-mismatch'), Unified.name).toBe(expected);
       await pool.close();
     }

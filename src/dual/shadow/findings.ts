@@ -12,8 +12,11 @@ export interface Finding {
   readonly source: string;
   readonly legacy: string;
   readonly unified: string;
-  /** The L-rule, where the finder knows it from evidence the key's hints do not carry. */
-  readonly known?: KnownDifference;
+  /**
+   * The L-rule, where the finder knows it from evidence the key's hints do not carry; null where
+   * no rule can explain it (a manager contradicting itself), whatever the key's history.
+   */
+  readonly known?: KnownDifference | null;
 }
 
 export type EntriesByKey = ReadonlyMap<string, SnapshotEntry>;

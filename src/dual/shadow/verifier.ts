@@ -259,7 +259,7 @@ export class ShadowVerifier {
     let unexpected = false;
     const now = this.#deps.clock.now();
     for (const f of findings) {
-      const known = f.known ?? classify(f.kind, { key: f.key, legacy: undefined, unified: undefined, hints: this.hintsOf(f.key) });
+      const known = f.known === null ? undefined : (f.known ?? classify(f.kind, { key: f.key, legacy: undefined, unified: undefined, hints: this.hintsOf(f.key) }));
       if (!known) unexpected = true;
       const [authoritative, shadow] = primary === 'legacy' ? [f.legacy, f.unified] : [f.unified, f.legacy];
       this.#report({ kind: f.kind, key: f.key, source: f.source, known, authoritative, shadow, at: now, checkRatio: 1 });
