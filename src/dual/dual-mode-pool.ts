@@ -150,11 +150,20 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     // Both managers refresh lastSeen from the same evidence; between them only a keep-alive round
     // (or half the stale bound, if shorter) can separate two honest readings.
     const livenessToleranceMs = Math.min(resolved.keepAliveIntervalMs, resolved.staleAfterMs / 2);
-    this.verifier = new ShadowVerifier({ livenessToleranceMs, ...options.shadow }, {
+    // A replacement's or close's consequences in legacy come within a stale bound and a reaper scan
+    // (L3's leftover lastSeen), or a keep-alive round and its ping timeout (L4's task exit), then
+    // wait an event settle time and a few checks to be reported: past that, history explains nothing.
+    const hintTtlMs = resolved.staleAfterMs + resolved.reaperIntervalMs + 2 * resolved.keepAliveIntervalMs + (options.shadow?.eventSettleMs ?? Math.max(2 * this.#snapshotIntervalMs, resolved.reaperIntervalMs + 1000)) + 4 * this.#snapshotIntervalMs;
+    this.verifier = new ShadowVerifier({ livenessToleranceMs, hintTtlMs, ...options.shadow }, {
       clock: this.#clock,
       logger: this.#log,
       metrics: this.metrics,
       onOutcome: (outcome) => this.gate.record(outcome),
+      replacing: (key) => {
+        let open = 0;
+        for (const link of this.#links.withKey(key)) if (!link.closed) open++;
+        return open > 1;
+      },
     });
     this.#checks = new ShadowChecks(
       { ...resolved, snapshotIntervalMs: this.#snapshotIntervalMs, eventSettleMs: options.shadow?.eventSettleMs },

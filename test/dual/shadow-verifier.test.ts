@@ -224,3 +224,27 @@ describe('compareRead', () => {
     expect(v.stats().divergences['info-mismatch'].unexpected).toBe(1);
   });
 });
+
+describe('key history', () => {
+  // Seen in the mutation suite: a key that had reconnected once kept its 'replaced' and 'closed'
+  // hints for good, so a unified reaper that never removed it, 20 s later, read as L4/L5.
+  it('explains differences for a bounded time after the last event, longer while a replacement is under way', () => {
+    const clock = new ManualClock();
+    let replacing = false;
+    const v = new ShadowVerifier({ hintTtlMs: 1000 }, { clock, logger: pino({ level: 'silent' }), replacing: () => replacing });
+    v.hint('k', 'replaced');
+    v.hint('k', 'deadlock');
+    clock.advance(1000);
+    expect([...v.hintsOf('k')].sort()).toEqual(['deadlock', 'replaced']);
+    clock.advance(1);
+    expect([...v.hintsOf('k')]).toEqual(['deadlock']);
+    expect(classify('extra-in-shadow', { key: 'k', legacy: undefined, unified: entry('k'), hints: new Set(['replaced']) })).toBe('L4');
+    replacing = true;
+    expect(v.hintsOf('k').has('replaced')).toBe(true);
+    replacing = false;
+    // A new event on the key starts its time again.
+    v.hint('k', 'closed');
+    expect([...v.hintsOf('k')].sort()).toEqual(['closed', 'deadlock', 'replaced']);
+  });
+});
+

@@ -32,6 +32,13 @@ export interface ShadowOptions {
   readonly samplesPerKind?: number;
   /** Keys whose history (hints) is remembered for classification; oldest forgotten first. Default 10 000. */
   readonly maxHintedKeys?: number;
+  /**
+   * How long a key's replacement or close explains a difference (L3, L4, L5) after the last such
+   * event, unless the key still has two connections open. A key that reconnected once must not be
+   * excused for good: a reaper that never removes it, hours later, is a bug, not L4. Default
+   * 30 000 ms; the dual-mode pool derives it from the stale bound, reaper and keep-alive.
+   */
+  readonly hintTtlMs?: number;
   /** The sampling coin; Math.random by default. */
   readonly random?: () => number;
   /** Bounds of the distinct-divergence log and its log-line rate limit. */
@@ -44,6 +51,8 @@ export interface ShadowVerifierDeps {
   readonly metrics?: ShadowMetrics | undefined;
   /** Each comparison's outcome, as it is made (the promotion gate listens here). */
   readonly onOutcome?: ((outcome: CheckOutcome) => void) | undefined;
+  /** Whether a key's replacement is still under way (two connections open): its hints hold then, however old. */
+  readonly replacing?: ((key: string) => boolean) | undefined;
 }
 
 export type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
@@ -75,7 +84,10 @@ export interface VerifierStats {
 /** Turns a read's result into comparable entries: key -> fingerprint. */
 export type Normalizer<T> = (value: T) => Map<string, string>;
 
-const DEFAULTS = { checkRatio: 1, persistenceChecks: 3, livenessToleranceMs: 5000, samplesPerKind: 20, maxHintedKeys: 10_000 } as const;
+const DEFAULTS = { checkRatio: 1, persistenceChecks: 3, livenessToleranceMs: 5000, samplesPerKind: 20, maxHintedKeys: 10_000, hintTtlMs: 30_000 } as const;
+
+/** Hints that explain a key's differences for as long as they are remembered: a deadlocked legacy key, an ignored inbound. */
+const LASTING: readonly KeyHint[] = ['deadlock', 'version-guard'];
 
 /**
  * Compares the two managers of a dual-mode pool: per operation (sampled reads, mirrored writes'
@@ -87,6 +99,7 @@ export class ShadowVerifier {
   readonly checkRatio: number;
   readonly persistenceChecks: number;
   readonly livenessToleranceMs: number;
+  readonly hintTtlMs: number;
   readonly #deps: ShadowVerifierDeps;
   readonly #random: () => number;
   readonly #maxHinted: number;
@@ -102,7 +115,7 @@ export class ShadowVerifier {
   readonly #samples: Record<DivergenceKind, RingBuffer<Divergence>>;
   /** `${kind}|${key}` -> consecutive snapshot checks it has been seen in. */
   #persisting = new Map<string, number>();
-  readonly #hints = new Map<string, Set<KeyHint>>();
+  readonly #hints = new Map<string, { readonly set: Set<KeyHint>; at: number }>();
   /** What the run exercised and compared (reported beside the consistency). */
   readonly coverage = new CoverageCounter();
   readonly #log: DivergenceLog;
@@ -115,6 +128,7 @@ export class ShadowVerifier {
     this.checkRatio = ratio;
     this.persistenceChecks = k;
     this.livenessToleranceMs = options.livenessToleranceMs ?? DEFAULTS.livenessToleranceMs;
+    this.hintTtlMs = options.hintTtlMs ?? DEFAULTS.hintTtlMs;
     this.#maxHinted = options.maxHintedKeys ?? DEFAULTS.maxHintedKeys;
     this.#random = options.random ?? Math.random;
     this.#deps = deps;
@@ -139,23 +153,33 @@ export class ShadowVerifier {
 
   /** Remembers what happened to a key, for the rules that need history. Bounded. */
   hint(key: string, hint: KeyHint): void {
-    let set = this.#hints.get(key);
-    if (set) {
+    let entry = this.#hints.get(key);
+    if (entry) {
       // Re-insert: the map's order is the recency order.
       this.#hints.delete(key);
     } else {
-      set = new Set();
+      entry = { set: new Set(), at: 0 };
       if (this.#hints.size >= this.#maxHinted) {
         const oldest = this.#hints.keys().next().value;
         if (oldest !== undefined) this.#hints.delete(oldest);
       }
     }
-    set.add(hint);
-    this.#hints.set(key, set);
+    entry.set.add(hint);
+    entry.at = this.#deps.clock.now();
+    this.#hints.set(key, entry);
   }
 
+  /**
+   * What the key's history explains now: every hint while its last event is recent or its
+   * replacement is under way; after that only the lasting ones (deadlock, version guard).
+   */
   hintsOf(key: string): ReadonlySet<KeyHint> {
-    return this.#hints.get(key) ?? EMPTY;
+    const entry = this.#hints.get(key);
+    if (!entry) return EMPTY;
+    if (this.#deps.clock.now() - entry.at <= this.hintTtlMs || this.#deps.replacing?.(key)) return entry.set;
+    const lasting = new Set<KeyHint>();
+    for (const h of LASTING) if (entry.set.has(h)) lasting.add(h);
+    return lasting;
   }
 
   /**
