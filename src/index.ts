@@ -43,7 +43,7 @@ export type { PoolEntry } from '../unified/pool-entry.js';
 export type { KeepAliveItem } from '../unified/keep-alive-queue.js';
 export type { Admission } from '../unified/admission.js';
 export { UnifiedPeerConnection, type UnifiedPeerConnectionOptions } from '../unified/unified-peer-connection.js';
-export { DualModePool, type DualModePoolOptions, type DualModeShadowOptions, type ModeChange, type SetModeOptions } from './dual/dual-mode-pool.js';
+export { DualModePool, DUAL_DEFAULTS, type DualModePoolOptions, type DualModeShadowOptions, type ModeChange, type SetModeOptions } from './dual/dual-mode-pool.js';
 export type { ConnectionLink, ConnectionLinkOptions, ConnectionView, LiveSide, MutedRecord } from './dual/connection-view.js';
 export { POOL_MODES, DEFAULT_MODE, MANAGER_SIDES, authoritativeSide, mirrorSide, sidesOf, isPoolMode, type PoolMode, type ManagerSide } from './dual/modes.js';
 export { ShadowMetrics, type CheckOutcome } from './dual/shadow/metrics.js';

@@ -12,7 +12,7 @@ import type { NetworkMessage } from '../contract/messages.js';
 import { SwitchGate } from './switch-gate.js';
 import { WriteTracker, type WriteTicket } from './write-tracker.js';
 import type { BlockProposalInput, PeerPool, PoolEvent, PoolEvents, PoolListener } from '../contract/peer-pool.js';
-import { resolvePoolOptions, type PoolOptions } from '../pool/pool-options.js';
+import { resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from '../pool/pool-options.js';
 import { PromotionGate, type GateDecision, type PromotionGateOptions } from './promotion-gate.js';
 import { describeInfo, type KeyEvidence } from './shadow/divergence.js';
 import { buildReport, type ShadowReport } from './shadow/report.js';
@@ -33,6 +33,15 @@ import type {
   ResourceCounts,
   SnapshotEntry,
 } from '../contract/types.js';
+
+/** The dual-mode pool's own defaults; the rest are the pool's (POOL_DEFAULTS) and the verifier's. */
+export const DUAL_DEFAULTS = {
+  /**
+   * Period of the full snapshot comparison (the periodic pass), ms.
+   * @default 10_000
+   */
+  snapshotIntervalMs: 10_000,
+} as const;
 
 export interface DualModeShadowOptions extends ShadowOptions {
   /** Period of the full snapshot comparison, ms. Default 10 000. */
@@ -105,6 +114,8 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   readonly #gate = new SwitchGate();
   readonly #deadlines: CallDeadlines;
   readonly #snapshotIntervalMs: number;
+  /** The pool options with their defaults, for what the pool derives from them. */
+  readonly #resolved: ResolvedPoolOptions;
   #mode: PoolMode;
   /** authoritativeSide(#mode) and mirrorSide(#mode), kept with the mode: read on every write. */
   #authSide: ManagerSide;
@@ -130,6 +141,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   constructor(options: DualModePoolOptions) {
     super();
     const resolved = resolvePoolOptions(options);
+    this.#resolved = resolved;
     this.#options = options;
     this.#clock = resolved.clock;
     this.#log = resolved.logger.child({ component: 'dual-mode-pool' });
@@ -143,8 +155,8 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     this.#live = { side: authoritativeSide(mode) };
     this.#timers = new TimerSet(this.#clock);
     this.#background = new TimerSet(this.#clock);
-    this.#deadlines = new CallDeadlines(this.#timers, options.mirrorTimeoutMs ?? options.lockWaitBoundMs ?? 10_000);
-    this.#snapshotIntervalMs = options.shadow?.snapshotIntervalMs ?? 10_000;
+    this.#deadlines = new CallDeadlines(this.#timers, options.mirrorTimeoutMs ?? resolved.lockWaitBoundMs);
+    this.#snapshotIntervalMs = options.shadow?.snapshotIntervalMs ?? DUAL_DEFAULTS.snapshotIntervalMs;
     // The two reapers run out of phase: one manager's stale removal may come a reaper interval after the other's.
     this.metrics = options.registry ? new ShadowMetrics(options.registry) : undefined;
     // Both managers refresh lastSeen from the same evidence; between them only a keep-alive round
@@ -554,7 +566,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     return {
       live: this.#live,
       timers: this.#timers,
-      mutedPingTimeoutMs: this.#options.mutedPingTimeoutMs ?? this.#options.keepAliveIntervalMs ?? 30_000,
+      mutedPingTimeoutMs: this.#options.mutedPingTimeoutMs ?? this.#resolved.keepAliveIntervalMs,
       now: () => this.#clock.now(),
       deliverMuted: (deliver, link) => {
         // Only the writes already running when the event came are waited for: under continuous
