@@ -215,6 +215,27 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     return this.#deadlines.pending;
   }
 
+  /**
+   * What the pool is waiting on, for a process that seems stuck (the soak prints it when it has
+   * to stop): operations inside the gate and waiting at it, writes running, closes deferred
+   * behind them, keys with mirror calls queued, mirror calls pending.
+   */
+  waitState(): Record<string, number | string | boolean> {
+    return {
+      mode: this.#mode,
+      switching: this.#switching,
+      insideGate: this.#gate.inside,
+      waitingAtGate: this.#gate.waiters,
+      writesRunning: this.#writes.running,
+      closesDeferred: this.#writes.deferred,
+      pendingCloseKeys: this.#pendingCloses.size,
+      mirrorQueueKeys: this.#mirrorQueues.size,
+      mirrorCallsPending: this.#deadlines.pending,
+      mirrorStuck: this.#deadlines.stuck(),
+      pendingStale: this.#checks.pendingStale,
+    };
+  }
+
   start(): void {
     if (this.#closed || this.#started) return;
     this.#started = true;

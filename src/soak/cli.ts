@@ -38,12 +38,15 @@ async function main(): Promise<number> {
   // Bounded, whatever happens inside: a soak that has not finished two minutes after its duration
   // (a mode switch that never drains, say) fails with a line that says so, never hangs CI.
   const hardStopMs = (durationS + 120) * 1000;
+  let waitState: (() => Record<string, unknown>) | undefined;
   const hardStop = setTimeout(() => {
     console.error(`soak: did not finish within ${hardStopMs / 1000} s (duration ${durationS} s + 120 s): stopped`);
+    // Where it stood and what the pool was waiting on: what a hang needs to be found.
+    if (waitState) console.error(`soak: stuck at ${JSON.stringify(waitState())}`);
     process.exit(3);
   }, hardStopMs);
   hardStop.unref();
-  const { detail, ...figures } = await runSoak({ durationS, peers, processes, nodeIp, peerNet });
+  const { detail, ...figures } = await runSoak({ durationS, peers, processes, nodeIp, peerNet, onWaitState: (describe) => (waitState = describe) });
   clearTimeout(hardStop);
   const result: SoakResult = figures;
   console.log(JSON.stringify({ ...result, detail }, null, 2));

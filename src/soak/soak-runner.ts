@@ -34,6 +34,8 @@ export interface SoakOptions {
   /** The first three octets of the peers' loopback addresses, `<peerNet>.1` onwards (default 127.0.58). */
   readonly peerNet?: string;
   readonly logger?: Logger;
+  /** Given, once the pool exists, a function that says where the run is and what the pool waits on (the CLI prints it on a hard stop). */
+  readonly onWaitState?: (describe: () => Record<string, unknown>) => void;
 }
 
 export interface KindCounts {
@@ -181,6 +183,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
   });
   listener.on('peer', (c, info) => void pool.addConnectedPeer(c, info).catch(() => c.close('removed')));
   pool.start();
+  /** Where the run is: what the CLI prints, with the pool's waits, should it have to stop the run. */
+  let step = 'connecting';
+  options.onWaitState?.(() => ({ step, ...pool.waitState() }));
 
   const ips = Array.from({ length: options.peers }, (_, i) => soakPeerIp(i, options.peerNet));
   const children: Child[] = [];
@@ -330,16 +335,19 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
     tick++;
     const now = Date.now();
     const due = Math.min(SOAK_PHASES.length - 1, Math.floor((now - started) / phaseMs));
+    step = `phase ${phaseIndex}: switching to phase ${due}`;
     if (due !== phaseIndex) await enterPhase(due);
     // The scenarios a second into each phase (the mode switch settled).
     if (scenariosPlayed < phaseIndex && now - phaseSince.at >= 1000) {
       scenariosPlayed = phaseIndex;
+      step = `phase ${phaseIndex}: scenarios`;
       const played = await playScenarios(phaseIndex);
       phaseSince.silenced = played.silenced;
       phaseSince.replaced = played.replaced;
     }
     // A silent or replaced peer is left alone: a send the kernel accepts counts as seen in both
     // managers (as in the original node), so sending to a silent peer would keep it fresh.
+    step = `phase ${phaseIndex}: reads`;
     const connected = (await pool.getPeerIps()).filter((ip) => !busy(ip, now));
     // Every other read of the pool, each compared across the managers by the pool.
     if (tick % 5 === 0) {
@@ -386,14 +394,17 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
         childOf.get(ip)?.send({ cmd: 'close', ip });
       }
     }
+    step = `phase ${phaseIndex}: child reports`;
     if (tick % 100 === 0) await drainReports();
     if (heapWarm === undefined && Date.now() >= warmAt) {
+      step = `phase ${phaseIndex}: warm-up, waiting for ${inFlight.size} operations`;
       await Promise.allSettled([...inFlight]);
       heapWarm = heapUsed();
       log.info({ heapWarmMB: +(heapWarm / 2 ** 20).toFixed(1) }, 'soak: warmed up');
     }
     await sleep(50);
   }
+  step = `end: waiting for ${inFlight.size} operations`;
   await Promise.allSettled([...inFlight]);
   closePhase();
   // Same phase as the warm-up sample: peers connected, traffic stopped for the moment.
@@ -421,7 +432,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
   const lost = lostAccounted + Math.max(0, broadcastSent - broadcastsReceived);
 
   // Every peer leaves; the pool must then hold nothing for them once the reaper has passed.
+  step = 'end: stopping the peers';
   await Promise.all(children.map((c) => c.stop()));
+  step = 'end: draining the pool';
   const drainDeadline = Date.now() + 10_000;
   while ((await connectedCount()) > 0 && Date.now() < drainDeadline) await sleep(100);
   await sleep(TIMING.staleAfterMs + 2 * TIMING.reaperIntervalMs);
@@ -437,6 +450,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
   while (pool.resources().timers > 0 && Date.now() < timersDeadline) await sleep(100);
   const before = pool.resources();
   const bySide = { legacy: pool.manager('legacy')?.resources(), unified: pool.manager('unified')?.resources() };
+  step = 'end: closing';
   await listener.close();
   await pool.close();
   const after = pool.resources();
