@@ -137,6 +137,8 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   #switching = false;
   #started = false;
   #closed = false;
+  /** Per side: a call to its manager as the mirror timed out or had its lock wait canceled (L6). Forgotten when the manager goes. */
+  readonly #deadlocked: Record<ManagerSide, boolean> = { legacy: false, unified: false };
 
   constructor(options: DualModePoolOptions) {
     super();
@@ -467,6 +469,16 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       this.#create(side);
       hydrated += await this.#hydrate(side, oldAuth);
     }
+    if (newAuth !== oldAuth && have.includes(newAuth) && this.#deadlocked[newAuth]) {
+      // The mirror about to own the sockets deadlocked (L6: a mirror call timed out or its lock
+      // wait was canceled). Its locks stay taken: handed the sockets, it would serve nothing, and
+      // giving it the connections it lacks would hang the switch (a soak's rollback did). A fresh
+      // manager, given every connection the old owner holds, takes its place: no peer is dropped.
+      this.#log.warn({ side: newAuth, from, to: next }, 'the mirror deadlocked (L6): replaced by a fresh manager before it takes the sockets');
+      await this.#drop(newAuth);
+      this.#create(newAuth);
+      hydrated += await this.#hydrate(newAuth, oldAuth);
+    }
     if (newAuth !== oldAuth) {
       // Whatever the old owner holds that the new one does not (a divergence), it gets now.
       hydrated += await this.#hydrate(newAuth, oldAuth);
@@ -493,21 +505,26 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     this.#mirrorSide = mirrorSide(mode);
   }
 
-  /** Gives `side` every open connection `from` holds and `side` does not. */
+  /**
+   * Gives `side` every open connection `from` holds and `side` does not: all at once, and each
+   * bounded by the mirror timeout, so that a manager that does not answer (a deadlocked legacy)
+   * holds a switch up for one timeout at most, never for good.
+   */
   async #hydrate(side: ManagerSide, from: ManagerSide): Promise<number> {
     const manager = this.#held[side]!.manager;
-    let n = 0;
+    const adds: Promise<void>[] = [];
     for (const link of [...this.#links.values()]) {
       if (link.closed || !link.heldBy(from) || link.heldBy(side)) continue;
       const view = link.view(side).closedByOwner ? link.freshView(side) : link.view(side);
-      try {
-        await manager.addConnectedPeer(view, link.info);
-        n++;
-      } catch (err) {
-        this.#log.warn({ key: link.key, side, err: (err as Error).message }, 'hydration of a connection failed');
-      }
+      adds.push(
+        this.#deadlines.bound('hydrate', manager.addConnectedPeer(view, link.info)).catch((err: unknown) => {
+          this.#log.warn({ key: link.key, side, err: (err as Error).message }, 'hydration of a connection failed');
+          throw err;
+        }),
+      );
     }
-    return n;
+    const settled = await Promise.allSettled(adds);
+    return settled.filter((r) => r.status === 'fulfilled').length;
   }
 
   #create(side: ManagerSide): void {
@@ -565,6 +582,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     const held = this.#held[side];
     if (!held) return;
     delete this.#held[side];
+    this.#deadlocked[side] = false;
     held.detach();
     await held.manager.close();
     // The closed manager's views are spent: the next manager on this side gets new ones.
@@ -856,7 +874,10 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     }
     this.#mirrorFailures++;
     this.metrics?.mirrorFailures.inc({ op });
-    if (key !== undefined && (error instanceof MirrorTimeoutError || error instanceof LockCanceledError)) this.verifier.hint(key, 'deadlock');
+    if (error instanceof MirrorTimeoutError || error instanceof LockCanceledError) {
+      this.#deadlocked[side] = true;
+      if (key !== undefined) this.verifier.hint(key, 'deadlock');
+    }
     this.#log.warn({ op, key, side, err: (error as Error)?.message ?? String(error) }, 'mirror write failed (recorded, not thrown)');
     this.verifier.compareWrite(op, key ?? op, authoritativeSide(this.#mode), { ok: false, error }, this.#evidenceFn);
   }
