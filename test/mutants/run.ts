@@ -557,8 +557,9 @@ async function tryOne(s: Scratch, o: Options, mutant: Mutant | undefined, label:
     const addresses = readFileSync(soakCli, 'utf8').includes("'node-ip'") ? ['--node-ip', o.soakNodeIp, '--peer-net', o.soakPeerNet] : [];
     const child = await run(process.execPath, ['dist/src/soak/cli.js', '--duration', String(o.soakSeconds), '--json', json, '--gate', o.soakGate, ...addresses], {
       cwd: s.work,
-      // Start (up to 15 s), the run, the drain (up to 10 s) and the reaper's pass, with room to spare.
-      timeoutMs: (o.soakSeconds + 120) * 1000,
+      // Start (up to 15 s), the run, the drain (up to 10 s) and the reaper's pass, with room to
+      // spare; and later than the soak's own hard stop (duration + 120 s), which says where it stood.
+      timeoutMs: (o.soakSeconds + 150) * 1000,
       logFile: join(dir, 'soak.log'),
       verbose: o.verbose,
       graceMs: 5000,
