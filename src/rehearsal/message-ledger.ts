@@ -13,6 +13,16 @@ export interface MessageCounts {
   duplicated: number;
 }
 
+/** A proposal sent to a peer and never delivered: what a reader needs to find it in the node logs. */
+export interface LostMessage {
+  readonly hash: string;
+  readonly from: string;
+  readonly to: string;
+  readonly at: number;
+}
+
+const LOST_SHOWN = 5;
+
 interface Pair {
   sent: number;
   received: number;
@@ -36,6 +46,7 @@ export class MessageLedger {
   readonly #pairs = new Map<string, Pair>();
   readonly #windows: FaultWindow[] = [];
   #excluded = 0;
+  #lost: LostMessage[] = [];
 
   constructor(settleMs: number) {
     this.#settleMs = settleMs;
@@ -64,6 +75,11 @@ export class MessageLedger {
     return w;
   }
 
+  /** The first lost messages of the last count (at most five): which, from whom, to whom, when. */
+  get lost(): readonly LostMessage[] {
+    return this.#lost;
+  }
+
   /** Pairs set aside because a fault overlapped them, at the last count. */
   get excluded(): number {
     return this.#excluded;
@@ -72,6 +88,7 @@ export class MessageLedger {
   /** The counts for proposals made up to `until` (later ones may still be in flight). */
   counts(until = Infinity): MessageCounts {
     const c: MessageCounts = { sent: 0, delivered: 0, lost: 0, duplicated: 0 };
+    const lost: LostMessage[] = [];
     let excluded = 0;
     for (const [key, pair] of this.#pairs) {
       const cut = key.indexOf('|');
@@ -85,10 +102,14 @@ export class MessageLedger {
       }
       c.sent += Math.max(pair.sent, pair.received > 0 ? 1 : 0);
       if (pair.received > 0) c.delivered++;
-      else c.lost++;
+      else {
+        c.lost++;
+        if (lost.length < LOST_SHOWN) lost.push({ hash, from: p.proposer, to: peer, at: p.at });
+      }
       c.duplicated += Math.max(0, pair.received - 1) + Math.max(0, pair.sent - 1);
     }
     this.#excluded = excluded;
+    this.#lost = lost;
     return c;
   }
 

@@ -559,7 +559,10 @@ export class Rehearsal {
         .map(([k, c]) => `${k} x${c.unexpected}`);
       reasons.unshift(`unexpected divergences: ${kinds.join(', ')}`, ...[...this.#unexpected].slice(0, 5).map((u) => `  ${u}`));
     }
-    if (messages.lost > 0) reasons.push(`${messages.lost} block proposals lost (sent, never delivered)`);
+    if (messages.lost > 0) {
+      const which = this.#ledger.lost.map((m) => `${m.hash} from ${m.from} to ${m.to} at ${((m.at - this.#t0) / 1000).toFixed(1)}s`).join('; ');
+      reasons.push(`${messages.lost} block proposals lost (sent, never delivered): ${which}`);
+    }
     if (messages.duplicated > 0) reasons.push(`${messages.duplicated} block proposals duplicated`);
     if (this.#stages.length < STAGES.length && !reasons.some((r) => r.startsWith('stage '))) reasons.push(`only ${this.#stages.length} of ${STAGES.length} stages walked`);
     const verdict = reasons.length === 0 ? 'pass' : 'fail';

@@ -13,6 +13,8 @@ describe('MessageLedger', () => {
     l.received('p2', 'a');
     l.received('p2', 'a');
     expect(l.counts()).toEqual({ sent: 3, delivered: 2, lost: 1, duplicated: 1 });
+    // The lost one is named, for the node logs.
+    expect(l.lost).toEqual([{ hash: 'p1', from: 'a', to: 'c', at: 1000 }]);
   });
 
   it('sets aside pairs whose sender or recipient was faulted while the message could be in flight', () => {
