@@ -242,9 +242,17 @@ describe('key history', () => {
     replacing = true;
     expect(v.hintsOf('k').has('replaced')).toBe(true);
     replacing = false;
-    // A new event on the key starts its time again.
+    // A new event after the run ended starts a new run: the old replacement is not carried over.
     v.hint('k', 'closed');
-    expect([...v.hintsOf('k')].sort()).toEqual(['closed', 'deadlock', 'replaced']);
+    expect([...v.hintsOf('k')].sort()).toEqual(['closed', 'deadlock']);
+    // Within a run, each hint keeps the time it was first given.
+    const first = clock.now();
+    clock.advance(500);
+    v.hint('k', 'replaced');
+    clock.advance(500);
+    v.hint('k', 'closed');
+    expect(v.hintSince('k', 'closed')).toBe(first);
+    expect(v.hintSince('k', 'replaced')).toBe(first + 500);
   });
 });
 

@@ -115,7 +115,8 @@ export class ShadowVerifier {
   readonly #samples: Record<DivergenceKind, RingBuffer<Divergence>>;
   /** `${kind}|${key}` -> consecutive snapshot checks it has been seen in. */
   #persisting = new Map<string, number>();
-  readonly #hints = new Map<string, { readonly set: Set<KeyHint>; at: number }>();
+  /** Per key: when each hint was first given in the key's current run of events, and the last event's time. */
+  readonly #hints = new Map<string, { times: Map<KeyHint, number>; at: number }>();
   /** What the run exercised and compared (reported beside the consistency). */
   readonly coverage = new CoverageCounter();
   readonly #log: DivergenceLog;
@@ -153,19 +154,22 @@ export class ShadowVerifier {
 
   /** Remembers what happened to a key, for the rules that need history. Bounded. */
   hint(key: string, hint: KeyHint): void {
+    const now = this.#deps.clock.now();
     let entry = this.#hints.get(key);
     if (entry) {
       // Re-insert: the map's order is the recency order.
       this.#hints.delete(key);
+      // A run of events that had ended: a new one begins, only the lasting hints carried over.
+      if (!this.#current(key, entry, now)) entry.times = new Map([...entry.times].filter(([h]) => LASTING.includes(h)));
     } else {
-      entry = { set: new Set(), at: 0 };
+      entry = { times: new Map(), at: now };
       if (this.#hints.size >= this.#maxHinted) {
         const oldest = this.#hints.keys().next().value;
         if (oldest !== undefined) this.#hints.delete(oldest);
       }
     }
-    entry.set.add(hint);
-    entry.at = this.#deps.clock.now();
+    if (!entry.times.has(hint)) entry.times.set(hint, now);
+    entry.at = now;
     this.#hints.set(key, entry);
   }
 
@@ -176,10 +180,21 @@ export class ShadowVerifier {
   hintsOf(key: string): ReadonlySet<KeyHint> {
     const entry = this.#hints.get(key);
     if (!entry) return EMPTY;
-    if (this.#deps.clock.now() - entry.at <= this.hintTtlMs || this.#deps.replacing?.(key)) return entry.set;
-    const lasting = new Set<KeyHint>();
-    for (const h of LASTING) if (entry.set.has(h)) lasting.add(h);
-    return lasting;
+    const hints = new Set<KeyHint>();
+    const current = this.#current(key, entry, this.#deps.clock.now());
+    for (const h of entry.times.keys()) if (current || LASTING.includes(h)) hints.add(h);
+    return hints;
+  }
+
+  /** When `hint` was first given in the key's current run of events, if it was. */
+  hintSince(key: string, hint: KeyHint): number | undefined {
+    const entry = this.#hints.get(key);
+    if (!entry || !(LASTING.includes(hint) || this.#current(key, entry, this.#deps.clock.now()))) return undefined;
+    return entry.times.get(hint);
+  }
+
+  #current(key: string, entry: { at: number }, now: number): boolean {
+    return now - entry.at <= this.hintTtlMs || (this.#deps.replacing?.(key) ?? false);
   }
 
   /**
