@@ -181,7 +181,13 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     });
     this.#checks = new ShadowChecks(
       { ...resolved, snapshotIntervalMs: this.#snapshotIntervalMs, eventSettleMs: options.shadow?.eventSettleMs },
-      { verifier: this.verifier, clock: this.#clock, links: this.#links, settling: () => this.#settling() },
+      {
+        verifier: this.verifier,
+        clock: this.#clock,
+        links: this.#links,
+        settling: () => this.#settling(),
+        keyBusy: (key) => this.#mirrorQueues.has(key) || this.#pendingCloses.has(key) || (this.#mirrorSide !== undefined && this.#mirrorAddPending(key, this.#mirrorSide)),
+      },
     );
     // After the verifier: the gate reads its coverage from the start.
     this.gate = new PromotionGate(this.#clock, options.gate, () => this.verifier.coverage.snapshot());

@@ -29,6 +29,8 @@ export interface ShadowCheckDeps {
   readonly links: LinkRegistry;
   /** A write in flight or a close waiting for one: the two managers may disagree for a moment. */
   readonly settling: () => boolean;
+  /** A mirror call queued or running for the key, a close of it deferred, or a connection the mirror has not been given yet. */
+  readonly keyBusy?: (key: string) => boolean;
 }
 
 /**
@@ -126,7 +128,7 @@ export class ShadowChecks {
       coverage.livenessEvidence += live.checked;
       findings.push(...live.findings);
     }
-    const events = this.#events.settle(now, this.eventSettleMs);
+    const events = this.#events.settle(now, this.eventSettleMs, this.#deps.keyBusy);
     coverage.events += events.paired + events.unpaired.length;
     coverage.messageChecks += events.messageKeys;
     findings.push(...eventFindings(events, (u) => this.#explainUnpaired(u)));

@@ -98,7 +98,7 @@ export class EventLedger {
    * message counts whose difference did not move since the last pass (it would, were a
    * delivery still on its way).
    */
-  settle(now: number, settleMs: number): EventFindings {
+  settle(now: number, settleMs: number, busy: (key: string) => boolean = () => false): EventFindings {
     const unpaired: UnpairedEvent[] = [];
     for (const [key, list] of this.#pending) {
       const keep = list.filter((e) => {
@@ -113,6 +113,12 @@ export class EventLedger {
     let messageKeys = 0;
     for (const [key, count] of this.#messages) {
       const diff = count.legacy - count.unified;
+      // A write to the mirror still on its way for this key (its add of a new connection, say):
+      // frames on that connection reach one manager only until it lands. Judged once it has.
+      if (diff !== 0 && busy(key)) {
+        count.lastDiff = Number.NaN;
+        continue;
+      }
       if (diff === 0) {
         messageKeys++;
         this.#messages.delete(key);
