@@ -1,7 +1,7 @@
 /**
- * npm run soak -- [--duration <s>] [--peers <n>] [--json <file>] [--gate lost,divergences,heap,leaks]
+ * npm run soak -- [--duration <s>] [--peers <n>] [--json <file>] [--gate lost,divergences,heap,leaks,stale]
  *                  [--node-ip 127.0.59.1] [--peer-net 127.0.58] [--processes <n>]
- * Exits 0 when every gated target is met (all four by default), 1 otherwise, 2 on bad arguments.
+ * Exits 0 when every gated target is met (all five by default), 1 otherwise, 2 on bad arguments.
  * `divergences` fails on any unexpected divergence, of any kind. A missed target that is not
  * gated is still printed, as a warning. After the JSON, a summary: the mode walk phase by phase,
  * divergences by kind (every kind) and what the shadow verification covered.

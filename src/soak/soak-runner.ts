@@ -55,6 +55,8 @@ export interface SoakPhase {
   sends: number;
   sendFailures: number;
   silences: number;
+  /** When the phase's peers were silenced (s since the traffic began); null if none were. */
+  silencedAtS: number | null;
   replacements: number;
   /** Removals with reason 'stale' the authoritative manager reported in the phase. */
   staleRemovals: number;
@@ -279,7 +281,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
 
   const phases: SoakPhase[] = [];
   let phaseIndex = -1;
-  let phaseSince = { at: 0, sends: 0, sendFailures: 0, silenced: 0, replaced: 0, forced: false, div: kindCounts({}), coverage: pool.report().coverage };
+  let phaseSince = { at: 0, sends: 0, sendFailures: 0, silenced: 0, silencedAt: undefined as number | undefined, replaced: 0, forced: false, div: kindCounts({}), coverage: pool.report().coverage };
   const closePhase = (): void => {
     if (phaseIndex < 0) return;
     const coverage = pool.report().coverage;
@@ -292,6 +294,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
       sends: seq - phaseSince.sends,
       sendFailures: sendFailures - phaseSince.sendFailures,
       silences: phaseSince.silenced,
+      silencedAtS: phaseSince.silencedAt === undefined ? null : +((phaseSince.silencedAt - started) / 1000).toFixed(1),
       replacements: phaseSince.replaced,
       staleRemovals: phaseStale,
       divergences: kindCounts(pool.verifier.stats().divergences, phaseSince.div),
@@ -310,7 +313,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
     const mode = SOAK_PHASES[i]!;
     // The switch belongs to the phase it enters.
     phaseStale = 0;
-    phaseSince = { at: Date.now(), sends: seq, sendFailures, silenced: 0, replaced: 0, forced: false, div: kindCounts(pool.verifier.stats().divergences), coverage: pool.report().coverage };
+    phaseSince = { at: Date.now(), sends: seq, sendFailures, silenced: 0, silencedAt: undefined, replaced: 0, forced: false, div: kindCounts(pool.verifier.stats().divergences), coverage: pool.report().coverage };
     if (pool.mode !== mode) {
       // A short run cannot meet the promotion gate's minimum checks and duration: the step is
       // forced then, and said so.
@@ -343,6 +346,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
       step = `phase ${phaseIndex}: scenarios`;
       const played = await playScenarios(phaseIndex);
       phaseSince.silenced = played.silenced;
+      phaseSince.silencedAt = Date.now();
       phaseSince.replaced = played.replaced;
     }
     // A silent or replaced peer is left alone: a send the kernel accepts counts as seen in both
@@ -486,7 +490,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
   return { ...result, detail };
 }
 
-export const SOAK_TARGETS = ['lost', 'divergences', 'heap', 'leaks'] as const;
+export const SOAK_TARGETS = ['lost', 'divergences', 'heap', 'leaks', 'stale'] as const;
+/** A silenced peer is due for a stale removal this long after it went silent: the bound, two reaper passes, slack. */
+const STALE_DUE_S = (TIMING.staleAfterMs + 2 * TIMING.reaperIntervalMs + 500) / 1000;
 export type SoakTarget = (typeof SOAK_TARGETS)[number];
 
 /** The targets a result misses, each with its reason. */
@@ -500,5 +506,14 @@ export function missedTargets(r: SoakResult): { target: SoakTarget; reason: stri
   if (r.heapGrowthPct >= 10) missed.push({ target: 'heap', reason: `heap grew ${r.heapGrowthPct} % after warm-up` });
   const { entries, timers, listeners } = r.leaked;
   if (entries + timers + listeners > 0) missed.push({ target: 'leaks', reason: `leaked ${entries} entries, ${timers} timers, ${listeners} listeners` });
+  // Peers silenced past the stale bound in a phase and none of them reaped as stale by the manager
+  // serving it: its reaper did not do its job (the comparison may not see it where the other
+  // manager's removal is mirrored to it, or where checks are suspended).
+  // Only phases that lasted long enough after the silence for a reaper to act (a slow switch can
+  // leave the last phase too little time).
+  const unreaped = r.phases.filter((p) => p.silences > 0 && p.silencedAtS !== null && p.toS - p.silencedAtS >= STALE_DUE_S && p.staleRemovals === 0);
+  if (unreaped.length > 0) {
+    missed.push({ target: 'stale', reason: unreaped.map((p) => `${p.mode} phase at ${p.fromS}s: ${p.silences} peers silenced past the stale bound, none reaped as stale`).join('; ') });
+  }
   return missed;
 }

@@ -12,7 +12,7 @@
  *   --skip-soak              rehearsal only
  *   --skip-rehearsal         soak only
  *   --soak-seconds <n>       soak length (default 30)
- *   --soak-gate <targets>    the soak's --gate (default lost,leaks,divergences, as .ci/run)
+ *   --soak-gate <targets>    the soak's --gate (default lost,leaks,divergences,stale, as .ci/run)
  *   --build-only             apply and build each mutant, run nothing (checks that patches type-check)
  *   --no-baseline            skip the baseline run (not recommended: it shows the detectors' noise)
  *   --json <file>            every figure, as JSON
@@ -74,7 +74,7 @@ function parseOptions(argv: string[]): Options {
       'skip-soak': { type: 'boolean', default: false },
       'skip-rehearsal': { type: 'boolean', default: false },
       'soak-seconds': { type: 'string', default: '30' },
-      'soak-gate': { type: 'string', default: 'lost,leaks,divergences' },
+      'soak-gate': { type: 'string', default: 'lost,leaks,divergences,stale' },
       'build-only': { type: 'boolean', default: false },
       'no-baseline': { type: 'boolean', default: false },
       json: { type: 'string' },
