@@ -475,6 +475,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       this.#create(side);
       hydrated += await this.#hydrate(side, oldAuth);
     }
+    let refreshed = false;
     if (newAuth !== oldAuth && have.includes(newAuth) && this.#deadlocked[newAuth]) {
       // The mirror about to own the sockets deadlocked (L6: a mirror call timed out or its lock
       // wait was canceled). Its locks stay taken: handed the sockets, it would serve nothing, and
@@ -484,6 +485,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       await this.#drop(newAuth);
       this.#create(newAuth);
       hydrated += await this.#hydrate(newAuth, oldAuth);
+      refreshed = true;
     }
     if (newAuth !== oldAuth) {
       // Whatever the old owner holds that the new one does not (a divergence), it gets now.
@@ -496,6 +498,14 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
           this.#log.warn({ key: link.key }, 'connection refused by the new authoritative manager at hand-over: closed');
           link.closeReal('duplicate', 'not taken at hand-over');
         }
+      }
+      // A fresh manager knows every peer as seen at its hydration; the one it took over from
+      // knows when each was last heard from. Left so, the mirror reaps a silent peer first (a
+      // soak's rollback showed it): the new mirror starts fresh too, from the same instant.
+      if (refreshed && need.includes(oldAuth)) {
+        await this.#drop(oldAuth);
+        this.#create(oldAuth);
+        hydrated += await this.#hydrate(oldAuth, newAuth);
       }
     } else {
       this.#enter(next);

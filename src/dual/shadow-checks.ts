@@ -5,8 +5,7 @@ import { byKey, sameConnectedPeers } from './fingerprints.js';
 import type { ConnectionLink } from './connection-view.js';
 import type { LinkRegistry } from './link-registry.js';
 import type { ManagerSide } from './modes.js';
-import { EventLedger, type UnpairedEvent } from './shadow/event-ledger.js';
-import type { KnownDifference } from './shadow/divergence.js';
+import { EventLedger } from './shadow/event-ledger.js';
 import { eventFindings, livenessFindings, overdueFindings, resourceFindings, type Finding } from './shadow/findings.js';
 import { LivenessEvidence } from './shadow/liveness-evidence.js';
 import type { ShadowVerifier } from './shadow/verifier.js';
@@ -131,7 +130,7 @@ export class ShadowChecks {
     const events = this.#events.settle(now, this.eventSettleMs, this.#deps.keyBusy);
     coverage.events += events.paired + events.unpaired.length;
     coverage.messageChecks += events.messageKeys;
-    findings.push(...eventFindings(events, (u) => this.#explainUnpaired(u)));
+    findings.push(...eventFindings(events));
     if (!this.#deps.settling()) {
       coverage.resourceChecks++;
       findings.push(...resourceFindings('unified', unifiedManager.resources(), u));
@@ -173,20 +172,6 @@ export class ShadowChecks {
       findings.push({ kind: 'liveness-mismatch', key, source: 'stale-removal', legacy, unified });
     }
     verifier.checkFindings(primary, findings);
-  }
-
-  /**
-   * A disconnect only one manager reported, before any replacement of its peer began: a late close
-   * taking a replacement down (L4, L5) needs the replacement first, so only a deadlock (L6)
-   * explains it. Seen in the mutation suite: a unified manager silent when a peer closed, on a
-   * peer that then reconnected, read as L5.
-   */
-  #explainUnpaired(u: UnpairedEvent): KnownDifference | null | undefined {
-    if (u.type !== 'peer:disconnected') return undefined;
-    const verifier = this.#deps.verifier;
-    const since = verifier.hintSince(u.key, 'replaced');
-    if (since !== undefined && since <= u.at) return undefined;
-    return verifier.hintsOf(u.key).has('deadlock') ? 'L6' : null;
   }
 
   /** The frame-or-pong evidence of the last pass, per link both managers hold; then the next pass's is taken. */

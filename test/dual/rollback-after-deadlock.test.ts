@@ -55,6 +55,7 @@ describe('rollback after the legacy mirror deadlocked (L6)', () => {
     }
     await adding;
     expect(pool.manager('unified')!.snapshot().entries.map((e) => e.key).sort()).toEqual(['10.0.0.1', '10.0.0.2']);
+    const unifiedBefore = pool.manager('unified');
 
     // No clock advance from here: a switch that waits on the jammed manager never ends.
     const switched = pool.setMode('shadow').then(() => 'switched');
@@ -64,6 +65,9 @@ describe('rollback after the legacy mirror deadlocked (L6)', () => {
     expect(made).toHaveLength(2);
     expect(pool.manager('legacy')).toBe(made[1]);
     expect(pool.manager('legacy')!.snapshot().entries.filter((e) => e.connected).map((e) => e.key).sort()).toEqual(['10.0.0.1', '10.0.0.2']);
+    // The mirror starts from the same instant (a fresh legacy knows every peer as just seen).
+    expect(pool.manager('unified')).not.toBe(unifiedBefore);
+    expect(pool.manager('unified')!.snapshot().entries.map((e) => e.key).sort()).toEqual(['10.0.0.1', '10.0.0.2']);
     // Nothing was dropped: both sockets are open and served by legacy now.
     await pool.sendToPeer('10.0.0.2', msg);
     await pool.close();
