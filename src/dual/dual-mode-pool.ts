@@ -186,6 +186,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
         clock: this.#clock,
         links: this.#links,
         settling: () => this.#settling(),
+        closeDeferred: (key) => this.#pendingCloses.has(key),
         keyBusy: (key) => this.#mirrorQueues.has(key) || this.#pendingCloses.has(key) || (this.#mirrorSide !== undefined && this.#mirrorAddPending(key, this.#mirrorSide)),
       },
     );

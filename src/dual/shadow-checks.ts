@@ -30,6 +30,8 @@ export interface ShadowCheckDeps {
   readonly settling: () => boolean;
   /** A mirror call queued or running for the key, a close of it deferred, or a connection the mirror has not been given yet. */
   readonly keyBusy?: (key: string) => boolean;
+  /** A close of the key's connection waits to be delivered to the mirror (behind a write in flight, at most a mirror timeout). */
+  readonly closeDeferred?: (key: string) => boolean;
 }
 
 /**
@@ -138,7 +140,7 @@ export class ShadowChecks {
     findings.push(...overdueFindings('legacy', l, now, this.overdueAfterMs), ...overdueFindings('unified', u, now, this.overdueAfterMs));
     findings.push(...this.#statsFindings(legacyManager.getPoolStats(), unifiedManager.getPoolStats(), sameConnectedPeers(l, u)));
     findings.push(...this.#orphanFindings(primary));
-    verifier.checkSnapshots(legacy, unified, primary, findings);
+    verifier.checkSnapshots(legacy, unified, primary, findings, this.#deps.closeDeferred);
   }
 
   /**
