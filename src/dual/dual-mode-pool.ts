@@ -18,7 +18,7 @@ import { describeInfo, type KeyEvidence } from './shadow/divergence.js';
 import { buildReport, type ShadowReport } from './shadow/report.js';
 import { ShadowMetrics } from './shadow/metrics.js';
 import { LinkRegistry } from './link-registry.js';
-import { ShadowChecks } from './shadow-checks.js';
+import { defaultEventSettleMs, ShadowChecks } from './shadow-checks.js';
 import { byKey, fingerprint, ipCounts, peerByKey, peersByKey, sameConnectedPeers, snapshotEntries } from './fingerprints.js';
 import { callWrite, isThenable, type MirrorArgs, type MirrorOp, type WriteArgs, type WriteOp } from './write-ops.js';
 import { DEFAULT_MODE, MANAGER_SIDES as SIDES, POOL_MODES, authoritativeSide, isPoolMode, mirrorSide, sidesOf, type ManagerSide, type PoolMode } from './modes.js';
@@ -167,7 +167,8 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     // A replacement's or close's consequences in legacy come within a stale bound and a reaper scan
     // (L3's leftover lastSeen), or a keep-alive round and its ping timeout (L4's task exit), then
     // wait an event settle time and a few checks to be reported: past that, history explains nothing.
-    const hintTtlMs = resolved.staleAfterMs + resolved.reaperIntervalMs + 2 * resolved.keepAliveIntervalMs + (options.shadow?.eventSettleMs ?? Math.max(2 * this.#snapshotIntervalMs, resolved.reaperIntervalMs + 1000)) + 4 * this.#snapshotIntervalMs;
+    const eventSettleMs = options.shadow?.eventSettleMs ?? defaultEventSettleMs(this.#snapshotIntervalMs, resolved.reaperIntervalMs);
+    const hintTtlMs = resolved.staleAfterMs + resolved.reaperIntervalMs + 2 * resolved.keepAliveIntervalMs + eventSettleMs + 4 * this.#snapshotIntervalMs;
     this.verifier = new ShadowVerifier({ livenessToleranceMs, hintTtlMs, ...options.shadow }, {
       clock: this.#clock,
       logger: this.#log,
@@ -180,7 +181,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       },
     });
     this.#checks = new ShadowChecks(
-      { ...resolved, snapshotIntervalMs: this.#snapshotIntervalMs, eventSettleMs: options.shadow?.eventSettleMs },
+      { ...resolved, snapshotIntervalMs: this.#snapshotIntervalMs, eventSettleMs },
       {
         verifier: this.verifier,
         clock: this.#clock,
@@ -710,24 +711,22 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   #compareConnectResult(resolved: PeerInfo): void {
     const key = this.#keyOf(resolved);
     const side = this.#authSide;
+    const report = (text: string, known?: null): void => {
+      const [legacy, unified] = side === 'legacy' ? [text, '-'] : ['-', text];
+      this.verifier.checkFindings(side, [{ kind: 'result-mismatch', key, source: 'connectToPeer', legacy, unified, ...(known === null ? { known } : {}) }]);
+    };
     // The dialled connection lost to one already held (a simultaneous dial): the manager closed it
     // as a duplicate before resolving, so it must resolve with the held peer's info. Whatever
-    // other writes run, nothing else closes a connection as a duplicate.
-    const own = this.#links.dialledBy(resolved);
-    if (own?.view(side).closeReason === 'duplicate') {
-      const text = `connect resolved with the info of the connection it closed as a duplicate (${describeInfo(resolved)})`;
-      const [legacy, unified] = side === 'legacy' ? [text, '-'] : ['-', text];
-      // No L-rule explains it: the key's history (a replacement) says nothing about a manager contradicting itself.
-      this.verifier.checkFindings(side, [{ kind: 'result-mismatch', key, source: 'connectToPeer', legacy, unified, known: null }]);
+    // other writes run, nothing else closes a connection as a duplicate. No L-rule explains it:
+    // the key's history (a replacement) says nothing about a manager contradicting itself.
+    if (this.#links.dialledBy(resolved)?.view(side).closeReason === 'duplicate') {
+      report(`connect resolved with the info of the connection it closed as a duplicate (${describeInfo(resolved)})`, null);
       return;
     }
     // Another write running may have replaced the entry meanwhile, honestly.
     if (this.#writes.running !== 1) return;
     const held = this.#held[side]!.manager.snapshot().entries.find((e) => e.key === key);
-    if (!held?.info || fingerprint(held.info) === fingerprint(resolved)) return;
-    const text = `connect resolved with ${describeInfo(resolved)}, holds ${describeInfo(held.info)}`;
-    const [legacy, unified] = side === 'legacy' ? [text, '-'] : ['-', text];
-    this.verifier.checkFindings(side, [{ kind: 'result-mismatch', key, source: 'connectToPeer', legacy, unified }]);
+    if (held?.info && fingerprint(held.info) !== fingerprint(resolved)) report(`connect resolved with ${describeInfo(resolved)}, holds ${describeInfo(held.info)}`);
   }
 
   /**

@@ -13,6 +13,11 @@ import type { ShadowVerifier } from './shadow/verifier.js';
 /** A burst of stale removals shares one snapshot of the mirror taken at its start; its lastSeen values are this old at most. */
 const STALE_BURST_MS = 50;
 
+/** How long one manager's peer event waits for the other's: two check periods, at least a reaper interval and 1 s. */
+export function defaultEventSettleMs(snapshotIntervalMs: number, reaperIntervalMs: number): number {
+  return Math.max(2 * snapshotIntervalMs, reaperIntervalMs + 1000);
+}
+
 export interface ShadowCheckTiming {
   readonly staleAfterMs: number;
   readonly keepAliveIntervalMs: number;
@@ -66,7 +71,7 @@ export class ShadowChecks {
   constructor(timing: ShadowCheckTiming, deps: ShadowCheckDeps) {
     this.#deps = deps;
     // The two reapers run out of phase: one manager's stale removal may come a reaper interval after the other's.
-    this.eventSettleMs = timing.eventSettleMs ?? Math.max(2 * timing.snapshotIntervalMs, timing.reaperIntervalMs + 1000);
+    this.eventSettleMs = timing.eventSettleMs ?? defaultEventSettleMs(timing.snapshotIntervalMs, timing.reaperIntervalMs);
     this.overdueAfterMs = timing.staleAfterMs + timing.reaperIntervalMs + this.eventSettleMs;
     this.#staleAfterMs = timing.staleAfterMs;
     this.#staleSlackMs = Math.min(timing.keepAliveIntervalMs / 2, 1000);

@@ -2,7 +2,7 @@ import type { DisconnectReason, ResourceCounts, SnapshotEntry } from '../../cont
 import { LISTENERS_PER_CONNECTION } from '../../pool/connection-listeners.js';
 import type { ManagerSide } from '../modes.js';
 import type { DivergenceKind, KnownDifference } from './divergence.js';
-import type { EventFindings, UnpairedEvent } from './event-ledger.js';
+import type { EventFindings } from './event-ledger.js';
 import { lapse } from './liveness-evidence.js';
 
 /** One difference a periodic pass found, before classification. Legacy's and unified's sides as such. */
@@ -51,18 +51,13 @@ export function livenessFindings(
  */
 const SOCKET_REASONS: ReadonlySet<DisconnectReason | undefined> = new Set<DisconnectReason | undefined>(['send-failed', 'timeout', 'slow']);
 
-/**
- * Unpaired events, different reasons, message counts apart: each an event-mismatch. `explain`
- * may settle an unpaired event's classification from what the caller knows of its timing (a
- * rule, or null for none); undefined leaves it to the key's hints.
- */
-export function eventFindings(e: EventFindings, explain: (u: UnpairedEvent) => KnownDifference | null | undefined = () => undefined): Finding[] {
+/** Unpaired events, different reasons, message counts apart: each an event-mismatch. */
+export function eventFindings(e: EventFindings): Finding[] {
   const findings: Finding[] = [];
   for (const u of e.unpaired) {
     const what = `${u.type}${u.reason ? ` (${u.reason})` : ''}`;
     const [legacy, unified] = u.side === 'legacy' ? [what, 'no such event'] : ['no such event', what];
-    const known = explain(u);
-    findings.push({ kind: 'event-mismatch', key: u.key, source: `events:${u.type}`, legacy, unified, ...(known === undefined ? {} : { known }) });
+    findings.push({ kind: 'event-mismatch', key: u.key, source: `events:${u.type}`, legacy, unified });
   }
   for (const r of e.reasonMismatches) {
     // Either way round: a muted view learns of a dead socket from the close, or fails a send on it
