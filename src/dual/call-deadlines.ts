@@ -69,6 +69,12 @@ export class CallDeadlines {
     return oldest !== undefined && this.#tick - oldest.tick >= sweeps;
   }
 
+  /** Where the sweep stands, for a process that seems stuck: a pending call older than SWEEPS + 1 sweeps while the sweep is armed would be a bug here. */
+  describe(): { pending: number; sweeps: number; oldestOp: string | undefined; oldestAge: number | undefined; armed: boolean } {
+    const oldest = this.#pending > 0 ? this.#queue.oldest() : undefined;
+    return { pending: this.#pending, sweeps: this.#tick, oldestOp: oldest?.op, oldestAge: oldest ? this.#tick - oldest.tick : undefined, armed: this.#sweep !== undefined };
+  }
+
   #settle(pending: Pending): boolean {
     if (pending.done) return false;
     pending.done = true;

@@ -60,6 +60,8 @@ export class ShadowChecks {
   #statsDiff: string | undefined;
   /** Until when passes wait: a mirror call was stuck (legacy deadlocked), and the mirror then catches up. */
   #quietUntil = -Infinity;
+  /** Until when the mirror's lastSeen are its hydration's, not evidence: liveness is not compared. */
+  #freshMirrorUntil = -Infinity;
   /**
    * The mirror's entries, taken once for a burst of stale removals (a reaper scan): a snapshot per
    * removal made a 10k-peer scan in shadow cost 100 us per peer (measured), one per burst keeps it linear.
@@ -95,6 +97,22 @@ export class ShadowChecks {
   /** Stale removals one manager made and the other has not yet (reads wait them out). */
   get pendingStale(): number {
     return this.#events.pendingStale;
+  }
+
+  /**
+   * A fresh mirror (a deadlocked one replaced) knows every peer as seen at its hydration: for
+   * `ms` no pass is made, no read is compared (the pool asks `quiet`) and no stale removal is
+   * judged by its lastSeen, which say nothing of when a peer was last heard from.
+   */
+  quietFor(ms: number): void {
+    const until = this.#deps.clock.now() + ms;
+    this.#quietUntil = Math.max(this.#quietUntil, until);
+    this.#freshMirrorUntil = Math.max(this.#freshMirrorUntil, until);
+  }
+
+  /** Within a `quietFor` window. */
+  get quiet(): boolean {
+    return this.#freshMirrorUntil > -Infinity && this.#deps.clock.now() < this.#freshMirrorUntil;
   }
 
   /** A mode change: the event streams and the evidence start afresh. */
@@ -160,6 +178,7 @@ export class ShadowChecks {
     let evidenceAt = -Infinity;
     for (const link of this.#deps.links.withKey(key)) if (link.seenAt !== undefined && link.seenAt > evidenceAt) evidenceAt = link.seenAt;
     const { verifier, clock } = this.#deps;
+    if (this.quiet) return;
     verifier.coverage.staleRemovals++;
     const now = clock.now();
     let cached = this.#mirrorEntries;

@@ -8,7 +8,7 @@ import { progressPrinter } from './progress.js';
 import { Rehearsal } from './rehearsal.js';
 import type { RehearsalResult } from './report.js';
 import { DIVERGENCE_KINDS } from '../dual/shadow/divergence.js';
-import type { Coverage } from '../dual/shadow/coverage.js';
+import { mirrorResetText, type Coverage } from '../dual/shadow/coverage.js';
 
 interface RawOptions {
   nodes: string;
@@ -122,7 +122,7 @@ export function rehearseCommand(): Command {
 /** One coverage as a line: the scenario counters, then the comparisons per read and write. */
 export function coverageLine(c: Coverage): string {
   const ops = (r: Readonly<Record<string, number>>): string => Object.entries(r).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
-  return `stale removals ${c.staleRemovals}, replacements ${c.replacements}, events ${c.events}, message counts ${c.messageChecks}, liveness evidence ${c.livenessEvidence}, resource checks ${c.resourceChecks}; reads: ${ops(c.reads)}; writes: ${ops(c.writes)}`;
+  return `stale removals ${c.staleRemovals}, replacements ${c.replacements}, events ${c.events}, message counts ${c.messageChecks}, liveness evidence ${c.livenessEvidence}, resource checks ${c.resourceChecks}${c.mirrorResets > 0 || c.writesNotCompared > 0 ? `; ${mirrorResetText(c)}` : ''}; reads: ${ops(c.reads)}; writes: ${ops(c.writes)}`;
 }
 
 /** The end of the run, as text. */

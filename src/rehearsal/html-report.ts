@@ -1,5 +1,5 @@
 import { DIVERGENCE_KINDS } from '../dual/shadow/divergence.js';
-import type { Coverage } from '../dual/shadow/coverage.js';
+import { mirrorResetText, type Coverage } from '../dual/shadow/coverage.js';
 import type { RehearsalResult, TimelineEvent } from './report.js';
 
 /** Colours the charts draw with; the Chromium test looks for them in the screenshot. */
@@ -100,7 +100,8 @@ function stageChart(result: RehearsalResult): string {
 /** What the run never exercised, said plainly: a pass does not cover it. */
 function never(c: Coverage): string {
   const missing = (['staleRemovals', 'replacements', 'events', 'livenessEvidence', 'resourceChecks'] as const).filter((k) => c[k] === 0);
-  return missing.length === 0 ? '' : `<p id="never-exercised">Never exercised: ${esc(missing.join(', '))}. This pass does not cover them.</p>`;
+  const reset = c.mirrorResets > 0 || c.writesNotCompared > 0 ? `<p id="mirror-resets">${esc(mirrorResetText(c))}.</p>` : '';
+  return reset + (missing.length === 0 ? '' : `<p id="never-exercised">Never exercised: ${esc(missing.join(', '))}. This pass does not cover them.</p>`);
 }
 
 function coverageCells(c: Coverage): string[] {

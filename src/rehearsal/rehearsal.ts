@@ -598,7 +598,7 @@ export class Rehearsal {
 }
 
 export function emptyCoverage(): Coverage {
-  return { reads: {}, writes: {}, events: 0, messageChecks: 0, livenessEvidence: 0, staleRemovals: 0, replacements: 0, resourceChecks: 0 };
+  return { reads: {}, writes: {}, events: 0, messageChecks: 0, livenessEvidence: 0, staleRemovals: 0, replacements: 0, resourceChecks: 0, mirrorResets: 0, writesNotCompared: 0 };
 }
 
 /** The sum of two coverages, field by field (operation counters by name). */
@@ -617,6 +617,8 @@ export function addCoverage(a: Coverage, b: Coverage): Coverage {
     staleRemovals: a.staleRemovals + (b.staleRemovals ?? 0),
     replacements: a.replacements + (b.replacements ?? 0),
     resourceChecks: a.resourceChecks + (b.resourceChecks ?? 0),
+    mirrorResets: a.mirrorResets + (b.mirrorResets ?? 0),
+    writesNotCompared: a.writesNotCompared + (b.writesNotCompared ?? 0),
   };
 }
 

@@ -8,6 +8,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { mirrorResetText } from '../dual/shadow/coverage.js';
 import { DIVERGENCE_KINDS } from '../dual/shadow/divergence.js';
 import { missedTargets, runSoak, SOAK_NODE_IP, SOAK_PEER_NET, SOAK_TARGETS, type SoakResult, type SoakTarget } from './soak-runner.js';
 
@@ -69,7 +70,7 @@ export function summary(r: SoakResult): string {
   for (const p of r.phases) {
     const unexpected = Object.values(p.divergences).reduce((n, c) => n + c.unexpected, 0);
     lines.push(
-      `  ${p.mode.padEnd(7)} ${String(p.fromS).padStart(6)}s-${String(p.toS).padStart(6)}s${p.forced ? ' (gate forced)' : ''}: ${p.sends} sends (${p.sendFailures} failed), ${p.silences} silenced, ${p.staleRemovals} stale removals, ${p.replacements} replaced; compared ${p.coverage.reads} reads, ${p.coverage.writes} writes, ${p.coverage.events} events, ${p.coverage.staleRemovals} stale removals, ${p.coverage.replacements} replacements; ${unexpected} unexpected divergences`,
+      `  ${p.mode.padEnd(7)} ${String(p.fromS).padStart(6)}s-${String(p.toS).padStart(6)}s${p.forced ? ' (gate forced)' : ''}: ${p.sends} sends (${p.sendFailures} failed), ${p.silences} silenced, ${p.staleRemovals} stale removals, ${p.replacements} replaced; compared ${p.coverage.reads} reads, ${p.coverage.writes} writes, ${p.coverage.events} events, ${p.coverage.staleRemovals} stale removals, ${p.coverage.replacements} replacements${p.coverage.mirrorResets > 0 ? ` (legacy mirror deadlocked, replaced ${p.coverage.mirrorResets}x, ${p.coverage.writesNotCompared} writes not compared)` : ''}; ${unexpected} unexpected divergences`,
     );
   }
   lines.push(`soak: divergences ${r.divergences.known + r.divergences.unexpected} (${r.divergences.known} known, ${r.divergences.unexpected} unexpected); by kind, known/unexpected:`);
@@ -80,6 +81,7 @@ export function summary(r: SoakResult): string {
   const c = r.coverage;
   const ops = (x: Readonly<Record<string, number>>): string => Object.entries(x).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
   lines.push(`soak: coverage: stale removals ${c.staleRemovals}, replacements ${c.replacements}, events ${c.events}, message counts ${c.messageChecks}, liveness evidence ${c.livenessEvidence}, resource checks ${c.resourceChecks}`);
+  if (c.mirrorResets > 0 || c.writesNotCompared > 0) lines.push(`soak: ${mirrorResetText(c)}`);
   lines.push(`  reads: ${ops(c.reads)}`, `  writes: ${ops(c.writes)}`);
   const s = r.scenarios;
   lines.push(`soak: scenarios: ${s.silences} peers silenced past the stale bound, ${s.staleRemovals} stale removals; ${s.replacementsAsked} restarts with changed info asked, ${s.replacementsAccepted} accepted beside the old socket`);

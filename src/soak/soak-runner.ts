@@ -63,7 +63,7 @@ export interface SoakPhase {
   /** Divergences found in the phase, every kind listed. */
   divergences: Record<DivergenceKind, KindCounts>;
   /** What the verifier counted in the phase (differences of its coverage). */
-  coverage: { staleRemovals: number; replacements: number; events: number; reads: number; writes: number };
+  coverage: { staleRemovals: number; replacements: number; events: number; reads: number; writes: number; mirrorResets: number; writesNotCompared: number };
 }
 
 /** The figures (the --json file): the first six as the earlier issue asked, then the mode walk and coverage. */
@@ -304,6 +304,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
         events: coverage.events - c0.events,
         reads: sumOps(coverage.reads) - sumOps(c0.reads),
         writes: sumOps(coverage.writes) - sumOps(c0.writes),
+        mirrorResets: coverage.mirrorResets - c0.mirrorResets,
+        writesNotCompared: coverage.writesNotCompared - c0.writesNotCompared,
       },
     });
   };

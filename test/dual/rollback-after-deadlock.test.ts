@@ -6,6 +6,7 @@ import type { PeerInfo } from '../../src/contract/types.js';
 import { LegacyPeerManager } from '../../legacy/legacy-peer-manager.js';
 import { UnifiedPeerManager } from '../../unified/unified-peer-manager.js';
 import { makePool } from './helpers/fixtures.js';
+import { formatReport } from '../../src/dual/shadow/report.js';
 
 const msg = { type: 'Custom', kind: 'test', data: 1 } as const;
 const never = (): Promise<never> => new Promise<never>(() => undefined);
@@ -28,9 +29,19 @@ class JammedLegacy extends LegacyPeerManager {
   }
 }
 
+class CountingJammedLegacy extends JammedLegacy {
+  sends = 0;
+  override sendToPeer(key: string, message: NetworkMessage): Promise<void> {
+    this.sends++;
+    return super.sendToPeer(key, message);
+  }
+}
+
 describe('rollback after the legacy mirror deadlocked (L6)', () => {
   // Seen in a soak: in live, the legacy mirror deadlocked; the rollback to shadow gave it the
   // connections it lacked, each add waited on its locks for good, and the switch never ended.
+  // Here the rollback is asked before the mirror's first call times out, so it runs before the
+  // pool's own replacement of the mirror would.
   it('replaces the deadlocked mirror with a fresh one holding every connection, instead of hanging', async () => {
     const made: JammedLegacy[] = [];
     const { pool, add, clock } = makePool({
@@ -40,25 +51,17 @@ describe('rollback after the legacy mirror deadlocked (L6)', () => {
     });
     await add('10.0.0.1');
     made[0]!.jammed = true;
-    // The mirror's half of a send never answers: it times out (recorded, not thrown).
-    const send = pool.sendToPeer('10.0.0.1', msg);
-    for (let i = 0; i < 8; i++) {
-      clock.advance(250);
-      await turns();
-    }
-    await send;
-    // A peer the jammed mirror never took.
+    // A peer the jammed mirror never takes: the mirror's half of the add never answers.
     const adding = add('10.0.0.2');
+    await turns();
+    const unifiedBefore = pool.manager('unified');
+    const switched = pool.setMode('shadow').then(() => 'switched');
     for (let i = 0; i < 8; i++) {
       clock.advance(250);
       await turns();
     }
     await adding;
-    expect(pool.manager('unified')!.snapshot().entries.map((e) => e.key).sort()).toEqual(['10.0.0.1', '10.0.0.2']);
-    const unifiedBefore = pool.manager('unified');
-
     // No clock advance from here: a switch that waits on the jammed manager never ends.
-    const switched = pool.setMode('shadow').then(() => 'switched');
     const outcome = await Promise.race([switched, new Promise<string>((r) => setTimeout(() => r('hung'), 1000))]);
     expect(outcome).toBe('switched');
     expect(pool.mode).toBe('shadow');
@@ -85,6 +88,56 @@ describe('rollback after the legacy mirror deadlocked (L6)', () => {
     await pool.setMode('shadow');
     expect(made).toHaveLength(1);
     expect(pool.manager('legacy')).toBe(made[0]);
+    await pool.close();
+  });
+});
+
+describe('a legacy mirror that deadlocked in live (L6)', () => {
+  // Seen in soaks: in live, the legacy mirror deadlocked and every send's mirror call waited out
+  // the mirror timeout, one after another per peer. Sends arrived faster than the timeouts
+  // cleared them, so the writes in flight only grew, and a switch waiting for them never came.
+  it('is asked nothing more once a call to it timed out, and is replaced by a fresh mirror holding every connection', async () => {
+    const made: CountingJammedLegacy[] = [];
+    const { pool, add, clock, conns } = makePool({
+      mode: 'live',
+      mirrorTimeoutMs: 1000,
+      createManager: (side, o: PoolOptions) => (side === 'legacy' ? (made[made.length] = new CountingJammedLegacy(o)) : new UnifiedPeerManager(o)),
+    });
+    await add('10.0.0.1');
+    await add('10.0.0.2');
+    made[0]!.jammed = true;
+    const before = made[0]!.sends;
+    let settled = 0;
+    const sends: Promise<void>[] = [];
+    for (let i = 0; i < 20; i++) {
+      for (const key of ['10.0.0.1', '10.0.0.2']) sends.push(pool.sendToPeer(key, msg).then(() => void settled++));
+    }
+    // Queued one behind another per peer, 20 sends would take 20 mirror timeouts (20 s of this
+    // clock) to clear. Two timeouts' worth is more than enough when only the first waits.
+    for (let i = 0; i < 8 && settled < sends.length; i++) {
+      clock.advance(250);
+      await turns(50);
+    }
+    expect(settled).toBe(sends.length);
+    await Promise.all(sends);
+    // One call per peer reached the jammed manager: the one in flight when it jammed.
+    expect(made[0]!.sends - before).toBe(2);
+    // Every send reached its peer (unified owns the sockets).
+    expect(conns.get('10.0.0.1')!.sent.length + conns.get('10.0.0.2')!.sent.length).toBe(40);
+    for (let i = 0; i < 4 && made.length < 2; i++) {
+      clock.advance(250);
+      await turns(50);
+    }
+    expect(made).toHaveLength(2);
+    expect(pool.manager('legacy')).toBe(made[1]);
+    expect(pool.manager('legacy')!.snapshot().entries.filter((e) => e.connected).map((e) => e.key).sort()).toEqual(['10.0.0.1', '10.0.0.2']);
+    const coverage = pool.report().coverage;
+    expect(coverage.mirrorResets).toBe(1);
+    expect(coverage.writesNotCompared).toBe(38);
+    // The fresh mirror is asked again: comparisons go on.
+    await pool.sendToPeer('10.0.0.1', msg);
+    expect(made[1]!.sends).toBe(1);
+    expect(formatReport(pool.report())).toMatch(/mirror deadlocked \(L6\): replaced 1 time/);
     await pool.close();
   });
 });

@@ -20,6 +20,10 @@ export interface Coverage {
   readonly replacements: number;
   /** Resource checks (listeners, admission slots, entries against the peers held). */
   readonly resourceChecks: number;
+  /** Times a deadlocked legacy mirror (L6) was replaced by a fresh one, so comparisons could go on. */
+  readonly mirrorResets: number;
+  /** Mirror writes not made (so not compared) because the mirror was deadlocked at the time. */
+  readonly writesNotCompared: number;
 }
 
 /** The coverage names a gate can require, with a minimum each. */
@@ -36,6 +40,11 @@ export function missingCoverage(coverage: Coverage, required: Readonly<Partial<R
   return missing;
 }
 
+/** What a deadlocked legacy mirror (L6) kept from being compared, and how often it was replaced. */
+export function mirrorResetText(c: Coverage): string {
+  return `mirror deadlocked (L6): replaced ${c.mirrorResets} time(s); ${c.writesNotCompared} write(s) not compared meanwhile`;
+}
+
 /** A mutable tally behind `Coverage`. */
 export class CoverageCounter {
   readonly #reads: Record<string, number> = {};
@@ -46,6 +55,8 @@ export class CoverageCounter {
   staleRemovals = 0;
   replacements = 0;
   resourceChecks = 0;
+  mirrorResets = 0;
+  writesNotCompared = 0;
 
   read(op: string): void {
     this.#reads[op] = (this.#reads[op] ?? 0) + 1;
@@ -65,6 +76,8 @@ export class CoverageCounter {
       staleRemovals: this.staleRemovals,
       replacements: this.replacements,
       resourceChecks: this.resourceChecks,
+      mirrorResets: this.mirrorResets,
+      writesNotCompared: this.writesNotCompared,
     };
   }
 }

@@ -43,7 +43,7 @@ export class ShadowMetrics {
     this.mirrorFailures = new Counter({ name: `${prefix}mirror_failures_total`, help: 'Mirror writes that failed (recorded, never thrown)', labelNames: ['op'], registers });
     this.coverage = new Gauge({
       name: `${prefix}shadow_coverage`,
-      help: 'What shadow verification compared since the pool started: events, messageChecks, livenessEvidence, staleRemovals, replacements, resourceChecks',
+      help: 'What shadow verification compared since the pool started: events, messageChecks, livenessEvidence, staleRemovals, replacements, resourceChecks; and mirrorResets, writesNotCompared (a deadlocked legacy mirror, L6)',
       labelNames: ['what'],
       registers,
     });
@@ -58,6 +58,8 @@ export class ShadowMetrics {
   /** Sets the coverage gauges from the verifier's tally (each periodic pass). */
   setCoverage(c: Coverage): void {
     for (const what of COVERAGE_REQUIREMENTS) this.coverage.set({ what }, c[what]);
+    this.coverage.set({ what: 'mirrorResets' }, c.mirrorResets);
+    this.coverage.set({ what: 'writesNotCompared' }, c.writesNotCompared);
     for (const [op, n] of Object.entries(c.reads)) this.compared.set({ kind: 'read', op }, n);
     for (const [op, n] of Object.entries(c.writes)) this.compared.set({ kind: 'write', op }, n);
   }

@@ -3,7 +3,7 @@ import type { PoolSnapshot, SnapshotEntry } from '../../contract/types.js';
 import { describeEntry, DIVERGENCE_KINDS, type Divergence, type DivergenceKind, type KnownDifference } from './divergence.js';
 import type { PoolMode } from '../modes.js';
 import type { KindCount, VerifierStats } from './verifier.js';
-import type { Coverage } from './coverage.js';
+import { mirrorResetText, type Coverage } from './coverage.js';
 
 export interface ShadowReport {
   readonly mode: PoolMode;
@@ -104,6 +104,7 @@ export function formatCoverage(c: Coverage): string[] {
     `  writes: ${ops(c.writes)}`,
     `  events ${c.events}, message counts ${c.messageChecks}, liveness evidence ${c.livenessEvidence}, stale removals ${c.staleRemovals}, replacements ${c.replacements}, resource checks ${c.resourceChecks}`,
   ];
+  if (c.mirrorResets > 0 || c.writesNotCompared > 0) out.push(`  ${mirrorResetText(c)}`);
   const never = (['events', 'staleRemovals', 'replacements', 'livenessEvidence', 'resourceChecks'] as const).filter((k) => c[k] === 0);
   if (never.length > 0) out.push(`  not exercised: ${never.join(', ')} (a pass says nothing about these)`);
   return out;
