@@ -1,6 +1,7 @@
 /**
  * npm run soak -- [--duration <s>] [--peers <n>] [--json <file>] [--gate lost,divergences,heap,leaks,stale]
  *                  [--node-ip 127.0.59.1] [--peer-net 127.0.58] [--processes <n>]
+ * [--log-level warn] sends the pool's own log (each divergence as found) to stderr.
  * Exits 0 when every gated target is met (all five by default), 1 otherwise, 2 on bad arguments.
  * `divergences` fails on any unexpected divergence, of any kind. A missed target that is not
  * gated is still printed, as a warning. After the JSON, a summary: the mode walk phase by phase,
@@ -8,15 +9,16 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { pino } from 'pino';
 import { mirrorResetText } from '../dual/shadow/coverage.js';
 import { DIVERGENCE_KINDS } from '../dual/shadow/divergence.js';
 import { missedTargets, runSoak, SOAK_NODE_IP, SOAK_PEER_NET, SOAK_TARGETS, type SoakResult, type SoakTarget } from './soak-runner.js';
 
 async function main(): Promise<number> {
-  let values: { duration?: string; peers?: string; json?: string; processes?: string; gate?: string; 'node-ip'?: string; 'peer-net'?: string };
+  let values: { duration?: string; peers?: string; json?: string; processes?: string; gate?: string; 'node-ip'?: string; 'peer-net'?: string; 'log-level'?: string };
   try {
     ({ values } = parseArgs({
-      options: { duration: { type: 'string' }, peers: { type: 'string' }, json: { type: 'string' }, processes: { type: 'string' }, gate: { type: 'string' }, 'node-ip': { type: 'string' }, 'peer-net': { type: 'string' } },
+      options: { duration: { type: 'string' }, peers: { type: 'string' }, json: { type: 'string' }, processes: { type: 'string' }, gate: { type: 'string' }, 'node-ip': { type: 'string' }, 'peer-net': { type: 'string' }, 'log-level': { type: 'string' } },
     }));
   } catch (err) {
     console.error((err as Error).message);
@@ -33,6 +35,9 @@ async function main(): Promise<number> {
   if (!/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(nodeIp)) return bad('--node-ip must be an IPv4 loopback address (127.x.y.z)');
   if (!/^127\.\d{1,3}\.\d{1,3}$/.test(peerNet)) return bad('--peer-net must be the first three octets of a loopback /24 (127.x.y)');
   if (nodeIp.startsWith(`${peerNet}.`)) return bad('--node-ip must lie outside --peer-net');
+  const logLevel = values['log-level'] ?? 'silent';
+  if (!['silent', 'error', 'warn', 'info', 'debug'].includes(logLevel)) return bad('--log-level must be one of silent, error, warn, info, debug');
+  const poolLogger = pino({ level: logLevel }, pino.destination(2));
   const gate = (values.gate ?? SOAK_TARGETS.join(',')).split(',').filter(Boolean);
   const unknown = gate.filter((g) => !(SOAK_TARGETS as readonly string[]).includes(g));
   if (unknown.length > 0) return bad(`--gate: unknown target ${unknown.join(', ')} (known: ${SOAK_TARGETS.join(', ')})`);
@@ -47,7 +52,7 @@ async function main(): Promise<number> {
     process.exit(3);
   }, hardStopMs);
   hardStop.unref();
-  const { detail, ...figures } = await runSoak({ durationS, peers, processes, nodeIp, peerNet, onWaitState: (describe) => (waitState = describe) });
+  const { detail, ...figures } = await runSoak({ durationS, peers, processes, nodeIp, peerNet, poolLogger, onWaitState: (describe) => (waitState = describe) });
   clearTimeout(hardStop);
   const result: SoakResult = figures;
   console.log(JSON.stringify({ ...result, detail }, null, 2));

@@ -34,6 +34,8 @@ export interface SoakOptions {
   /** The first three octets of the peers' loopback addresses, `<peerNet>.1` onwards (default 127.0.58). */
   readonly peerNet?: string;
   readonly logger?: Logger;
+  /** Where the pool's own log goes (its warnings name each divergence as found); silent by default. */
+  readonly poolLogger?: Logger;
   /** Given, once the pool exists, a function that says where the run is and what the pool waits on (the CLI prints it on a hard stop). */
   readonly onWaitState?: (describe: () => Record<string, unknown>) => void;
 }
@@ -177,7 +179,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
     identity: nodeIdentity,
     dialer: createDialer({ identity: nodeIdentity, localAddress: nodeIp, logger: quiet }),
     clock: systemClock,
-    logger: quiet,
+    logger: options.poolLogger ?? quiet,
     mode: 'shadow',
     ...TIMING,
     limits: { maxPeers: options.peers + 56 },
