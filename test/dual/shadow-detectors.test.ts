@@ -208,6 +208,25 @@ describe('shadow detectors catch slips planted in unified, and stay quiet on the
     }
   });
 
+  it('leaks: a socket whose close waits on a peer that never answers the close frame is not left open', async () => {
+    // Seen in a soak: legacy reaped a silent peer and closed its socket; the closing handshake
+    // waited 30 s for the peer's close frame, and the socket, held by neither manager, was
+    // reported as left open.
+    for (const mode of ['shadow', 'live'] as const) {
+      const { pool, add } = shadowWith(UnifiedPeerManager, { mode });
+      const conn = await add('10.0.0.1');
+      conn.closeHangs = true;
+      await pool.removeConnectedPeer('10.0.0.1');
+      await flush();
+      pool.checkNow();
+      pool.checkNow();
+      expect(conn.closedWith, mode).toBe('removed');
+      expect(pool.linkCount, mode).toBe(1);
+      expect(unexpected(pool, 'resource-mismatch'), mode).toBe(0);
+      await pool.close();
+    }
+  });
+
   it('leaks: an admission slot not given back is a resource-mismatch', async () => {
     for (const [Unified, expected] of [[UnifiedPeerManager, 0], [LeaksAdmissionSlot, 1]] as const) {
       const { pool, add } = shadowWith(Unified);

@@ -14,6 +14,8 @@ export class FakeConnection implements Connection {
   readonly sent: NetworkMessage[] = [];
   pings = 0;
   closedWith: DisconnectReason | undefined;
+  /** The peer never answers our close frame: the socket stays closing, no 'close' comes (a silent peer). */
+  closeHangs = false;
   /** Pings resolve at once unless a test holds them. */
   holdPings = false;
   /** Where sends and pings settle: a test hands in fast-check's scheduler to interleave them. */
@@ -55,7 +57,8 @@ export class FakeConnection implements Connection {
   close(reason: DisconnectReason): void {
     if (!this.#open) return;
     this.closedWith = reason;
-    this.peerClosed(4000, reason);
+    if (this.closeHangs) this.#open = false;
+    else this.peerClosed(4000, reason);
   }
 
   terminate(): void {
