@@ -65,6 +65,11 @@ export interface ConnectionLinkOptions {
   readonly onClosed: (link: ConnectionLink, code: number, reason: string) => void;
   /** The pool's clock, read when a frame or pong arrives (the evidence both managers' lastSeen must honour). */
   readonly now?: () => number;
+  /**
+   * A live send of an encoded frame (a broadcast's) failed on the wire: what the pool holds the
+   * authoritative manager's BroadcastResult to. Backpressure refusals are skips, not failures.
+   */
+  readonly onBroadcastSendFailed?: (err: unknown) => void;
 }
 
 /**
@@ -107,6 +112,9 @@ export class ConnectionLink {
   view(side: ManagerSide): ConnectionView {
     return this.#views[side];
   }
+
+  /** @internal See ConnectionLinkOptions.onBroadcastSendFailed. */
+  readonly _broadcastSendFailed = (err: unknown): void => this.#opts.onBroadcastSendFailed?.(err);
 
   /** A new view for `side`, replacing one its manager closed: used to hand the link back to it. */
   freshView(side: ManagerSide): ConnectionView {
@@ -317,7 +325,10 @@ export class ConnectionView implements Connection {
   sendEncoded(data: string): Promise<void> {
     if (this.isLive) {
       const real = this.#real;
-      return real.sendEncoded ? real.sendEncoded(data) : real.send(decodeMessage(data, false));
+      const sending = real.sendEncoded ? real.sendEncoded(data) : real.send(decodeMessage(data, false));
+      // One handler per broadcast peer (sendEncoded carries broadcasts only): the wire's own count of failures.
+      sending.then(undefined, this.#link._broadcastSendFailed);
+      return sending;
     }
     if (!this.isOpen) return Promise.reject(new ConnectionClosedError());
     this.muted._sent(data);

@@ -7,7 +7,7 @@ import { TimerSet, type Clock } from '../contract/clock.js';
 import type { Connection, DialResult, Dialer } from '../contract/connection.js';
 import { ConnectionLink, type ConnectionLinkOptions, type LiveSide } from './connection-view.js';
 import { CallDeadlines } from './call-deadlines.js';
-import { ConfigError, LockCanceledError, MirrorTimeoutError, ModeTransitionError, NoConnectionError, PoolClosedError, PromotionRefusedError } from '../contract/errors.js';
+import { BackpressureError, ConfigError, LockCanceledError, MirrorTimeoutError, ModeTransitionError, NoConnectionError, PoolClosedError, PromotionRefusedError } from '../contract/errors.js';
 import type { NetworkMessage } from '../contract/messages.js';
 import { SwitchGate } from './switch-gate.js';
 import { WriteTracker, type WriteTicket } from './write-tracker.js';
@@ -141,6 +141,11 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   readonly #deadlocked: Record<ManagerSide, boolean> = { legacy: false, unified: false };
   /** A deadlocked legacy mirror is being replaced. */
   #resetting = false;
+  /** Live sends of broadcast frames that failed on the wire (ConnectionLinkOptions.onBroadcastSendFailed). */
+  #wireBroadcastFailures = 0;
+  /** Broadcasts served by unified in live, running now and begun so far: one that ran alone owns the wire's failures meanwhile. */
+  #broadcastsRunning = 0;
+  #broadcastsBegun = 0;
 
   constructor(options: DualModePoolOptions) {
     super();
@@ -628,6 +633,9 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       timers: this.#timers,
       mutedPingTimeoutMs: this.#options.mutedPingTimeoutMs ?? this.#resolved.keepAliveIntervalMs,
       now: () => this.#clock.now(),
+      onBroadcastSendFailed: (err) => {
+        if (!(err instanceof BackpressureError)) this.#wireBroadcastFailures++;
+      },
       deliverMuted: (deliver, link) => {
         // Only the writes already running when the event came are waited for: under continuous
         // traffic the pool is never idle, and waiting for that would starve the mirror of closes.
@@ -676,7 +684,8 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       const authSide = this.#authSide;
       // Evidence of life for the liveness check: read only where there is a mirror to hold to it.
       const seenAt = op === 'peerSeen' && this.#mirrorSide ? this.#clock.now() : undefined;
-      const pending = this.#call(authSide, op, key, arg);
+      let pending = this.#call(authSide, op, key, arg);
+      if ((op === 'broadcast' || op === 'broadcastBlockProposal') && authSide === 'unified' && this.#mirrorSide) pending = this.#wireChecked(op, pending as Promise<BroadcastResult>);
       // A manager that answers synchronously (unified's peerSeen) costs no await.
       const value = isThenable(pending) ? await pending : pending;
       const mirrored = op === 'connectToPeer' ? this.#mirrorDial(value as PeerInfo, key, write) : this.#mirror<WriteOp>(op, key, arg, write, op, value);
@@ -688,6 +697,33 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       if (op === 'connectToPeer') this.#links.takeDialledTo(key!);
       this.#writes.done(write);
       this.#gate.leave();
+    }
+  }
+
+  /**
+   * A broadcast unified serves in live, held to the wire: the legacy mirror's sends are muted and
+   * never fail, so its result says nothing of failures; the sockets do. Checked when no other
+   * broadcast overlapped it, so every failure the wire saw meanwhile was one of its sends (no other
+   * write sends encoded frames). Must be called before any turn has passed since the broadcast began.
+   */
+  async #wireChecked(op: string, pending: Promise<BroadcastResult>): Promise<BroadcastResult> {
+    const begun = ++this.#broadcastsBegun;
+    const before = this.#wireBroadcastFailures;
+    this.#broadcastsRunning++;
+    try {
+      const result = await pending;
+      if (this.#broadcastsRunning === 1 && this.#broadcastsBegun === begun) {
+        const wire = this.#wireBroadcastFailures - before;
+        this.verifier.coverage.write(`${op}:wire`);
+        const findings =
+          result.failed >= wire
+            ? []
+            : [{ kind: 'result-mismatch' as const, key: op, source: `${op}:wire`, legacy: 'not asked (its sends are muted)', unified: `reported ${result.failed} failed (${result.sent} sent), while ${wire} of its sends failed on the wire`, known: null }];
+        this.verifier.checkFindings('unified', findings);
+      }
+      return result;
+    } finally {
+      this.#broadcastsRunning--;
     }
   }
 

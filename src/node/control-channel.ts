@@ -15,7 +15,13 @@ export type ControlCommand =
   | { cmd: 'propose'; hash: string; height: number }
   | { cmd: 'status'; id: number }
   /** Drop the connection to `peer` (host:port) and dial it again at once (the rehearsal's cross-dial). */
-  | { cmd: 'redial'; peer: string };
+  | { cmd: 'redial'; peer: string }
+  /**
+   * Send a close frame on every connection, then stop (SIGSTOP) before any closing handshake can
+   * end: a node that hangs in the middle of its shutdown (the rehearsal's hang-closing). Its
+   * peers' sockets stay closing until their close timeout, and every send to it fails meanwhile.
+   */
+  | { cmd: 'hang-closing' };
 
 export interface NodeStatus {
   readonly mode: string;
@@ -82,6 +88,10 @@ export function attachControlChannel(node: PeerNode): (() => void) | undefined {
       void redial(node, command.peer).catch((err: unknown) => {
         post({ event: 'redial-failed', peer: command.peer, error: `${(err as { code?: string }).code ?? ''} ${(err as Error).message}`.trim() });
       });
+    } else if (command.cmd === 'hang-closing') {
+      for (const link of node.pool.links()) link.closeReal('shutdown');
+      // At once, not on a later turn: the peers' answers must not be read before the stop.
+      process.kill(process.pid, 'SIGSTOP');
     } else if (command.cmd === 'status') {
       void status(node).then((s) => post({ event: 'reply', id: command.id, status: s }));
     }

@@ -179,6 +179,13 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     return this.#send({ cmd: 'redial', peer });
   }
 
+  /** The node sends a close frame on every connection and stops itself before any handshake ends (see ControlCommand 'hang-closing'). */
+  hangClosing(): boolean {
+    if (this.#state !== 'up' || !this.#send({ cmd: 'hang-closing' })) return false;
+    this.#state = 'stopped';
+    return true;
+  }
+
   /** SIGKILL: no goodbye, the kernel closes the sockets. Resolves once the process is gone. */
   kill(): Promise<void> {
     return this.#signal('SIGKILL');

@@ -11,15 +11,17 @@ export const STAGES: readonly PoolMode[] = ['legacy', 'shadow', 'live', 'unified
  * another port with another version while its old process hangs with its sockets open, then ends
  * the old one; `cross-dial` has the node and every other node drop their connection to each other
  * and dial each other at the same moment (the simultaneous dial every P2P network sees), so each
- * pair holds two connections for a moment and keeps one.
+ * pair holds two connections for a moment and keeps one; `hang-closing` has the node send a close
+ * frame on every connection and hang before any closing handshake ends (a shutdown that stalls),
+ * so the others' sends to it fail until they drop it, then kills and restarts it.
  */
-export type FaultScript = 'kill-restart' | 'stop-resume' | 'leave-join' | 'replace' | 'cross-dial';
+export type FaultScript = 'kill-restart' | 'stop-resume' | 'leave-join' | 'replace' | 'cross-dial' | 'hang-closing';
 export const STAGE_FAULTS: readonly (readonly FaultScript[])[] = [
   ['kill-restart'],
   ['stop-resume', 'cross-dial'],
   ['leave-join', 'cross-dial'],
   ['kill-restart'],
-  ['stop-resume'],
+  ['stop-resume', 'hang-closing'],
   ['replace'],
   ['replace', 'cross-dial'],
   [],

@@ -100,7 +100,7 @@ export class Rehearsal {
     // The witness reaps a silent peer once its last frame is older than the stale bound, at its
     // next reaper pass (every k/2), and the rehearsal hears of it at its next poll: a stale bound
     // and two keep-alives leave room for a loaded machine.
-    this.bounds = { sigkill: 2 * k, sigstop: 2 * k, stale: options.staleAfterMs + 2 * k, leave: 2 * k, restart: 4 * k, sigcont: 4 * k, join: 4 * k, replace: 4 * k, 'cross-dial': 4 * k };
+    this.bounds = { sigkill: 2 * k, sigstop: 2 * k, stale: options.staleAfterMs + 2 * k, leave: 2 * k, restart: 4 * k, sigcont: 4 * k, join: 4 * k, replace: 4 * k, 'cross-dial': 4 * k, 'hang-closing': 2 * k };
   }
 
   get workDir(): string {
@@ -344,6 +344,13 @@ export class Rehearsal {
       await this.#replace(node, window);
     } else if (script === 'cross-dial') {
       await this.#crossDial(node, window);
+    } else if (script === 'hang-closing') {
+      this.#event('fault', `${node.name} (${node.ip}) says goodbye and hangs before its sockets close`);
+      if (!node.hangClosing()) return;
+      this.#peers.get(node)!.clear();
+      await this.#detect('hang-closing', node, at, () => this.#isGone(node));
+      await node.kill();
+      await this.#restart('restart', node, window);
     } else {
       this.#event('fault', `${node.name} (${node.ip}) leaves (SIGTERM)`);
       await node.leave();

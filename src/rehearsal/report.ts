@@ -7,7 +7,7 @@ import type { Coverage } from '../dual/shadow/coverage.js';
  * `replace`: a node's new incarnation (another port and version) connected both ways to every
  * node while its old process still held its sockets.
  */
-export type FaultKind = 'sigkill' | 'restart' | 'sigstop' | 'stale' | 'sigcont' | 'leave' | 'join' | 'replace' | 'cross-dial';
+export type FaultKind = 'sigkill' | 'restart' | 'sigstop' | 'stale' | 'sigcont' | 'leave' | 'join' | 'replace' | 'cross-dial' | 'hang-closing';
 
 export interface StageReport {
   readonly mode: string;

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { PoolOptions } from '../../src/pool/pool-options.js';
 import type { PeerPool } from '../../src/contract/peer-pool.js';
 import type { Connection } from '../../src/contract/connection.js';
+import type { NetworkMessage } from '../../src/contract/messages.js';
 import type { BroadcastResult, PeerInfo, ResourceCounts } from '../../src/contract/types.js';
 import type { DivergenceKind } from '../../src/dual/shadow/divergence.js';
 import type { DualModePoolOptions } from '../../src/dual/dual-mode-pool.js';
@@ -29,6 +30,14 @@ function shadowWith(Unified: new (o: PoolOptions) => PeerPool, extra: Partial<Du
 
 const unexpected = (pool: { verifier: { stats(): { divergences: Record<DivergenceKind, { unexpected: number }> } } }, kind: DivergenceKind): number =>
   pool.verifier.stats().divergences[kind].unexpected;
+
+class FailureCountedAsSent extends UnifiedPeerManager {
+  // The slip: both outcomes of a peer's send counted as sent (`.then(sent, sent)`).
+  override async broadcast(message: NetworkMessage): Promise<BroadcastResult> {
+    const r = await super.broadcast(message);
+    return { sent: r.sent + r.failed, failed: 0, skipped: r.skipped };
+  }
+}
 
 class SeenDoesNothing extends UnifiedPeerManager {
   // The slip: an early return left in while debugging.
@@ -223,6 +232,21 @@ describe('shadow detectors catch slips planted in unified, and stay quiet on the
       expect(conn.closedWith, mode).toBe('removed');
       expect(pool.linkCount, mode).toBe(1);
       expect(unexpected(pool, 'resource-mismatch'), mode).toBe(0);
+      await pool.close();
+    }
+  });
+
+  it('results: a broadcast in live that counts a send failed on the wire as sent is a result-mismatch', async () => {
+    for (const [Unified, expected] of [[UnifiedPeerManager, 0], [FailureCountedAsSent, 1]] as const) {
+      const { pool, add } = shadowWith(Unified, { mode: 'live' });
+      await add('10.0.0.1');
+      const failing = await add('10.0.0.2');
+      await add('10.0.0.3');
+      failing.failSends = true;
+      const result = await pool.broadcast(msg);
+      expect(result.sent + result.failed, Unified.name).toBe(3);
+      expect(unexpected(pool, 'result-mismatch'), Unified.name).toBe(expected);
+      expect(pool.report().coverage.writes['broadcast:wire'], Unified.name).toBe(1);
       await pool.close();
     }
   });

@@ -14,6 +14,8 @@ export class FakeConnection implements Connection {
   readonly sent: NetworkMessage[] = [];
   pings = 0;
   closedWith: DisconnectReason | undefined;
+  /** Sends fail (a socket the peer has begun to close: the frames cannot go). */
+  failSends = false;
   /** The peer never answers our close frame: the socket stays closing, no 'close' comes (a silent peer). */
   closeHangs = false;
   /** Pings resolve at once unless a test holds them. */
@@ -32,7 +34,7 @@ export class FakeConnection implements Connection {
   }
 
   send(message: NetworkMessage): Promise<void> {
-    if (!this.#open) return Promise.reject(new ConnectionClosedError());
+    if (!this.#open || this.failSends) return Promise.reject(new ConnectionClosedError());
     this.sent.push(message);
     return this.settle(Promise.resolve());
   }
