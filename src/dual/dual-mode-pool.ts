@@ -355,7 +355,8 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     const snap = this.#held[authSide]!.manager.snapshot();
     const side = mirrorSide(this.#mode);
     if (side && !this.#closed) {
-      if (this.#settling()) this.verifier.skipInFlight();
+      // The only read that carries lastSeen: not compared while a fresh mirror's are its hydration's.
+      if (this.#settling() || this.#checks.quiet) this.verifier.skipInFlight();
       else if (this.verifier.sample()) {
         let other: Outcome<PoolSnapshot>;
         try {
@@ -1004,7 +1005,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
    * for a moment, so a read compared now would report noise, not a divergence.
    */
   #settling(): boolean {
-    return this.#writes.running > 0 || this.#writes.deferred > 0 || this.#checks.pendingStale > 0 || this.#deadlines.stuck() || this.#mirrorDeadlocked() || this.#checks.quiet;
+    return this.#writes.running > 0 || this.#writes.deferred > 0 || this.#checks.pendingStale > 0 || this.#deadlines.stuck() || this.#mirrorDeadlocked();
   }
 
   /** The mirror deadlocked (L6 in a legacy mirror; a bug in a unified one, reported when found): it is not asked anything more. */
@@ -1018,7 +1019,8 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
    * authoritative manager holds, behind the switch gate as a mode switch is, so live mode goes on
    * comparing rather than mirroring into a manager that answers nothing. The fresh manager knows
    * every peer as seen now, where the authoritative one knows when each was last heard from:
-   * liveness is not compared for a stale bound after (ShadowChecks.quietFor).
+   * liveness is not compared for a stale bound after (ShadowChecks.quietFor: no periodic pass,
+   * no snapshot read, no stale removal judged); the other reads carry no lastSeen and go on.
    */
   async #resetDeadlockedMirror(): Promise<void> {
     if (this.#resetting) return;

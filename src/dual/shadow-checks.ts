@@ -101,8 +101,8 @@ export class ShadowChecks {
 
   /**
    * A fresh mirror (a deadlocked one replaced) knows every peer as seen at its hydration: for
-   * `ms` no pass is made, no read is compared (the pool asks `quiet`) and no stale removal is
-   * judged by its lastSeen, which say nothing of when a peer was last heard from.
+   * `ms` no pass is made, no snapshot read is compared (the pool asks `quiet`) and no stale
+   * removal is judged by its lastSeen, which say nothing of when a peer was last heard from.
    */
   quietFor(ms: number): void {
     const until = this.#deps.clock.now() + ms;

@@ -45,7 +45,10 @@ describe('poolshift rehearse', () => {
     expect(report.stages.map((s) => s.mode), out).toEqual(['legacy', 'shadow', 'live', 'unified', 'live', 'shadow', 'live', 'unified']);
     expect(report.stages.filter((s) => s.mode === 'shadow').every((s) => s.checks > 0)).toBe(true);
     expect(report.stages.filter((s) => s.mode === 'legacy' || s.mode === 'unified').every((s) => s.checks === 0 && s.consistencyRate === null)).toBe(true);
-    expect(report.faults.map((f) => f.kind), out).toEqual(['sigkill', 'restart', 'sigstop', 'stale', 'sigcont', 'cross-dial', 'leave', 'join', 'cross-dial', 'sigkill', 'restart', 'sigstop', 'stale', 'sigcont', 'replace', 'replace', 'cross-dial']);
+    expect(report.faults.map((f) => f.kind), out).toEqual(['sigkill', 'restart', 'sigstop', 'stale', 'sigcont', 'cross-dial', 'leave', 'join', 'cross-dial', 'sigkill', 'restart', 'sigstop', 'stale', 'sigcont', 'hang-closing', 'restart', 'replace', 'replace', 'cross-dial']);
+    expect(out).toMatch(/says goodbye and hangs before its sockets close/);
+    // The broadcasts of the live stages were held to the wire (the hang-closing node's sockets fail sends).
+    expect(report.coverage.total.writes['broadcastBlockProposal:wire'] ?? 0, out).toBeGreaterThan(0);
     // Each simultaneous dial made the nodes hold two connections for a key and keep one.
     expect(out).toMatch(/drop each other and dial each other at once/);
     expect(out).toMatch(/removeConnectedPeer \d+/);
