@@ -1034,8 +1034,14 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
         let hydrated: number;
         try {
           await this.#drop(side);
+          // The pool may have closed meanwhile: nothing new is made after its close().
+          if (this.#closed) return;
           this.#create(side);
           hydrated = await this.#hydrate(side, this.#authSide);
+          if (this.#closed) {
+            await this.#drop(side);
+            return;
+          }
         } finally {
           this.#switching = false;
         }

@@ -34,7 +34,7 @@ describe('poolshift rehearse', () => {
       faults: { kind: string; detectedAfterMs: number | null }[];
       messages: Record<string, number>;
       divergences: { unexpected: number; byKind: Record<string, unknown> };
-      coverage: { total: { staleRemovals: number; replacements: number; reads: Record<string, number> }; byNode: Record<string, { staleRemovals: number }> };
+      coverage: { total: { staleRemovals: number; replacements: number; reads: Record<string, number>; writes: Record<string, number> }; byNode: Record<string, { staleRemovals: number }> };
     };
     expect(Object.keys(report)).toEqual(['verdict', 'nodes', 'durationMs', 'stages', 'divergences', 'messages', 'faults', 'coverage']);
     expect(Object.keys(report.divergences.byKind)).toEqual([...DIVERGENCE_KINDS]);
