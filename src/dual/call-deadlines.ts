@@ -55,6 +55,18 @@ export class CallDeadlines {
     );
   }
 
+  /** Fails every pending call with `err` (its owner closes: no sweep will come to time them out). */
+  cancelAll(err: Error): void {
+    this.#queue.forEachPending((pending) => {
+      pending.done = true;
+      this.#pending--;
+      pending.reject(err);
+    });
+    this.#queue.clear();
+    this.timers.clear(this.#sweep);
+    this.#sweep = undefined;
+  }
+
   get pending(): number {
     return this.#pending;
   }

@@ -278,6 +278,9 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     this.#links.clear();
     this.#mirrorQueues.clear();
     this.#pendingCloses.clear();
+    // Mirror calls still pending (a deadlocked mirror's) settle now: their sweep goes with the
+    // timers, and a caller's write waiting on one would otherwise never settle.
+    this.#deadlines.cancelAll(new PoolClosedError());
     this.#timers.clearAll();
   }
 
@@ -924,6 +927,8 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   }
 
   #mirrorFailed(op: string, key: string | undefined, side: ManagerSide, error: unknown, write: number | undefined): void {
+    // Failed by the pool's close: nothing about the mirror.
+    if (this.#closed) return;
     // A send racing the add of its own peer: the authoritative manager holds the new connection
     // already, the mirror is about to be given it. Not a divergence, a write still in flight.
     // Or one racing a removal of its peer that completed after it started: the authoritative

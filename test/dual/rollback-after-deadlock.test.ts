@@ -141,3 +141,37 @@ describe('a legacy mirror that deadlocked in live (L6)', () => {
     await pool.close();
   });
 });
+
+describe('a legacy mirror replacement that meets the pool closing', () => {
+  it('makes no manager after the close and leaves no timer', async () => {
+    const made: JammedLegacy[] = [];
+    const { pool, add, clock } = makePool({
+      mode: 'live',
+      mirrorTimeoutMs: 1000,
+      createManager: (side, o: PoolOptions) => (side === 'legacy' ? (made[made.length] = new JammedLegacy(o)) : new UnifiedPeerManager(o)),
+    });
+    await add('10.0.0.1');
+    await add('10.0.0.2');
+    made[0]!.jammed = true;
+    // The first send's mirror call times out a sweep before the second's: the replacement it
+    // asks for waits for the second send to leave the gate, and the pool closes meanwhile.
+    const first = pool.sendToPeer('10.0.0.1', msg);
+    await turns();
+    clock.advance(250);
+    await turns();
+    const second = pool.sendToPeer('10.0.0.2', msg);
+    for (let i = 0; i < 4; i++) {
+      clock.advance(250);
+      await turns(50);
+    }
+    await first;
+    expect(pool.waitState().writesRunning).toBe(1);
+    await pool.close();
+    // The send whose mirror call was still pending settles (it reached its peer: unified serves).
+    await second;
+    await turns(50);
+    expect(made).toHaveLength(1);
+    expect(pool.manager('legacy')).toBeUndefined();
+    expect(clock.pending).toBe(0);
+  });
+});
