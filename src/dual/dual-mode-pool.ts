@@ -141,6 +141,8 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   readonly #deadlocked: Record<ManagerSide, boolean> = { legacy: false, unified: false };
   /** A deadlocked legacy mirror is being replaced. */
   #resetting = false;
+  /** Why the legacy mirror last stopped answering, for the log: see #legacyStuckCause. */
+  #stuckCause: string | undefined;
   /** Live sends of broadcast frames that failed on the wire (ConnectionLinkOptions.onBroadcastSendFailed). */
   #wireBroadcastFailures = 0;
   /** Broadcasts served by unified in live, running now and begun so far: one that ran alone owns the wire's failures meanwhile. */
@@ -946,10 +948,26 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     if (error instanceof MirrorTimeoutError || error instanceof LockCanceledError) {
       this.#deadlocked[side] = true;
       if (key !== undefined) this.verifier.hint(key, 'deadlock');
-      if (side === 'legacy') void this.#resetDeadlockedMirror();
+      if (side === 'legacy') {
+        this.#stuckCause = this.#legacyStuckCause(side);
+        void this.#resetDeadlockedMirror();
+      }
     }
     this.#log.warn({ op, key, side, err: (error as Error)?.message ?? String(error) }, 'mirror write failed (recorded, not thrown)');
     this.verifier.compareWrite(op, key ?? op, authoritativeSide(this.#mode), { ok: false, error }, this.#evidenceFn);
+  }
+
+  /**
+   * 'deadlock' when one of legacy's lock waits has outlived the mirror timeout (L6: it never ends),
+   * else 'behind': the call was slow, not stuck (a mirrored broadcast is one send after another,
+   * three locks each, queued behind the traffic's: in a 60 s soak one took over 5 s, no wait stuck).
+   * Either way the mirror is not asked more: a mirror behind by a timeout queues the writes too.
+   */
+  #legacyStuckCause(side: ManagerSide): string {
+    const manager = this.#held[side]?.manager;
+    if (!(manager instanceof LegacyPeerManager)) return 'unknown';
+    const since = this.#clock.now() - this.#deadlines.ms;
+    return manager.locks.waiters().some((w) => w.since <= since) ? 'deadlock' : 'behind';
   }
 
   /** Records that `key` was removed from a manager once the writes started so far had begun. */
@@ -1054,7 +1072,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
         this.#checks.reset();
         this.#checks.quietFor(this.#resolved.staleAfterMs + this.#resolved.reaperIntervalMs + this.#checks.eventSettleMs);
         this.verifier.coverage.mirrorResets++;
-        this.#log.warn({ side, hydrated }, 'the legacy mirror deadlocked (L6): replaced by a fresh one');
+        this.#log.warn({ side, hydrated, cause: this.#stuckCause }, 'the legacy mirror stopped answering within the mirror timeout: replaced by a fresh one');
       } finally {
         reopen();
       }

@@ -20,7 +20,7 @@ export interface Coverage {
   readonly replacements: number;
   /** Resource checks (listeners, admission slots, entries against the peers held). */
   readonly resourceChecks: number;
-  /** Times a deadlocked legacy mirror (L6) was replaced by a fresh one, so comparisons could go on. */
+  /** Times a stuck legacy mirror (L6 deadlock, or a call that outlived the mirror timeout) was replaced by a fresh one, so comparisons could go on. */
   readonly mirrorResets: number;
   /** Mirror writes not made (so not compared) because the mirror was deadlocked at the time. */
   readonly writesNotCompared: number;
@@ -40,9 +40,9 @@ export function missingCoverage(coverage: Coverage, required: Readonly<Partial<R
   return missing;
 }
 
-/** What a deadlocked legacy mirror (L6) kept from being compared, and how often it was replaced. */
+/** What a stuck legacy mirror (deadlocked, L6, or behind by a mirror timeout) kept from being compared, and how often it was replaced. */
 export function mirrorResetText(c: Coverage): string {
-  return `mirror deadlocked (L6): replaced ${c.mirrorResets} time(s); ${c.writesNotCompared} write(s) not compared meanwhile`;
+  return `mirror stuck (L6 deadlock, or behind by a mirror timeout): replaced ${c.mirrorResets} time(s); ${c.writesNotCompared} write(s) not compared meanwhile`;
 }
 
 /** A mutable tally behind `Coverage`. */
