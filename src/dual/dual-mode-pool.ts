@@ -141,6 +141,8 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   readonly #deadlocked: Record<ManagerSide, boolean> = { legacy: false, unified: false };
   /** A deadlocked legacy mirror is being replaced. */
   #resetting = false;
+  /** The legacy manager held now was put in place of a stuck mirror: its lastSeen are its hydration's. */
+  #legacyReplaced = false;
   /** Why the legacy mirror last stopped answering, for the log: see #legacyStuckCause. */
   #stuckCause: string | undefined;
   /** Live sends of broadcast frames that failed on the wire (ConnectionLinkOptions.onBroadcastSendFailed). */
@@ -408,7 +410,8 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
    */
   checkNow(): void {
     const side = mirrorSide(this.#mode);
-    if (!side || this.#closed) return;
+    // Not while a switch or a mirror replacement swaps managers: one side may be between its old manager and its new one.
+    if (!side || this.#closed || this.#switching) return;
     this.#checks.pass(authoritativeSide(this.#mode), this.#held.legacy!.manager, this.#held.unified!.manager, this.#deadlines.stuck() || this.#mirrorDeadlocked());
     this.metrics?.setCoverage(this.verifier.coverage.snapshot());
     // The reads, through the same comparison a caller's read gets.
@@ -492,12 +495,17 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       hydrated += await this.#hydrate(side, oldAuth);
     }
     let refreshed = false;
-    if (newAuth !== oldAuth && have.includes(newAuth) && this.#deadlocked[newAuth]) {
+    const mirrorReplaced = newAuth === 'legacy' && this.#legacyReplaced;
+    if (newAuth !== oldAuth && have.includes(newAuth) && (this.#deadlocked[newAuth] || mirrorReplaced)) {
       // The mirror about to own the sockets deadlocked (L6: a mirror call timed out or its lock
       // wait was canceled). Its locks stay taken: handed the sockets, it would serve nothing, and
       // giving it the connections it lacks would hang the switch (a soak's rollback did). A fresh
       // manager, given every connection the old owner holds, takes its place: no peer is dropped.
-      this.#log.warn({ side: newAuth, from, to: next }, 'the mirror deadlocked (L6): replaced by a fresh manager before it takes the sockets');
+      // Or it was itself put in place of a stuck one (#resetDeadlockedMirror): it knows every peer
+      // as seen at that replacement, the owner knows when each was last heard from, and handed the
+      // sockets as is, the new mirror reaped dozens of peers the new owner still held (a 30 s soak).
+      // Either way both start fresh from the same instant.
+      this.#log.warn({ side: newAuth, from, to: next, deadlocked: this.#deadlocked[newAuth], replacedBefore: mirrorReplaced }, 'the mirror deadlocked (L6) or was replaced: a fresh manager takes its place before it takes the sockets');
       await this.#drop(newAuth);
       this.#create(newAuth);
       hydrated += await this.#hydrate(newAuth, oldAuth);
@@ -615,6 +623,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     if (!held) return;
     delete this.#held[side];
     this.#deadlocked[side] = false;
+    if (side === 'legacy') this.#legacyReplaced = false;
     held.detach();
     await held.manager.close();
     // The closed manager's views are spent: the next manager on this side gets new ones.
@@ -1072,6 +1081,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
         this.#checks.reset();
         this.#checks.quietFor(this.#resolved.staleAfterMs + this.#resolved.reaperIntervalMs + this.#checks.eventSettleMs);
         this.verifier.coverage.mirrorResets++;
+        this.#legacyReplaced = true;
         this.#log.warn({ side, hydrated, cause: this.#stuckCause }, 'the legacy mirror stopped answering within the mirror timeout: replaced by a fresh one');
       } finally {
         reopen();

@@ -101,6 +101,12 @@ const TIMING = { keepAliveIntervalMs: 2000, staleAfterMs: 3000, reaperIntervalMs
 const SILENCE_MS = TIMING.staleAfterMs + 4 * TIMING.reaperIntervalMs;
 /** Peers silenced, and peers replaced, in each phase. */
 const SCENARIO_PEERS = 3;
+/**
+ * Peers the node sends nothing but broadcasts, and which talk every tick: their lastSeen comes
+ * from their own frames, so a manager that does not mark a frame as seen shows (a send to them
+ * would refresh lastSeen and hide it).
+ */
+const TALKERS = 4;
 /** How long a replaced peer keeps its old socket open beside the new one. */
 const REPLACED_HOLD_MS = 1500;
 
@@ -192,6 +198,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
   options.onWaitState?.(() => ({ step, ...pool.waitState() }));
 
   const ips = Array.from({ length: options.peers }, (_, i) => soakPeerIp(i, options.peerNet));
+  const talkers = new Set(options.peers > 2 * TALKERS ? ips.slice(-TALKERS) : []);
   const children: Child[] = [];
   const childOf = new Map<string, Child>();
   const per = Math.ceil(options.peers / options.processes);
@@ -356,7 +363,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
     // A silent or replaced peer is left alone: a send the kernel accepts counts as seen in both
     // managers (as in the original node), so sending to a silent peer would keep it fresh.
     step = `phase ${phaseIndex}: reads`;
-    const connected = (await pool.getPeerIps()).filter((ip) => !busy(ip, now));
+    const connected = (await pool.getPeerIps()).filter((ip) => !busy(ip, now) && !talkers.has(ip));
     // Every other read of the pool, each compared across the managers by the pool.
     if (tick % 5 === 0) {
       await pool.getConnectedPeers();
@@ -384,11 +391,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
     }
     // Broadcasts reach every peer, silent ones too: none while a peer is silent (see above).
     if (tick % 20 === 0 && !silenceOn(now)) track(pool.broadcast({ type: 'Custom', kind: 'soak-broadcast', data: { tick } }).then((r) => void (broadcastSent += r.sent)));
-    // Peers talk back.
+    // Peers talk back; the talkers every tick.
     for (let i = 0; i < 5; i++) {
       const ip = pick(ips)!;
       if (!busy(ip, now)) childOf.get(ip)?.send({ cmd: 'talk', ip });
     }
+    for (const ip of talkers) if (!busy(ip, now)) childOf.get(ip)?.send({ cmd: 'talk', ip });
     // Churn from both sides: a graceful close by the peer, or a removal by the node; the peer reconnects.
     if (tick % 5 === 0) {
       const ip = pick(ips)!;

@@ -175,3 +175,47 @@ describe('a legacy mirror replacement that meets the pool closing', () => {
     expect(clock.pending).toBe(0);
   });
 });
+
+describe('after a legacy mirror replacement, the rollback to shadow', () => {
+  // Seen in a 30 s soak: handed the sockets as it was, the replacement (which knows every peer as
+  // seen at its hydration) left the old owner, now the mirror, with older lastSeen: it reaped
+  // dozens of peers the new owner still held. Both start fresh from the rollback instead.
+  it('starts both managers fresh from the same instant, and keeps the unified mirror hearing its peers', async () => {
+    const made: JammedLegacy[] = [];
+    const { pool, add, clock, conns } = makePool({
+      mode: 'live',
+      mirrorTimeoutMs: 1000,
+      keepAliveIntervalMs: 1000,
+      staleAfterMs: 3000,
+      reaperIntervalMs: 500,
+      createManager: (side, o: PoolOptions) => (side === 'legacy' ? (made[made.length] = new JammedLegacy(o)) : new UnifiedPeerManager(o)),
+    });
+    pool.start();
+    await add('10.0.0.1');
+    await add('10.0.0.2');
+    made[0]!.jammed = true;
+    const send = pool.sendToPeer('10.0.0.1', msg);
+    for (let i = 0; i < 8 && made.length < 2; i++) {
+      clock.advance(250);
+      await turns(50);
+    }
+    await send;
+    expect(made).toHaveLength(2);
+    const unifiedBefore = pool.manager('unified');
+    await pool.setMode('shadow');
+    expect(made).toHaveLength(3);
+    expect(pool.manager('legacy')).toBe(made[2]);
+    expect(pool.manager('unified')).not.toBe(unifiedBefore);
+    const removed: string[] = [];
+    pool.manager('unified')!.on('peer:disconnected', (e) => removed.push(`${e.key} ${e.reason}`));
+    // Both peers talk every 500 ms for 10 s: neither manager may find them stale.
+    for (let i = 0; i < 20; i++) {
+      for (const c of conns.values()) c.emit('seen');
+      clock.advance(500);
+      await turns(50);
+    }
+    expect(removed).toEqual([]);
+    expect(pool.manager('unified')!.snapshot().entries.filter((e) => e.connected).map((e) => e.key).sort()).toEqual(['10.0.0.1', '10.0.0.2']);
+    await pool.close();
+  });
+});
