@@ -191,7 +191,10 @@ export class ShadowChecks {
     // difference), or silent past the bound by its own lastSeen and still judged alive (its bound is wrong).
     const silentMs = entry?.lastSeen === undefined ? undefined : now - entry.lastSeen;
     const refreshed = silentMs !== undefined && silentMs < this.#staleAfterMs - this.#staleSlackMs && now - evidenceAt > this.#staleSlackMs;
-    const misjudged = silentMs !== undefined && silentMs > this.#staleAfterMs && entry!.liveness !== 'stale';
+    // Judged at the instant the mirror's snapshot was taken (the burst's cache may be older than
+    // now): a peer at the bound then is alive by it, and past it a moment later (a soak flagged
+    // "alive, silent 3000 ms of a 3000 ms bound" when both managers had started fresh together).
+    const misjudged = entry?.lastSeen !== undefined && cached.at - entry.lastSeen > this.#staleAfterMs && entry.liveness !== 'stale';
     if (entry?.connected && (refreshed || misjudged)) {
       const text = `${entry.liveness}, silent ${Math.round(silentMs!)} ms of a ${this.#staleAfterMs} ms bound`;
       const [legacy, unified] = mirrorSide === 'legacy' ? [text, 'reaped as stale'] : ['reaped as stale', text];
