@@ -31,6 +31,14 @@ function shadowWith(Unified: new (o: PoolOptions) => PeerPool, extra: Partial<Du
 const unexpected = (pool: { verifier: { stats(): { divergences: Record<DivergenceKind, { unexpected: number }> } } }, kind: DivergenceKind): number =>
   pool.verifier.stats().divergences[kind].unexpected;
 
+/** Legacy as L6 leaves it once jammed: a send waits for good. A stand-in for the lock-order race (test/legacy-differences.test.ts has the real one). */
+class JammedLegacy extends LegacyPeerManager {
+  jammed = false;
+  override sendToPeer(key: string, message: NetworkMessage): Promise<void> {
+    return this.jammed ? new Promise<never>(() => undefined) : super.sendToPeer(key, message);
+  }
+}
+
 class FailureCountedAsSent extends UnifiedPeerManager {
   // The slip: both outcomes of a peer's send counted as sent (`.then(sent, sent)`).
   override async broadcast(message: NetworkMessage): Promise<BroadcastResult> {
@@ -208,6 +216,35 @@ describe('shadow detectors catch slips planted in unified, and stay quiet on the
       const { pool, add } = shadowWith(Unified, { mode: 'live' });
       const conn = await add('10.0.0.1');
       await pool.removeConnectedPeer('10.0.0.1');
+      await flush();
+      pool.checkNow();
+      pool.checkNow();
+      expect(conn.isOpen, Unified.name).toBe(expected === 1);
+      expect(unexpected(pool, 'resource-mismatch'), Unified.name).toBe(expected);
+      await pool.close();
+    }
+  });
+
+  it('leaks: a socket left open is caught while the comparisons are quiet after a stuck legacy mirror was replaced (live)', async () => {
+    for (const [Unified, expected] of [[UnifiedPeerManager, 0], [LeavesSocketOpen, 1]] as const) {
+      const jams: JammedLegacy[] = [];
+      const { pool, add, clock } = makePool({
+        mode: 'live',
+        mirrorTimeoutMs: 1000,
+        shadow: { persistenceChecks: 3, eventSettleMs: 100 },
+        createManager: (side, o) => (side === 'legacy' ? (jams[jams.length] = new JammedLegacy(o)) : new Unified(o)),
+      });
+      await add('10.0.0.1');
+      const conn = await add('10.0.0.2');
+      jams[0]!.jammed = true;
+      const send = pool.sendToPeer('10.0.0.1', msg);
+      for (let i = 0; i < 8 && jams.length < 2; i++) {
+        clock.advance(250);
+        await flush();
+      }
+      await send;
+      expect(pool.report().coverage.mirrorResets, Unified.name).toBe(1);
+      await pool.removeConnectedPeer('10.0.0.2');
       await flush();
       pool.checkNow();
       pool.checkNow();
