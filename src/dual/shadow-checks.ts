@@ -1,6 +1,6 @@
 import type { Clock } from '../contract/clock.js';
 import type { PeerPool } from '../contract/peer-pool.js';
-import type { PoolStats, SnapshotEntry } from '../contract/types.js';
+import type { PoolSnapshot, PoolStats, SnapshotEntry } from '../contract/types.js';
 import { byKey, sameConnectedPeers } from './fingerprints.js';
 import type { ConnectionLink } from './connection-view.js';
 import type { LinkRegistry } from './link-registry.js';
@@ -12,6 +12,8 @@ import type { ShadowVerifier } from './shadow/verifier.js';
 
 /** A burst of stale removals shares one snapshot of the mirror taken at its start; its lastSeen values are this old at most. */
 const STALE_BURST_MS = 50;
+/** How near the stale bound a peer may be and count either way, between a snapshot and getPoolStats read a moment apart. */
+const STATS_SLACK_MS = 100;
 
 /** How long one manager's peer event waits for the other's: two check periods, at least a reaper interval and 1 s. */
 export function defaultEventSettleMs(snapshotIntervalMs: number, reaperIntervalMs: number): number {
@@ -168,7 +170,9 @@ export class ShadowChecks {
       findings.push(...resourceFindings('unified', unifiedManager.resources(), u));
     }
     findings.push(...overdueFindings('legacy', l, now, this.overdueAfterMs), ...overdueFindings('unified', u, now, this.overdueAfterMs));
-    findings.push(...this.#statsFindings(legacyManager.getPoolStats(), unifiedManager.getPoolStats(), sameConnectedPeers(l, u)));
+    const unifiedStats = unifiedManager.getPoolStats();
+    findings.push(...this.#statsFindings(legacyManager.getPoolStats(), unifiedStats, sameConnectedPeers(l, u)));
+    findings.push(...this.#statsAgainstSnapshot(unifiedStats, unified));
     findings.push(...this.#orphanFindings(primary));
     verifier.checkSnapshots(legacy, unified, primary, findings, this.#deps.closeDeferred);
   }
@@ -245,6 +249,37 @@ export class ShadowChecks {
   }
 
   /** getPoolStats' total and stale, compared; a difference is reported once it holds over two passes. */
+  /**
+   * Unified's getPoolStats against its own snapshot of the same pass: the peers it holds and those
+   * silent past the stale bound. Needs no second manager and no persistence, so a difference that
+   * lasts a second (a peer between the keep-alive and the stale bound) is seen too. A peer within
+   * STATS_SLACK_MS of the bound may fall either side (the two reads are a moment apart).
+   */
+  #statsAgainstSnapshot(stats: PoolStats, snap: PoolSnapshot): Finding[] {
+    let total = 0;
+    let stale = 0;
+    let ambiguous = 0;
+    for (const e of snap.entries) {
+      if (!e.connected) continue;
+      total++;
+      if (e.lastSeen === undefined) continue;
+      const silent = snap.takenAt - e.lastSeen;
+      if (Math.abs(silent - this.#staleAfterMs) <= STATS_SLACK_MS) ambiguous++;
+      else if (silent > this.#staleAfterMs) stale++;
+    }
+    if (stats.total === total && stats.stale >= stale && stats.stale <= stale + ambiguous) return [];
+    return [
+      {
+        kind: 'result-mismatch',
+        key: 'pool-stats',
+        source: 'getPoolStats:snapshot',
+        legacy: '-',
+        unified: `getPoolStats: total ${stats.total}, stale ${stats.stale}; its snapshot: ${total} peers, ${stale} silent past the ${this.#staleAfterMs} ms bound`,
+        known: null,
+      },
+    ];
+  }
+
   #statsFindings(legacy: PoolStats, unified: PoolStats, samePeers: boolean): Finding[] {
     this.#deps.verifier.coverage.read('getPoolStats');
     // Different peer sets are reported (and classified) by the snapshot check: the totals follow.

@@ -39,6 +39,21 @@ class JammedLegacy extends LegacyPeerManager {
   }
 }
 
+class StatsStaleAgainstKeepAlive extends UnifiedPeerManager {
+  readonly #keepAliveMs: number;
+  constructor(options: PoolOptions) {
+    super(options);
+    this.#keepAliveMs = options.keepAliveIntervalMs ?? 2000;
+  }
+  // The slip: the stale count reads the neighbouring option (keep-alive for the stale bound).
+  override getPoolStats(): ReturnType<UnifiedPeerManager['getPoolStats']> {
+    const stats = super.getPoolStats();
+    const snap = this.snapshot();
+    const stale = snap.entries.filter((e) => e.lastSeen !== undefined && snap.takenAt - e.lastSeen > this.#keepAliveMs).length;
+    return { ...stats, stale };
+  }
+}
+
 class FailureCountedAsSent extends UnifiedPeerManager {
   // The slip: both outcomes of a peer's send counted as sent (`.then(sent, sent)`).
   override async broadcast(message: NetworkMessage): Promise<BroadcastResult> {
@@ -250,6 +265,19 @@ describe('shadow detectors catch slips planted in unified, and stay quiet on the
       pool.checkNow();
       expect(conn.isOpen, Unified.name).toBe(expected === 1);
       expect(unexpected(pool, 'resource-mismatch'), Unified.name).toBe(expected);
+      await pool.close();
+    }
+  });
+
+  it('reads: getPoolStats counting stale peers against the wrong bound is a result-mismatch within one pass', async () => {
+    for (const [Unified, expected] of [[UnifiedPeerManager, 0], [StatsStaleAgainstKeepAlive, 1]] as const) {
+      const { pool, add, clock } = shadowWith(Unified, { staleAfterMs: 8000, keepAliveIntervalMs: 2000, reaperIntervalMs: 1000 });
+      const conn = await add('10.0.0.1');
+      conn.holdPings = true; // silent: between the keep-alive and the stale bound for a while
+      clock.advance(4000);
+      await flush();
+      pool.checkNow();
+      expect(unexpected(pool, 'result-mismatch'), Unified.name).toBe(expected);
       await pool.close();
     }
   });
