@@ -378,7 +378,10 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   }
 
   getPoolStats(): PoolStats {
-    return this.#held[authoritativeSide(this.#mode)]!.manager.getPoolStats();
+    const stats = this.#held[authoritativeSide(this.#mode)]!.manager.getPoolStats();
+    const unified = this.#held.unified?.manager;
+    if (this.#mirrorSide && !this.#closed && !this.#switching && unified) this.#checks.statsRead(this.#authSide, unified);
+    return stats;
   }
 
   resources(): ResourceCounts {

@@ -250,6 +250,16 @@ export class ShadowChecks {
 
   /** getPoolStats' total and stale, compared; a difference is reported once it holds over two passes. */
   /**
+   * A caller's getPoolStats read while unified is held: its stats against its own snapshot, now
+   * (a monitoring read, not a hot path: one snapshot each). Counted as a comparison of the read.
+   */
+  statsRead(primary: ManagerSide, unifiedManager: PeerPool): void {
+    const { verifier } = this.#deps;
+    verifier.coverage.read('getPoolStats');
+    verifier.checkFindings(primary, this.#statsAgainstSnapshot(unifiedManager.getPoolStats(), unifiedManager.snapshot()));
+  }
+
+  /**
    * Unified's getPoolStats against its own snapshot of the same pass: the peers it holds and those
    * silent past the stale bound. Needs no second manager and no persistence, so a difference that
    * lasts a second (a peer between the keep-alive and the stale bound) is seen too. A peer within

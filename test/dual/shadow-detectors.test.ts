@@ -282,6 +282,20 @@ describe('shadow detectors catch slips planted in unified, and stay quiet on the
     }
   });
 
+  it("reads: a caller's getPoolStats is held to unified's own snapshot at once (no pass needed)", async () => {
+    for (const [Unified, expected] of [[UnifiedPeerManager, 0], [StatsStaleAgainstKeepAlive, 1]] as const) {
+      const { pool, add, clock } = shadowWith(Unified, { staleAfterMs: 8000, keepAliveIntervalMs: 2000, reaperIntervalMs: 1000 });
+      const conn = await add('10.0.0.1');
+      conn.holdPings = true;
+      clock.advance(4000);
+      await flush();
+      expect(pool.getPoolStats().total, Unified.name).toBe(1);
+      expect(unexpected(pool, 'result-mismatch'), Unified.name).toBe(expected);
+      expect(pool.report().coverage.reads.getPoolStats, Unified.name).toBeGreaterThan(0);
+      await pool.close();
+    }
+  });
+
   it('leaks: a socket whose close waits on a peer that never answers the close frame is not left open', async () => {
     // Seen in a soak: legacy reaped a silent peer and closed its socket; the closing handshake
     // waited 30 s for the peer's close frame, and the socket, held by neither manager, was
