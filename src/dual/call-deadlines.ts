@@ -57,11 +57,7 @@ export class CallDeadlines {
 
   /** Fails every pending call with `err` (its owner closes: no sweep will come to time them out). */
   cancelAll(err: Error): void {
-    this.#queue.forEachPending((pending) => {
-      pending.done = true;
-      this.#pending--;
-      pending.reject(err);
-    });
+    this.#queue.forEachPending((pending) => this.#fail(pending, err));
     this.#queue.clear();
     this.timers.clear(this.#sweep);
     this.#sweep = undefined;
@@ -95,13 +91,17 @@ export class CallDeadlines {
     return true;
   }
 
+  #fail(pending: Pending, err: Error): void {
+    pending.done = true;
+    this.#pending--;
+    pending.reject(err);
+  }
+
   #expire(): void {
     this.#tick++;
     this.#queue.forEachPending((pending) => {
       if (this.#tick - pending.tick <= SWEEPS) return false;
-      pending.done = true;
-      this.#pending--;
-      pending.reject(new MirrorTimeoutError(pending.op, this.ms));
+      this.#fail(pending, new MirrorTimeoutError(pending.op, this.ms));
     });
     this.#queue.dropSettled();
     if (this.#pending === 0) {

@@ -143,8 +143,6 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   #resetting = false;
   /** The legacy manager held now was put in place of a stuck mirror: its lastSeen are its hydration's. */
   #legacyReplaced = false;
-  /** Why the legacy mirror last stopped answering, for the log: see #legacyStuckCause. */
-  #stuckCause: string | undefined;
   /** Live sends of broadcast frames that failed on the wire (ConnectionLinkOptions.onBroadcastSendFailed). */
   #wireBroadcastFailures = 0;
   /** Broadcasts served by unified in live, running now and begun so far: one that ran alone owns the wire's failures meanwhile. */
@@ -963,10 +961,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     if (error instanceof MirrorTimeoutError || error instanceof LockCanceledError) {
       this.#deadlocked[side] = true;
       if (key !== undefined) this.verifier.hint(key, 'deadlock');
-      if (side === 'legacy') {
-        this.#stuckCause = this.#legacyStuckCause(side);
-        void this.#resetDeadlockedMirror();
-      }
+      if (side === 'legacy') void this.#resetDeadlockedMirror(this.#legacyStuckCause(side));
     }
     this.#log.warn({ op, key, side, err: (error as Error)?.message ?? String(error) }, 'mirror write failed (recorded, not thrown)');
     this.verifier.compareWrite(op, key ?? op, authoritativeSide(this.#mode), { ok: false, error }, this.#evidenceFn);
@@ -1060,7 +1055,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
    * liveness is not compared for a stale bound after (ShadowChecks.quietFor: no periodic pass,
    * no snapshot read, no stale removal judged); the other reads carry no lastSeen and go on.
    */
-  async #resetDeadlockedMirror(): Promise<void> {
+  async #resetDeadlockedMirror(cause: string): Promise<void> {
     if (this.#resetting) return;
     this.#resetting = true;
     try {
@@ -1088,7 +1083,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
         this.#checks.quietFor(this.#resolved.staleAfterMs + this.#resolved.reaperIntervalMs + this.#checks.eventSettleMs);
         this.verifier.coverage.mirrorResets++;
         this.#legacyReplaced = true;
-        this.#log.warn({ side, hydrated, cause: this.#stuckCause }, 'the legacy mirror stopped answering within the mirror timeout: replaced by a fresh one');
+        this.#log.warn({ side, hydrated, cause }, 'the legacy mirror stopped answering within the mirror timeout: replaced by a fresh one');
       } finally {
         reopen();
       }

@@ -39,6 +39,16 @@ class JammedLegacy extends LegacyPeerManager {
   }
 }
 
+/** A shadow pool with one peer silent for 4 s: past the 2 s keep-alive, short of the 8 s stale bound. */
+async function silentBetweenKeepAliveAndBound(Unified: new (o: PoolOptions) => PeerPool) {
+  const { pool, add, clock } = shadowWith(Unified, { staleAfterMs: 8000, keepAliveIntervalMs: 2000, reaperIntervalMs: 1000 });
+  const conn = await add('10.0.0.1');
+  conn.holdPings = true;
+  clock.advance(4000);
+  await flush();
+  return pool;
+}
+
 class StatsStaleAgainstKeepAlive extends UnifiedPeerManager {
   readonly #keepAliveMs: number;
   constructor(options: PoolOptions) {
@@ -271,11 +281,7 @@ describe('shadow detectors catch slips planted in unified, and stay quiet on the
 
   it('reads: getPoolStats counting stale peers against the wrong bound is a result-mismatch within one pass', async () => {
     for (const [Unified, expected] of [[UnifiedPeerManager, 0], [StatsStaleAgainstKeepAlive, 1]] as const) {
-      const { pool, add, clock } = shadowWith(Unified, { staleAfterMs: 8000, keepAliveIntervalMs: 2000, reaperIntervalMs: 1000 });
-      const conn = await add('10.0.0.1');
-      conn.holdPings = true; // silent: between the keep-alive and the stale bound for a while
-      clock.advance(4000);
-      await flush();
+      const pool = await silentBetweenKeepAliveAndBound(Unified);
       pool.checkNow();
       expect(unexpected(pool, 'result-mismatch'), Unified.name).toBe(expected);
       await pool.close();
@@ -284,11 +290,7 @@ describe('shadow detectors catch slips planted in unified, and stay quiet on the
 
   it("reads: a caller's getPoolStats is held to unified's own snapshot at once (no pass needed)", async () => {
     for (const [Unified, expected] of [[UnifiedPeerManager, 0], [StatsStaleAgainstKeepAlive, 1]] as const) {
-      const { pool, add, clock } = shadowWith(Unified, { staleAfterMs: 8000, keepAliveIntervalMs: 2000, reaperIntervalMs: 1000 });
-      const conn = await add('10.0.0.1');
-      conn.holdPings = true;
-      clock.advance(4000);
-      await flush();
+      const pool = await silentBetweenKeepAliveAndBound(Unified);
       expect(pool.getPoolStats().total, Unified.name).toBe(1);
       expect(unexpected(pool, 'result-mismatch'), Unified.name).toBe(expected);
       expect(pool.report().coverage.reads.getPoolStats, Unified.name).toBeGreaterThan(0);
