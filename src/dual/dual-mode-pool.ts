@@ -581,11 +581,15 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     // authoritative manager's reach the pool's listeners.
     const comparing = (): boolean => this.#mirrorSide !== undefined && !this.#switching && this.#held[side]?.manager === manager;
     const onConnected: PoolListener<'peer:connected'> = (e) => {
+      // Unified is also held to its own announcements, through switches too (a disconnect missed
+      // there would be owed for good); not in unified-only mode, where nothing checks them.
+      if (side === 'unified' && this.#held.unified?.manager === manager && (this.#mirrorSide !== undefined || this.#switching)) this.#checks.unifiedConnected(e.key, e.info);
       if (comparing()) this.#checks.event(side, 'peer:connected', e.key);
       if (isAuth()) this.emit('peer:connected', e);
     };
     const onDisconnected: PoolListener<'peer:disconnected'> = (e) => {
       this.#noteRemoval(e.key);
+      if (side === 'unified' && this.#held.unified?.manager === manager) this.#checks.unifiedDisconnected(e.info);
       if (comparing()) this.#checks.event(side, 'peer:disconnected', e.key, e.reason);
       if (!isAuth()) return;
       this.emit('peer:disconnected', e);
@@ -628,6 +632,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     delete this.#held[side];
     this.#deadlocked[side] = false;
     if (side === 'legacy') this.#legacyReplaced = false;
+    else this.#checks.forgetUnified();
     held.detach();
     await held.manager.close();
     // The closed manager's views are spent: the next manager on this side gets new ones.

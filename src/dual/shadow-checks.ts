@@ -1,6 +1,6 @@
 import type { Clock } from '../contract/clock.js';
 import type { PeerPool } from '../contract/peer-pool.js';
-import type { PoolSnapshot, PoolStats, SnapshotEntry } from '../contract/types.js';
+import type { PeerInfo, PoolSnapshot, PoolStats, SnapshotEntry } from '../contract/types.js';
 import { byKey, sameConnectedPeers } from './fingerprints.js';
 import type { ConnectionLink } from './connection-view.js';
 import type { LinkRegistry } from './link-registry.js';
@@ -8,6 +8,7 @@ import type { ManagerSide } from './modes.js';
 import { EventLedger } from './shadow/event-ledger.js';
 import { eventFindings, livenessFindings, overdueFindings, resourceFindings, type Finding } from './shadow/findings.js';
 import { LivenessEvidence } from './shadow/liveness-evidence.js';
+import { OwedDisconnects } from './shadow/owed-disconnects.js';
 import type { ShadowVerifier } from './shadow/verifier.js';
 
 /** A burst of stale removals shares one snapshot of the mirror taken at its start; its lastSeen values are this old at most. */
@@ -51,6 +52,7 @@ export class ShadowChecks {
   readonly #deps: ShadowCheckDeps;
   readonly #events = new EventLedger();
   readonly #liveness = new LivenessEvidence();
+  readonly #owed = new OwedDisconnects();
   /** How long one manager's peer event waits for the other's: two check periods, at least a reaper interval and 1 s. */
   readonly eventSettleMs: number;
   /** A stale peer still held this long after its last sign of life: its reaper owed a removal. */
@@ -84,6 +86,23 @@ export class ShadowChecks {
   /** A peer event from `side`'s manager. */
   event(side: ManagerSide, type: 'peer:connected' | 'peer:disconnected', key: string, reason?: Parameters<EventLedger['note']>[3]): void {
     this.#events.note(side, type, key, reason, this.#deps.clock.now());
+  }
+
+  /** Unified announced a connection (whatever the mode): it owes a disconnect once the socket closes. */
+  unifiedConnected(key: string, info: PeerInfo): void {
+    let link: ConnectionLink | undefined;
+    for (const l of this.#deps.links.withKey(key)) if (l.info === info) link = l;
+    this.#owed.connected(key, info, link);
+  }
+
+  /** Unified let a connection go. */
+  unifiedDisconnected(info: PeerInfo | undefined): void {
+    this.#owed.disconnected(info);
+  }
+
+  /** Unified's manager was dropped or replaced: what it owed goes with it. */
+  forgetUnified(): void {
+    this.#owed.clear();
   }
 
   /** A `message` delivered by `side`'s manager. */
@@ -138,13 +157,12 @@ export class ShadowChecks {
     if (mirrorStuck) this.#quietUntil = clock.now() + this.eventSettleMs;
     if (clock.now() < this.#quietUntil) {
       verifier.resetPersistence();
-      // A socket unified left open is its own doing, whatever state the legacy mirror is in:
-      // checked through the quiet too (in live, the quiet is most of what the soak would see).
-      // Not legacy's: stuck between a removal's steps, it would look like one.
-      if (primary === 'unified') {
-        const orphans = this.#orphanFindings(primary);
-        if (orphans.length > 0) verifier.checkFindings(primary, orphans);
-      }
+      // A socket unified left open, a close it never announced: its own doing, whatever state the
+      // legacy mirror is in, checked through the quiet too (in live, the quiet is most of what the
+      // soak would see). Not legacy's orphans: stuck between a removal's steps, it would look like one.
+      const own = this.#owed.findings(clock.now(), this.eventSettleMs);
+      if (primary === 'unified') own.push(...this.#orphanFindings(primary));
+      if (own.length > 0) verifier.checkFindings(primary, own);
       return;
     }
     const legacy = legacyManager.snapshot();
@@ -164,7 +182,7 @@ export class ShadowChecks {
     const events = this.#events.settle(now, this.eventSettleMs, this.#deps.keyBusy);
     coverage.events += events.paired + events.unpaired.length;
     coverage.messageChecks += events.messageKeys;
-    findings.push(...eventFindings(events));
+    findings.push(...eventFindings(events), ...this.#owed.findings(now, this.eventSettleMs));
     if (!this.#deps.settling()) {
       coverage.resourceChecks++;
       findings.push(...resourceFindings('unified', unifiedManager.resources(), u));
@@ -248,7 +266,6 @@ export class ShadowChecks {
     return findings;
   }
 
-  /** getPoolStats' total and stale, compared; a difference is reported once it holds over two passes. */
   /**
    * A caller's getPoolStats read while unified is held: its stats against its own snapshot, now
    * (a monitoring read, not a hot path: one snapshot each). Counted as a comparison of the read.
@@ -290,6 +307,7 @@ export class ShadowChecks {
     ];
   }
 
+  /** getPoolStats' total and stale, compared; a difference is reported once it holds over two passes. */
   #statsFindings(legacy: PoolStats, unified: PoolStats, samePeers: boolean): Finding[] {
     this.#deps.verifier.coverage.read('getPoolStats');
     // Different peer sets are reported (and classified) by the snapshot check: the totals follow.

@@ -86,6 +86,18 @@ class NoDisconnectEvent extends UnifiedPeerManager {
   }
 }
 
+class NoDisconnectOnPeerClose extends UnifiedPeerManager {
+  // The slip (mutant 06's): the emit folded into the guard that skips closing a socket the peer
+  // closed, so only a peer's own close goes unannounced.
+  constructor(options: PoolOptions) {
+    super(options);
+    const emit = this.emit.bind(this) as (event: string, ...args: unknown[]) => boolean;
+    Object.assign(this, {
+      emit: (event: string, ...args: unknown[]) => (event === 'peer:disconnected' && (args[0] as { reason: string }).reason === 'closed-by-peer' ? false : emit(event, ...args)),
+    });
+  }
+}
+
 class DropsMessages extends UnifiedPeerManager {
   // The slip: a guard meant for protocol errors returns before every message is emitted.
   constructor(options: PoolOptions) {
@@ -181,6 +193,23 @@ describe('shadow detectors catch slips planted in unified, and stay quiet on the
       pool.checkNow();
       expect(unexpected(pool, 'event-mismatch'), Unified.name).toBe(expected);
       expect(pool.report().coverage.events).toBeGreaterThan(0);
+      await pool.close();
+    }
+  });
+
+  it('events: a peer close unified never announces is caught when the peer reconnects at once (no L5 excuse)', async () => {
+    for (const [Unified, expected] of [[UnifiedPeerManager, 0], [NoDisconnectOnPeerClose, 1]] as const) {
+      const { pool, add, clock } = shadowWith(Unified);
+      const first = await add('10.0.0.1');
+      first.peerClosed();
+      await add('10.0.0.1'); // the peer is back before either manager's events settle: the key carries a replacement hint
+      await flush();
+      pool.checkNow(); // the closed socket is seen
+      clock.advance(200);
+      pool.checkNow(); // and its announcement is owed
+      expect(unexpected(pool, 'event-mismatch'), Unified.name).toBe(expected);
+      if (expected) expect(pool.report().samples['event-mismatch']?.map((d) => d.source), Unified.name).toContain('events:owed-disconnect');
+      expect(await pool.getPeerIps(), Unified.name).toEqual(['10.0.0.1']);
       await pool.close();
     }
   });
