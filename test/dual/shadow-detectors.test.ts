@@ -400,6 +400,64 @@ describe('shadow detectors catch slips planted in unified, and stay quiet on the
   });
 });
 
+/**
+ * A legacy mirror behind on its calls (a stand-in: its peerSeen calls wait until released, one at
+ * a time, and apply then, as a mirror catching up on a backlog does). It sets lastSeen when it
+ * catches up, not when the write was made.
+ */
+class BehindLegacy extends LegacyPeerManager {
+  behind = false;
+  readonly #backlog: (() => void)[] = [];
+  override peerSeen(key: string): Promise<void> {
+    if (!this.behind) return super.peerSeen(key);
+    return new Promise<void>((resolve) => this.#backlog.push(() => void super.peerSeen(key).then(resolve)));
+  }
+  catchUpOne(): void {
+    this.#backlog.shift()?.();
+  }
+  catchUpAll(): void {
+    while (this.#backlog.length > 0) this.catchUpOne();
+  }
+}
+
+describe('no false alarm from a legacy mirror behind on its calls', () => {
+  it('a stale removal is not judged against a mirror with a call pending a sweep or more (its lastSeen is when it caught up)', async () => {
+    // Two peers go silent at t=0 after a peerSeen each; the mirror applies A's at 3.5 s (B's still
+    // pending since 0), unified reaps both at 4 s. Against the mirror as it is then, A looks alive.
+    for (const behind of [false, true]) {
+      const legacies: BehindLegacy[] = [];
+      const { pool, add, clock } = makePool({
+        mode: 'live',
+        staleAfterMs: 3000,
+        keepAliveIntervalMs: 3000,
+        reaperIntervalMs: 1000,
+        mirrorTimeoutMs: 8000, // a sweep every 2 s: B's call has lived through one by the reap, and times out only at 10 s
+        shadow: { eventSettleMs: 100 },
+        createManager: (side, o) => (side === 'legacy' ? (legacies[legacies.length] = new BehindLegacy(o)) : new UnifiedPeerManager(o)),
+      });
+      pool.start();
+      const a = await add('10.0.0.1');
+      const b = await add('10.0.0.2');
+      a.holdPings = b.holdPings = true; // silent: connected, answering nothing
+      legacies[0]!.behind = behind;
+      void pool.peerSeen('10.0.0.1');
+      void pool.peerSeen('10.0.0.2');
+      await flush();
+      for (let t = 500; t <= 5000; t += 500) {
+        clock.advance(500);
+        if (t === 3500) legacies[0]!.catchUpOne();
+        await flush();
+      }
+      expect(await pool.getPeerIps(), `behind ${behind}`).toEqual([]);
+      // Not behind, both removals are judged (and agree); behind, none is: A would read "alive, silent 500 ms".
+      expect(pool.report().coverage.staleRemovals, `behind ${behind}`).toBe(behind ? 0 : 2);
+      expect(unexpected(pool, 'liveness-mismatch'), `behind ${behind}`).toBe(0);
+      legacies[0]!.catchUpAll();
+      await pool.close();
+    }
+  });
+});
+
 describe('counting and coverage', () => {
   it('one difference seen by many reads is one divergence, with its occurrences; the log is not flooded', async () => {
     const log = captureLogs();
