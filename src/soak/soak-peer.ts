@@ -4,7 +4,8 @@
  * (churn from either side) reconnects after a short random delay until told to stop.
  * Told so, a peer goes silent (its socket open, nothing sent, nothing read, so no pong either)
  * for a while, or restarts with changed info (another version and listen port) on a second
- * socket while its old one stays open, and closes the old one a little later.
+ * socket while its old one stays open, and closes the old one a little later, or begins a close and
+ * stalls in it (hang-closing).
  * Started by soak-runner: `node soak-peer.js '<config json>'` with an IPC channel (`--import tsx`
  * and soak-peer.ts when the runner runs from sources).
  */
@@ -24,6 +25,12 @@ export type SoakPeerCommand =
   | { cmd: 'silent'; ip: string; ms: number }
   /** Connect again with this version and listen port while the old socket stays open; close the old one `holdMs` later. */
   | { cmd: 'replace'; ip: string; version: string; listenPort: number; holdMs: number }
+  /**
+   * Send a close frame, then read nothing for `ms` (the node's reply and its FIN unread): the
+   * node's socket is closing, not closed, so its managers still hold the peer and every send to
+   * it fails on the wire. A process that stalls in its shutdown looks so (the rehearsal's hang-closing).
+   */
+  | { cmd: 'hang-closing'; ip: string; ms: number }
   | { cmd: 'talk'; ip: string }
   | { cmd: 'stop' }
   /** `drain`: the received sequence numbers are handed over and forgotten (bounded memory on both sides). */
@@ -38,6 +45,8 @@ export interface SoakPeerReport {
   /** Silences begun, and replacements whose new socket was accepted while the old was open. */
   readonly silences: number;
   readonly replacements: number;
+  /** Closes begun and then stalled (hang-closing). */
+  readonly hangs: number;
 }
 
 export type SoakPeerEvent = { event: 'ready' } | { event: 'stopped' } | { event: 'report'; report: SoakPeerReport };
@@ -61,6 +70,7 @@ function main(): void {
   let connects = 0;
   let silences = 0;
   let replacements = 0;
+  let hangs = 0;
   let stopping = false;
   const send = (e: SoakPeerEvent): void => void process.send?.(e);
 
@@ -137,13 +147,26 @@ function main(): void {
       setTimeout(() => {
         if (p.retired.has(old)) old.close(1000, 'restarted');
       }, c.holdMs);
+    } else if (c.cmd === 'hang-closing') {
+      const p = peers.get(c.ip);
+      const ws = p?.ws;
+      if (!p || !ws || !p.ready || p.silent) return;
+      // Marked silent so that no other command touches it; its close then reopens it as any close does.
+      p.silent = true;
+      hangs++;
+      ws.close(1000, 'hang-closing');
+      ws.pause();
+      setTimeout(() => {
+        p.silent = false;
+        ws.resume();
+      }, c.ms);
     } else if (c.cmd === 'talk') {
       const p = peers.get(c.ip);
       if (p?.ws && p.ready && !p.silent) p.ws.send(JSON.stringify({ type: 'BlockVote', height: 1, hash: 'h', voter: p.ip, approve: true }));
     } else if (c.cmd === 'report') {
       let openCount = 0;
       for (const p of peers.values()) if (p.ready) openCount++;
-      send({ event: 'report', report: { received, broadcastsReceived, connects, open: openCount, silences, replacements } });
+      send({ event: 'report', report: { received, broadcastsReceived, connects, open: openCount, silences, replacements, hangs } });
       if (c.drain) received = {};
     } else if (c.cmd === 'stop') {
       stopping = true;

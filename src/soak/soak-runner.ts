@@ -60,6 +60,9 @@ export interface SoakPhase {
   /** When the phase's peers were silenced (s since the traffic began); null if none were. */
   silencedAtS: number | null;
   replacements: number;
+  /** Peers that began a close and stalled in it (live only), and broadcasts made while they did. */
+  hangs: number;
+  hangBroadcasts: number;
   /** Removals with reason 'stale' the authoritative manager reported in the phase. */
   staleRemovals: number;
   /** Divergences found in the phase, every kind listed. */
@@ -79,7 +82,7 @@ export interface SoakResult {
   leaked: { entries: number; timers: number; listeners: number };
   phases: SoakPhase[];
   /** The scenarios played: peers silenced past the stale bound, restarts with changed info. */
-  scenarios: { silences: number; staleRemovals: number; replacementsAsked: number; replacementsAccepted: number };
+  scenarios: { silences: number; staleRemovals: number; replacementsAsked: number; replacementsAccepted: number; hangingCloses: number };
   /** `pool.report().coverage` at the end: what the run compared. */
   coverage: Coverage;
 }
@@ -109,6 +112,18 @@ const SCENARIO_PEERS = 3;
 const TALKERS = 4;
 /** How long a replaced peer keeps its old socket open beside the new one. */
 const REPLACED_HOLD_MS = 1500;
+/**
+ * Early in the live phase, before its silences (a broadcast then would refresh a silent peer), a
+ * few peers begin a close and stall in it for HANG_MS, and a broadcast goes out meanwhile: its
+ * sends to them fail on the wire, the only place a live broadcast's failures can be checked (the
+ * legacy mirror's sends are muted). Not in shadow: there legacy serves, and unified's muted sends
+ * cannot fail.
+ */
+const HANG_PEERS = 3;
+const HANG_MS = 1500;
+const HANG_AT_MS = 300;
+/** Sent this long after the hangs begin: the close frames have reached the node. */
+const HANG_BROADCAST_AFTER_MS = 300;
 
 function kindCounts(stats: Record<string, { known: number; unexpected: number }>, since?: Record<string, { known: number; unexpected: number }>): Record<DivergenceKind, KindCounts> {
   return Object.fromEntries(
@@ -260,7 +275,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
     phaseStale++;
     if (!silentUntil.has(key) && staleUnsilenced.length < 20) staleUnsilenced.push(`${key} at ${((Date.now() - started) / 1000).toFixed(1)}s`);
   });
-  const busy = (ip: string, now: number): boolean => (silentUntil.get(ip) ?? 0) > now || (replacedUntil.get(ip) ?? 0) > now;
+  const hangingUntil = new Map<string, number>();
+  let hangingCloses = 0;
+  let hangBroadcastAt: number | undefined;
+  const busy = (ip: string, now: number): boolean => (silentUntil.get(ip) ?? 0) > now || (replacedUntil.get(ip) ?? 0) > now || (hangingUntil.get(ip) ?? 0) > now;
   const silenceOn = (now: number): boolean => [...silentUntil.values()].some((t) => t > now);
   const playScenarios = async (phase: number): Promise<{ silenced: number; replaced: number }> => {
     const now = Date.now();
@@ -287,10 +305,25 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
     log.info({ phase, silent, replaced }, 'soak: peers silenced past the stale bound, peers restarted with changed info');
     return { silenced: silent.length, replaced: replaced.length };
   };
+  const playHangs = async (): Promise<number> => {
+    const now = Date.now();
+    const candidates = (await pool.getPeerIps()).filter((ip) => !busy(ip, now) && !talkers.has(ip));
+    const hanging = candidates.sort(() => Math.random() - 0.5).slice(0, HANG_PEERS);
+    hangingUntil.clear();
+    // Past the stall, the peer reads the node's reply, its socket closes, and it reconnects: a second more.
+    for (const ip of hanging) {
+      hangingUntil.set(ip, now + HANG_MS + 1000);
+      childOf.get(ip)?.send({ cmd: 'hang-closing', ip, ms: HANG_MS });
+    }
+    hangingCloses += hanging.length;
+    hangBroadcastAt = now + HANG_BROADCAST_AFTER_MS;
+    log.info({ hanging }, 'soak: peers stalled in their close (sends to them fail on the wire)');
+    return hanging.length;
+  };
 
   const phases: SoakPhase[] = [];
   let phaseIndex = -1;
-  let phaseSince = { at: 0, sends: 0, sendFailures: 0, silenced: 0, silencedAt: undefined as number | undefined, replaced: 0, forced: false, div: kindCounts({}), coverage: pool.report().coverage };
+  let phaseSince = { at: 0, sends: 0, sendFailures: 0, silenced: 0, silencedAt: undefined as number | undefined, replaced: 0, hangs: 0, hangBroadcasts: 0, forced: false, div: kindCounts({}), coverage: pool.report().coverage };
   const closePhase = (): void => {
     if (phaseIndex < 0) return;
     const coverage = pool.report().coverage;
@@ -305,6 +338,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
       silences: phaseSince.silenced,
       silencedAtS: phaseSince.silencedAt === undefined ? null : +((phaseSince.silencedAt - started) / 1000).toFixed(1),
       replacements: phaseSince.replaced,
+      hangs: phaseSince.hangs,
+      hangBroadcasts: phaseSince.hangBroadcasts,
       staleRemovals: phaseStale,
       divergences: kindCounts(pool.verifier.stats().divergences, phaseSince.div),
       coverage: {
@@ -324,7 +359,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
     const mode = SOAK_PHASES[i]!;
     // The switch belongs to the phase it enters.
     phaseStale = 0;
-    phaseSince = { at: Date.now(), sends: seq, sendFailures, silenced: 0, silencedAt: undefined, replaced: 0, forced: false, div: kindCounts(pool.verifier.stats().divergences), coverage: pool.report().coverage };
+    phaseSince = { at: Date.now(), sends: seq, sendFailures, silenced: 0, silencedAt: undefined, replaced: 0, hangs: 0, hangBroadcasts: 0, forced: false, div: kindCounts(pool.verifier.stats().divergences), coverage: pool.report().coverage };
     if (pool.mode !== mode) {
       // A short run cannot meet the promotion gate's minimum checks and duration: the step is
       // forced then, and said so.
@@ -339,6 +374,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
   };
   const phaseMs = (options.durationS * 1000) / SOAK_PHASES.length;
   let scenariosPlayed = -1;
+  let hangsPlayed = false;
 
   const started = Date.now();
   const endAt = started + options.durationS * 1000;
@@ -351,6 +387,17 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
     const due = Math.min(SOAK_PHASES.length - 1, Math.floor((now - started) / phaseMs));
     step = `phase ${phaseIndex}: switching to phase ${due}`;
     if (due !== phaseIndex) await enterPhase(due);
+    // The live phase's stalled closes, before its silences (none if the last phase's are still on).
+    if (!hangsPlayed && SOAK_PHASES[phaseIndex] === 'live' && now - phaseSince.at >= HANG_AT_MS && scenariosPlayed < phaseIndex && !silenceOn(now)) {
+      hangsPlayed = true;
+      step = `phase ${phaseIndex}: hangs`;
+      phaseSince.hangs = await playHangs();
+    }
+    if (hangBroadcastAt !== undefined && now >= hangBroadcastAt) {
+      hangBroadcastAt = undefined;
+      phaseSince.hangBroadcasts++;
+      track(pool.broadcast({ type: 'Custom', kind: 'soak-broadcast', data: { tick } }).then((r) => void (broadcastSent += r.sent)));
+    }
     // The scenarios a second into each phase (the mode switch settled).
     if (scenariosPlayed < phaseIndex && now - phaseSince.at >= 1000) {
       scenariosPlayed = phaseIndex;
@@ -482,7 +529,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
       listeners: before.socketListeners + after.socketListeners,
     },
     phases,
-    scenarios: { silences, staleRemovals, replacementsAsked, replacementsAccepted: reports.reduce((n, r) => n + r.replacements, 0) },
+    scenarios: { silences, staleRemovals, replacementsAsked, replacementsAccepted: reports.reduce((n, r) => n + r.replacements, 0), hangingCloses },
     coverage,
   };
   const detail = {
