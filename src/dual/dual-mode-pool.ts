@@ -728,15 +728,18 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
    * A broadcast unified serves in live, held to the wire: the legacy mirror's sends are muted and
    * never fail, so its result says nothing of failures; the sockets do. Checked when no other
    * broadcast overlapped it, so every failure the wire saw meanwhile was one of its sends (no other
-   * write sends encoded frames). Must be called before any turn has passed since the broadcast began.
+   * write sends encoded frames): none running when it began (one that began earlier and ended first
+   * still had its failures land in this one's window: a soak's false alarm), none begun since.
+   * Must be called before any turn has passed since the broadcast began.
    */
   async #wireChecked(op: string, pending: Promise<BroadcastResult>): Promise<BroadcastResult> {
     const begun = ++this.#broadcastsBegun;
     const before = this.#wireBroadcastFailures;
+    const alone = this.#broadcastsRunning === 0;
     this.#broadcastsRunning++;
     try {
       const result = await pending;
-      if (this.#broadcastsRunning === 1 && this.#broadcastsBegun === begun) {
+      if (alone && this.#broadcastsRunning === 1 && this.#broadcastsBegun === begun) {
         const wire = this.#wireBroadcastFailures - before;
         this.verifier.coverage.write(`${op}:wire`);
         const findings =

@@ -75,7 +75,7 @@ export function summary(r: SoakResult): string {
   for (const p of r.phases) {
     const unexpected = Object.values(p.divergences).reduce((n, c) => n + c.unexpected, 0);
     lines.push(
-      `  ${p.mode.padEnd(7)} ${String(p.fromS).padStart(6)}s-${String(p.toS).padStart(6)}s${p.forced ? ' (gate forced)' : ''}: ${p.sends} sends (${p.sendFailures} failed), ${p.silences} silenced, ${p.staleRemovals} stale removals, ${p.replacements} replaced${p.hangs > 0 ? `, ${p.hangs} stalled in their close (${p.hangBroadcasts} broadcast meanwhile)` : ''}; compared ${p.coverage.reads} reads, ${p.coverage.writes} writes, ${p.coverage.events} events, ${p.coverage.staleRemovals} stale removals, ${p.coverage.replacements} replacements${p.coverage.mirrorResets > 0 ? ` (legacy mirror stuck, replaced ${p.coverage.mirrorResets}x, ${p.coverage.writesNotCompared} writes not compared)` : ''}; ${unexpected} unexpected divergences`,
+      `  ${p.mode.padEnd(7)} ${String(p.fromS).padStart(6)}s-${String(p.toS).padStart(6)}s${p.forced ? ' (gate forced)' : ''}: ${p.sends} sends (${p.sendFailures} failed), ${p.silences} silenced, ${p.staleRemovals} stale removals, ${p.replacements} replaced, ${p.crossDials} cross-dials (${p.crossDialsConnected} connected)${p.hangs > 0 ? `, ${p.hangs} stalled in their close (${p.hangBroadcasts} broadcast meanwhile)` : ''}; compared ${p.coverage.reads} reads, ${p.coverage.writes} writes, ${p.coverage.events} events, ${p.coverage.staleRemovals} stale removals, ${p.coverage.replacements} replacements${p.coverage.mirrorResets > 0 ? ` (legacy mirror stuck, replaced ${p.coverage.mirrorResets}x, ${p.coverage.writesNotCompared} writes not compared)` : ''}; ${unexpected} unexpected divergences`,
     );
   }
   lines.push(`soak: divergences ${r.divergences.known + r.divergences.unexpected} (${r.divergences.known} known, ${r.divergences.unexpected} unexpected); by kind, known/unexpected:`);
@@ -89,7 +89,7 @@ export function summary(r: SoakResult): string {
   if (c.mirrorResets > 0 || c.writesNotCompared > 0) lines.push(`soak: ${mirrorResetText(c)}`);
   lines.push(`  reads: ${ops(c.reads)}`, `  writes: ${ops(c.writes)}`);
   const s = r.scenarios;
-  lines.push(`soak: scenarios: ${s.silences} peers silenced past the stale bound, ${s.staleRemovals} stale removals; ${s.replacementsAsked} restarts with changed info asked, ${s.replacementsAccepted} accepted beside the old socket; ${s.hangingCloses} closes stalled in live`);
+  lines.push(`soak: scenarios: ${s.silences} peers silenced past the stale bound, ${s.staleRemovals} stale removals; ${s.replacementsAsked} restarts with changed info asked, ${s.replacementsAccepted} accepted beside the old socket; ${s.crossDials} simultaneous dials (${s.crossDialsConnected} connects resolved); ${s.hangingCloses} closes stalled in live`);
   const never = (['staleRemovals', 'replacements', 'events', 'livenessEvidence', 'resourceChecks'] as const).filter((k) => c[k] === 0);
   if (never.length > 0) lines.push(`soak: never exercised: ${never.join(', ')}: this pass does not cover them`);
   return lines.join('\n');

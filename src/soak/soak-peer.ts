@@ -9,7 +9,10 @@
  * Started by soak-runner: `node soak-peer.js '<config json>'` with an IPC channel (`--import tsx`
  * and soak-peer.ts when the runner runs from sources).
  */
+import { pino } from 'pino';
 import { WebSocket } from 'ws';
+import type { PeerConnection } from '../transport/peer-connection.js';
+import { PeerListener } from '../transport/peer-listener.js';
 
 export interface SoakPeerConfig {
   readonly target: string;
@@ -31,6 +34,12 @@ export type SoakPeerCommand =
    * it fails on the wire. A process that stalls in its shutdown looks so (the rehearsal's hang-closing).
    */
   | { cmd: 'hang-closing'; ip: string; ms: number }
+  /**
+   * The simultaneous dial: listen on the peer's address (once), announce that port, drop the
+   * socket to the node and dial again at once, while the node dials the port it is told (the
+   * `crossing` event). Both dials meet; the node keeps one, and the peer keeps whatever it is left.
+   */
+  | { cmd: 'cross-dial'; ip: string }
   | { cmd: 'talk'; ip: string }
   | { cmd: 'stop' }
   /** `drain`: the received sequence numbers are handed over and forgotten (bounded memory on both sides). */
@@ -47,9 +56,16 @@ export interface SoakPeerReport {
   readonly replacements: number;
   /** Closes begun and then stalled (hang-closing). */
   readonly hangs: number;
+  /** Connections the node dialled to a peer's listener (cross-dials) the peer accepted. */
+  readonly dialsAccepted: number;
 }
 
-export type SoakPeerEvent = { event: 'ready' } | { event: 'stopped' } | { event: 'report'; report: SoakPeerReport };
+export type SoakPeerEvent =
+  | { event: 'ready' }
+  | { event: 'stopped' }
+  | { event: 'report'; report: SoakPeerReport }
+  /** A cross-dial's peer listens on `port` and is dialling the node again now. */
+  | { event: 'crossing'; ip: string; port: number };
 
 interface Peer {
   readonly ip: string;
@@ -60,6 +76,9 @@ interface Peer {
   listenPort: number;
   /** Old sockets a replacement left open, until they close. */
   readonly retired: Set<WebSocket>;
+  /** Its listener, made at its first cross-dial, and the node's connections to it. */
+  listener: PeerListener | undefined;
+  readonly dialledIn: Set<PeerConnection>;
 }
 
 function main(): void {
@@ -71,6 +90,7 @@ function main(): void {
   let silences = 0;
   let replacements = 0;
   let hangs = 0;
+  let dialsAccepted = 0;
   let stopping = false;
   const send = (e: SoakPeerEvent): void => void process.send?.(e);
 
@@ -105,10 +125,7 @@ function main(): void {
         return;
       }
       // Counted in any state, closing included: a message the node flushed before the close frame was delivered.
-      const msg = JSON.parse(String(data)) as { type: string; kind?: string; data?: { seq?: number } };
-      if (msg.type !== 'Custom') return;
-      if (msg.kind === 'soak' && typeof msg.data?.seq === 'number') (received[peer.ip] ??= []).push(msg.data.seq);
-      else if (msg.kind === 'soak-broadcast') broadcastsReceived++;
+      record(peer.ip, JSON.parse(String(data)) as { type: string });
     });
     ws.on('error', () => undefined);
     ws.on('close', () => {
@@ -119,6 +136,34 @@ function main(): void {
       peer.ws = undefined;
       if (!stopping) setTimeout(() => open(peer), 200 + Math.floor(Math.random() * 400));
     });
+  };
+
+  /** A node's frame, on whichever connection it came: accounted sends by sequence number. */
+  const record = (ip: string, msg: { type: string; kind?: string; data?: { seq?: number } }): void => {
+    if (msg.type !== 'Custom') return;
+    if (msg.kind === 'soak' && typeof msg.data?.seq === 'number') (received[ip] ??= []).push(msg.data.seq);
+    else if (msg.kind === 'soak-broadcast') broadcastsReceived++;
+  };
+
+  /** A listener per cross-dial: its Hello carries the peer's version now (a replacement may have changed it). */
+  const listen = async (peer: Peer): Promise<number> => {
+    void peer.listener?.close();
+    const quiet = pino({ level: 'silent' });
+    const listener = new PeerListener({
+      host: peer.ip,
+      port: 0,
+      identity: { network: config.network, nodeId: `soak-${peer.ip}`, version: peer.version, listenPort: 0 },
+      logger: quiet,
+      connection: { logger: quiet },
+    });
+    peer.listener = listener;
+    listener.on('peer', (connection) => {
+      dialsAccepted++;
+      peer.dialledIn.add(connection);
+      connection.on('message', (m) => record(peer.ip, m as { type: string }));
+      connection.on('close', () => peer.dialledIn.delete(connection));
+    });
+    return (await listener.listen()).port;
   };
 
   process.on('message', (c: SoakPeerCommand) => {
@@ -160,13 +205,31 @@ function main(): void {
         p.silent = false;
         ws.resume();
       }, c.ms);
+    } else if (c.cmd === 'cross-dial') {
+      const p = peers.get(c.ip);
+      const old = p?.ws;
+      if (!p || !old || !p.ready || p.silent) return;
+      void listen(p).then(
+        (port) => {
+          if (stopping || p.ws !== old) return;
+          // The node learns the port from the new Hello as well: both connections carry the same address.
+          p.listenPort = port;
+          send({ event: 'crossing', ip: p.ip, port });
+          // Dropped and dialled again at once, not after the reconnect delay.
+          p.ws = undefined;
+          p.ready = false;
+          old.close(1000, 'redial');
+          open(p);
+        },
+        () => undefined,
+      );
     } else if (c.cmd === 'talk') {
       const p = peers.get(c.ip);
       if (p?.ws && p.ready && !p.silent) p.ws.send(JSON.stringify({ type: 'BlockVote', height: 1, hash: 'h', voter: p.ip, approve: true }));
     } else if (c.cmd === 'report') {
       let openCount = 0;
       for (const p of peers.values()) if (p.ready) openCount++;
-      send({ event: 'report', report: { received, broadcastsReceived, connects, open: openCount, silences, replacements, hangs } });
+      send({ event: 'report', report: { received, broadcastsReceived, connects, open: openCount, silences, replacements, hangs, dialsAccepted } });
       if (c.drain) received = {};
     } else if (c.cmd === 'stop') {
       stopping = true;
@@ -175,9 +238,11 @@ function main(): void {
         if (p.ws?.isPaused) p.ws.resume();
         p.ws?.close(1001, 'shutdown');
         for (const old of p.retired) old.close(1001, 'shutdown');
+        for (const inbound of p.dialledIn) inbound.close('shutdown');
+        void p.listener?.close();
       }
       const done = (): void => {
-        if ([...peers.values()].some((p) => p.ws || p.retired.size > 0)) setTimeout(done, 20);
+        if ([...peers.values()].some((p) => p.ws || p.retired.size > 0 || p.dialledIn.size > 0)) setTimeout(done, 20);
         else send({ event: 'stopped' });
       };
       done();
@@ -186,7 +251,7 @@ function main(): void {
   process.on('disconnect', () => process.exit(0));
 
   config.ips.forEach((ip, i) => {
-    const peer: Peer = { ip, ws: undefined, ready: false, silent: false, version: '1.0.0', listenPort: 0, retired: new Set() };
+    const peer: Peer = { ip, ws: undefined, ready: false, silent: false, version: '1.0.0', listenPort: 0, retired: new Set(), listener: undefined, dialledIn: new Set() };
     peers.set(ip, peer);
     setTimeout(() => open(peer), i * config.staggerMs);
   });

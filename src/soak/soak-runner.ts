@@ -60,6 +60,9 @@ export interface SoakPhase {
   /** When the phase's peers were silenced (s since the traffic began); null if none were. */
   silencedAtS: number | null;
   replacements: number;
+  /** Simultaneous dials played (the node dialled a peer as it dialled the node), and those the node's connect resolved. */
+  crossDials: number;
+  crossDialsConnected: number;
   /** Peers that began a close and stalled in it (live only), and broadcasts made while they did. */
   hangs: number;
   hangBroadcasts: number;
@@ -82,7 +85,7 @@ export interface SoakResult {
   leaked: { entries: number; timers: number; listeners: number };
   phases: SoakPhase[];
   /** The scenarios played: peers silenced past the stale bound, restarts with changed info. */
-  scenarios: { silences: number; staleRemovals: number; replacementsAsked: number; replacementsAccepted: number; hangingCloses: number };
+  scenarios: { silences: number; staleRemovals: number; replacementsAsked: number; replacementsAccepted: number; hangingCloses: number; crossDials: number; crossDialsConnected: number };
   /** `pool.report().coverage` at the end: what the run compared. */
   coverage: Coverage;
 }
@@ -112,6 +115,16 @@ const SCENARIO_PEERS = 3;
 const TALKERS = 4;
 /** How long a replaced peer keeps its old socket open beside the new one. */
 const REPLACED_HOLD_MS = 1500;
+/**
+ * Peers in the live phase that drop their socket and dial the node again as the node dials them
+ * (it is told their listener's port): the simultaneous dial every P2P network sees. The node holds
+ * two connections to the peer for a moment and keeps one; its connect must resolve with the one
+ * kept. Only in live: in shadow, legacy owns the sockets, and its late close of the dropped socket
+ * takes down the peer's new one for real (L5), after unified had refused the node's dial as the
+ * duplicate of that one: unified is left with no connection where legacy holds the dial (seen in
+ * 5 of 7 short soaks). No rule tells that apart from a unified that loses peers yet.
+ */
+const CROSS_PEERS = 2;
 /**
  * Early in the live phase, before its silences (a broadcast then would refresh a silent peer), a
  * few peers begin a close and stall in it for HANG_MS, and a broadcast goes out meanwhile: its
@@ -146,6 +159,8 @@ function heapUsed(): number {
 class Child {
   readonly #proc: ChildProcess;
   readonly #waiters = new Map<string, (e: SoakPeerEvent) => void>();
+  /** A cross-dial's peer is listening on `port` and dialling the node again. */
+  onCrossing: ((ip: string, port: number) => void) | undefined;
   constructor(config: SoakPeerConfig) {
     const here = import.meta.url;
     const ts = here.endsWith('.ts');
@@ -156,6 +171,7 @@ class Child {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.#proc.on('message', (e: SoakPeerEvent) => {
+      if (e.event === 'crossing') return void this.onCrossing?.(e.ip, e.port);
       const w = this.#waiters.get(e.event);
       this.#waiters.delete(e.event);
       w?.(e);
@@ -258,6 +274,24 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
     inFlight.add(p);
     void p.finally(() => inFlight.delete(p));
   };
+  /**
+   * One broadcast at a time: a live pool holds a broadcast to the wire's failures only when no
+   * other overlapped it (the stalled closes' broadcast would mostly go unchecked otherwise).
+   */
+  let broadcasting: Promise<void> | undefined;
+  const broadcast = (tick: number): void => {
+    const p: Promise<void> = pool
+      .broadcast({ type: 'Custom', kind: 'soak-broadcast', data: { tick } })
+      .then(
+        (r) => void (broadcastSent += r.sent),
+        () => undefined,
+      )
+      .finally(() => {
+        if (broadcasting === p) broadcasting = undefined;
+      });
+    broadcasting = p;
+    track(p);
+  };
   const pick = <T>(xs: readonly T[]): T | undefined => xs[Math.floor(Math.random() * xs.length)];
 
   // The scenarios: silent peers (until `until`), replaced peers (left alone a moment).
@@ -278,9 +312,28 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
   const hangingUntil = new Map<string, number>();
   let hangingCloses = 0;
   let hangBroadcastAt: number | undefined;
-  const busy = (ip: string, now: number): boolean => (silentUntil.get(ip) ?? 0) > now || (replacedUntil.get(ip) ?? 0) > now || (hangingUntil.get(ip) ?? 0) > now;
+  const crossingUntil = new Map<string, number>();
+  let crossDials = 0;
+  let crossDialsConnected = 0;
+  const busy = (ip: string, now: number): boolean =>
+    (silentUntil.get(ip) ?? 0) > now || (replacedUntil.get(ip) ?? 0) > now || (hangingUntil.get(ip) ?? 0) > now || (crossingUntil.get(ip) ?? 0) > now;
+  // The node's half of a cross-dial: it dials the peer the moment the peer dials it.
+  const onCrossing = (ip: string, port: number): void => {
+    crossDials++;
+    phaseSince.crossDials++;
+    track(
+      pool.connectToPeer({ host: ip, port }).then(
+        () => {
+          crossDialsConnected++;
+          phaseSince.crossDialsConnected++;
+        },
+        () => undefined,
+      ),
+    );
+  };
+  for (const child of children) child.onCrossing = onCrossing;
   const silenceOn = (now: number): boolean => [...silentUntil.values()].some((t) => t > now);
-  const playScenarios = async (phase: number): Promise<{ silenced: number; replaced: number }> => {
+  const playScenarios = async (phase: number): Promise<{ silenced: number; replaced: number; crossing: number }> => {
     const now = Date.now();
     const candidates = (await pool.getPeerIps()).filter((ip) => !busy(ip, now));
     for (let i = candidates.length - 1; i > 0; i--) {
@@ -289,6 +342,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
     }
     const silent = candidates.slice(0, SCENARIO_PEERS);
     const replaced = candidates.slice(SCENARIO_PEERS, 2 * SCENARIO_PEERS);
+    const crossing = SOAK_PHASES[phase] === 'live' ? candidates.slice(2 * SCENARIO_PEERS, 2 * SCENARIO_PEERS + CROSS_PEERS) : [];
+    crossingUntil.clear();
+    for (const ip of crossing) {
+      crossingUntil.set(ip, now + 2000);
+      childOf.get(ip)?.send({ cmd: 'cross-dial', ip });
+    }
     // Past the silence, the reaped peer reads again, sees the close and reconnects: a second more.
     for (const ip of silent) {
       silentUntil.set(ip, now + SILENCE_MS + 1000);
@@ -302,8 +361,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
     });
     silences += silent.length;
     replacementsAsked += replaced.length;
-    log.info({ phase, silent, replaced }, 'soak: peers silenced past the stale bound, peers restarted with changed info');
-    return { silenced: silent.length, replaced: replaced.length };
+    log.info({ phase, silent, replaced, crossing }, 'soak: peers silenced past the stale bound, peers restarted with changed info, peers and node dialling each other');
+    return { silenced: silent.length, replaced: replaced.length, crossing: crossing.length };
   };
   const playHangs = async (): Promise<number> => {
     const now = Date.now();
@@ -323,7 +382,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
 
   const phases: SoakPhase[] = [];
   let phaseIndex = -1;
-  let phaseSince = { at: 0, sends: 0, sendFailures: 0, silenced: 0, silencedAt: undefined as number | undefined, replaced: 0, hangs: 0, hangBroadcasts: 0, forced: false, div: kindCounts({}), coverage: pool.report().coverage };
+  let phaseSince = { at: 0, sends: 0, sendFailures: 0, silenced: 0, silencedAt: undefined as number | undefined, replaced: 0, crossDials: 0, crossDialsConnected: 0, hangs: 0, hangBroadcasts: 0, forced: false, div: kindCounts({}), coverage: pool.report().coverage };
   const closePhase = (): void => {
     if (phaseIndex < 0) return;
     const coverage = pool.report().coverage;
@@ -338,6 +397,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
       silences: phaseSince.silenced,
       silencedAtS: phaseSince.silencedAt === undefined ? null : +((phaseSince.silencedAt - started) / 1000).toFixed(1),
       replacements: phaseSince.replaced,
+      crossDials: phaseSince.crossDials,
+      crossDialsConnected: phaseSince.crossDialsConnected,
       hangs: phaseSince.hangs,
       hangBroadcasts: phaseSince.hangBroadcasts,
       staleRemovals: phaseStale,
@@ -359,7 +420,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
     const mode = SOAK_PHASES[i]!;
     // The switch belongs to the phase it enters.
     phaseStale = 0;
-    phaseSince = { at: Date.now(), sends: seq, sendFailures, silenced: 0, silencedAt: undefined, replaced: 0, hangs: 0, hangBroadcasts: 0, forced: false, div: kindCounts(pool.verifier.stats().divergences), coverage: pool.report().coverage };
+    phaseSince = { at: Date.now(), sends: seq, sendFailures, silenced: 0, silencedAt: undefined, replaced: 0, crossDials: 0, crossDialsConnected: 0, hangs: 0, hangBroadcasts: 0, forced: false, div: kindCounts(pool.verifier.stats().divergences), coverage: pool.report().coverage };
     if (pool.mode !== mode) {
       // A short run cannot meet the promotion gate's minimum checks and duration: the step is
       // forced then, and said so.
@@ -393,10 +454,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
       step = `phase ${phaseIndex}: hangs`;
       phaseSince.hangs = await playHangs();
     }
-    if (hangBroadcastAt !== undefined && now >= hangBroadcastAt) {
+    if (hangBroadcastAt !== undefined && now >= hangBroadcastAt && !broadcasting) {
       hangBroadcastAt = undefined;
       phaseSince.hangBroadcasts++;
-      track(pool.broadcast({ type: 'Custom', kind: 'soak-broadcast', data: { tick } }).then((r) => void (broadcastSent += r.sent)));
+      broadcast(tick);
     }
     // The scenarios a second into each phase (the mode switch settled).
     if (scenariosPlayed < phaseIndex && now - phaseSince.at >= 1000) {
@@ -437,7 +498,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
       ));
     }
     // Broadcasts reach every peer, silent ones too: none while a peer is silent (see above).
-    if (tick % 20 === 0 && !silenceOn(now)) track(pool.broadcast({ type: 'Custom', kind: 'soak-broadcast', data: { tick } }).then((r) => void (broadcastSent += r.sent)));
+    if (tick % 20 === 0 && !silenceOn(now) && !broadcasting) broadcast(tick);
     // Peers talk back; the talkers every tick.
     for (let i = 0; i < 5; i++) {
       const ip = pick(ips)!;
@@ -529,7 +590,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
       listeners: before.socketListeners + after.socketListeners,
     },
     phases,
-    scenarios: { silences, staleRemovals, replacementsAsked, replacementsAccepted: reports.reduce((n, r) => n + r.replacements, 0), hangingCloses },
+    scenarios: { silences, staleRemovals, replacementsAsked, replacementsAccepted: reports.reduce((n, r) => n + r.replacements, 0), hangingCloses, crossDials, crossDialsConnected },
     coverage,
   };
   const detail = {

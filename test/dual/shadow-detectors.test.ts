@@ -14,6 +14,7 @@ import { UnifiedPeerManager } from '../../unified/unified-peer-manager.js';
 import { captureLogs } from '../helpers/log-capture.js';
 import { fakeDialer, makePool } from './helpers/fixtures.js';
 import type { FakeConnection } from './helpers/fake-connection.js';
+import { ConnectionClosedError } from '../../src/contract/errors.js';
 
 const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
 const msg = { type: 'BlockVote' as const, height: 1, hash: 'h1', voter: 'v', approve: true };
@@ -359,6 +360,40 @@ describe('shadow detectors catch slips planted in unified, and stay quiet on the
       expect(pool.report().coverage.writes['broadcast:wire'], Unified.name).toBe(1);
       await pool.close();
     }
+  });
+
+  it('results: a broadcast that overlapped an earlier one is not held to the wire (the earlier one\'s failures land in its window)', async () => {
+    const { pool, add } = shadowWith(UnifiedPeerManager, { mode: 'live' });
+    /** Each send to `conn` waits for its own release: ok, or failed on the wire. */
+    const held = (conn: FakeConnection): ((fail: boolean) => void)[] => {
+      const releases: ((fail: boolean) => void)[] = [];
+      conn.settle = <T,>(p: Promise<T>): Promise<T> => new Promise<T>((resolve, reject) => releases.push((fail) => (fail ? reject(new ConnectionClosedError()) : p.then(resolve, reject))));
+      return releases;
+    };
+    const slow = held(await add('10.0.0.1'));
+    const failing = held(await add('10.0.0.2'));
+    await add('10.0.0.3');
+    const first = pool.broadcast(msg);
+    await flush();
+    const second = pool.broadcast(msg);
+    await flush();
+    failing[0]!(true); // the first broadcast's send fails while the second runs
+    slow[0]!(false);
+    expect(await first).toEqual({ sent: 2, failed: 1, skipped: 0 });
+    failing[1]!(true);
+    slow[1]!(false);
+    // One failure of its own; the wire saw two since it began.
+    expect(await second).toEqual({ sent: 2, failed: 1, skipped: 0 });
+    expect(unexpected(pool, 'result-mismatch')).toBe(0);
+    expect(pool.report().coverage.writes['broadcast:wire'] ?? 0).toBe(0);
+    // Alone, a broadcast is checked.
+    slow.length = 0;
+    const third = pool.broadcast(msg);
+    await flush();
+    slow[0]!(false);
+    expect(await third).toEqual({ sent: 2, failed: 0, skipped: 0 });
+    expect(pool.report().coverage.writes['broadcast:wire']).toBe(1);
+    await pool.close();
   });
 
   it('leaks: an admission slot not given back is a resource-mismatch', async () => {
