@@ -35,11 +35,13 @@ export type SoakPeerCommand =
    */
   | { cmd: 'hang-closing'; ip: string; ms: number }
   /**
-   * The simultaneous dial: listen on the peer's address (once), announce that port, drop the
-   * socket to the node and dial again at once, while the node dials the port it is told (the
+   * The simultaneous dial: listen on the peer's address, announce that port, and (`redial`) drop
+   * the socket to the node and dial again at once, while the node dials the port it is told (the
    * `crossing` event). Both dials meet; the node keeps one, and the peer keeps whatever it is left.
+   * Without `redial`, the node dials a peer whose own connection to it is open and stays so: the
+   * node's dial is the duplicate, and its connect must resolve with the connection it already held.
    */
-  | { cmd: 'cross-dial'; ip: string }
+  | { cmd: 'cross-dial'; ip: string; redial: boolean }
   | { cmd: 'talk'; ip: string }
   | { cmd: 'stop' }
   /** `drain`: the received sequence numbers are handed over and forgotten (bounded memory on both sides). */
@@ -215,6 +217,7 @@ function main(): void {
           // The node learns the port from the new Hello as well: both connections carry the same address.
           p.listenPort = port;
           send({ event: 'crossing', ip: p.ip, port });
+          if (!c.redial) return;
           // Dropped and dialled again at once, not after the reconnect delay.
           p.ws = undefined;
           p.ready = false;

@@ -116,10 +116,10 @@ const TALKERS = 4;
 /** How long a replaced peer keeps its old socket open beside the new one. */
 const REPLACED_HOLD_MS = 1500;
 /**
- * Peers in the live phase that drop their socket and dial the node again as the node dials them
- * (it is told their listener's port): the simultaneous dial every P2P network sees. The node holds
- * two connections to the peer for a moment and keeps one; its connect must resolve with the one
- * kept. Only in live: in shadow, legacy owns the sockets, and its late close of the dropped socket
+ * Peers in the live phase the node dials (it is told their listener's port): one drops its socket
+ * and dials the node again at that moment (the simultaneous dial every P2P network sees), the other
+ * keeps its connection open (the node dials a peer it already holds). The node holds two
+ * connections to the peer for a moment and keeps one; its connect must resolve with the one kept. Only in live: in shadow, legacy owns the sockets, and its late close of the dropped socket
  * takes down the peer's new one for real (L5), after unified had refused the node's dial as the
  * duplicate of that one: unified is left with no connection where legacy holds the dial (seen in
  * 5 of 7 short soaks). No rule tells that apart from a unified that loses peers yet.
@@ -346,7 +346,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
     crossingUntil.clear();
     for (const ip of crossing) {
       crossingUntil.set(ip, now + 2000);
-      childOf.get(ip)?.send({ cmd: 'cross-dial', ip });
+      // One of each: a dial that meets the peer's redial, and one to a peer whose connection stays open.
+      childOf.get(ip)?.send({ cmd: 'cross-dial', ip, redial: ip === crossing[0] });
     }
     // Past the silence, the reaped peer reads again, sees the close and reconnects: a second more.
     for (const ip of silent) {
