@@ -50,6 +50,19 @@ async function silentBetweenKeepAliveAndBound(Unified: new (o: PoolOptions) => P
   return pool;
 }
 
+/** Legacy whose sends wait for a release: a write stays in flight as long as a test needs. */
+class HeldSendLegacy extends LegacyPeerManager {
+  constructor(
+    options: PoolOptions,
+    readonly held: (() => void)[],
+  ) {
+    super(options);
+  }
+  override sendToPeer(key: string, message: NetworkMessage): Promise<void> {
+    return new Promise<void>((resolve) => this.held.push(resolve)).then(() => super.sendToPeer(key, message));
+  }
+}
+
 class StatsStaleAgainstKeepAlive extends UnifiedPeerManager {
   readonly #keepAliveMs: number;
   constructor(options: PoolOptions) {
@@ -180,6 +193,27 @@ describe('shadow detectors catch slips planted in unified, and stay quiet on the
       pool.checkNow(); // checks it
       expect(unexpected(pool, 'liveness-mismatch'), Unified.name).toBe(expected);
       expect(pool.report().coverage.livenessEvidence).toBeGreaterThan(0);
+      await pool.close();
+    }
+  });
+
+  it('liveness: a frame unified does not mark seen is caught while writes are in flight (legacy not judged then)', async () => {
+    for (const [Unified, expected] of [[UnifiedPeerManager, 0], [SeenDoesNothing, 1]] as const) {
+      const held: (() => void)[] = [];
+      const { pool, add, clock } = shadowWith(Unified, {
+        createManager: (side, o) => (side === 'legacy' ? new HeldSendLegacy(o, held) : new Unified(o)),
+      });
+      const talker = await add('10.0.0.1');
+      await add('10.0.0.9');
+      clock.advance(1000);
+      talker.emit('seen'); // a frame from the talker
+      const send = pool.sendToPeer('10.0.0.9', msg); // a write in flight through both passes
+      await flush();
+      pool.checkNow(); // records the evidence as due
+      pool.checkNow(); // checks unified against it
+      expect(unexpected(pool, 'liveness-mismatch'), Unified.name).toBe(expected);
+      for (const release of held) release();
+      await send;
       await pool.close();
     }
   });
