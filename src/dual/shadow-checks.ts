@@ -178,7 +178,8 @@ export class ShadowChecks {
       const live = livenessFindings(l, u, this.#frameEvidence(), peerSeen);
       coverage.livenessEvidence += live.checked;
       findings.push(...live.findings);
-    } else findings.push(...this.#unifiedFrameFindings(u));
+    }
+    findings.push(...this.#unifiedFrameFindings(u));
     const events = this.#events.settle(now, this.eventSettleMs, this.#deps.keyBusy);
     coverage.events += events.paired + events.unpaired.length;
     coverage.messageChecks += events.messageKeys;
@@ -246,23 +247,23 @@ export class ShadowChecks {
   }
 
   /**
-   * With writes in flight legacy is not judged (its peerSeen waits for global locks any write may
-   * hold), but unified marks a frame seen as it arrives: held alone to the frames of the last pass.
-   * Under continuous traffic a write is nearly always in flight, and a unified manager that never
-   * marked a frame seen passed a 30 s soak unseen (mutant 01) until this.
+   * Unified marks a frame seen as it arrives (the link hands it over synchronously, to a muted
+   * view too): its lastSeen is never behind the last frame, now, with no settle time and whatever
+   * is in flight. The comparison with legacy waits a pass and skips passes with writes in flight
+   * (legacy's peerSeen waits for global locks); by then a keep-alive pong has refreshed lastSeen,
+   * and a unified manager that never marked a frame seen passed 30 s soaks (mutant 01).
    */
   #unifiedFrameFindings(u: ReadonlyMap<string, SnapshotEntry>): Finding[] {
     const findings: Finding[] = [];
     const links = this.#deps.links;
     for (const link of links.values()) {
-      const at = link.evidenceAt;
-      link.evidenceAt = link.seenAt;
+      const at = link.seenAt;
       if (at === undefined || link.closed || !link.heldBy('unified') || links.withKey(link.key).size > 1) continue;
       const entry = u.get(link.key);
       if (!entry?.connected || entry.lastSeen === undefined) continue;
       this.#deps.verifier.coverage.livenessEvidence++;
       if (entry.lastSeen >= at) continue;
-      findings.push({ kind: 'liveness-mismatch', key: link.key, source: 'liveness-evidence:frame', legacy: 'not judged (writes in flight)', unified: `lastSeen ${Math.round(entry.lastSeen)} < frame at ${Math.round(at)}`, known: null });
+      findings.push({ kind: 'liveness-mismatch', key: link.key, source: 'liveness-evidence:frame-unified', legacy: '-', unified: `lastSeen ${Math.round(entry.lastSeen)} < last frame at ${Math.round(at)}`, known: null });
     }
     return findings;
   }
