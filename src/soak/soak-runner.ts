@@ -449,19 +449,22 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
     const due = Math.min(SOAK_PHASES.length - 1, Math.floor((now - started) / phaseMs));
     step = `phase ${phaseIndex}: switching to phase ${due}`;
     if (due !== phaseIndex) await enterPhase(due);
-    // The live phase's stalled closes, before its silences (none if the last phase's are still on).
-    if (!hangsPlayed && SOAK_PHASES[phaseIndex] === 'live' && now - phaseSince.at >= HANG_AT_MS && scenariosPlayed < phaseIndex && !silenceOn(now)) {
+    // The live phase's stalled closes, with no silence on and no broadcast running: their broadcast
+    // goes out HANG_BROADCAST_AFTER_MS later, alone (none other begins meanwhile), and never while
+    // a peer is silent (a CI soak's live phase reaped none of its silenced peers: a broadcast
+    // held back behind one the lagging legacy mirror kept running went out 2 s into their silence).
+    if (!hangsPlayed && SOAK_PHASES[phaseIndex] === 'live' && now - phaseSince.at >= HANG_AT_MS && now - phaseSince.at <= phaseMs - HANG_MS - 1000 && !silenceOn(now) && !broadcasting) {
       hangsPlayed = true;
       step = `phase ${phaseIndex}: hangs`;
       phaseSince.hangs = await playHangs();
     }
-    if (hangBroadcastAt !== undefined && now >= hangBroadcastAt && !broadcasting) {
+    if (hangBroadcastAt !== undefined && now >= hangBroadcastAt) {
       hangBroadcastAt = undefined;
       phaseSince.hangBroadcasts++;
       broadcast(tick);
     }
-    // The scenarios a second into each phase (the mode switch settled).
-    if (scenariosPlayed < phaseIndex && now - phaseSince.at >= 1000) {
+    // The scenarios a second into each phase (the mode switch settled), after a pending stalled-close broadcast.
+    if (scenariosPlayed < phaseIndex && now - phaseSince.at >= 1000 && hangBroadcastAt === undefined) {
       scenariosPlayed = phaseIndex;
       step = `phase ${phaseIndex}: scenarios`;
       const played = await playScenarios(phaseIndex);
@@ -499,7 +502,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult & { deta
       ));
     }
     // Broadcasts reach every peer, silent ones too: none while a peer is silent (see above).
-    if (tick % 20 === 0 && !silenceOn(now) && !broadcasting) broadcast(tick);
+    if (tick % 20 === 0 && !silenceOn(now) && !broadcasting && hangBroadcastAt === undefined) broadcast(tick);
     // Peers talk back; the talkers every tick.
     for (let i = 0; i < 5; i++) {
       const ip = pick(ips)!;
