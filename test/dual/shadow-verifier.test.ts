@@ -271,22 +271,25 @@ describe('key history', () => {
 });
 
 describe('a persisting snapshot difference', () => {
-  // Seen in a rehearsal: the gate refused at 99.75 % while the report said 0 unexpected. An L4
-  // difference outlived its key's hints; from then on each check was a mismatch, never reported.
-  it('is counted unexpected once no rule explains it any more, not only as first classified', () => {
+  // Seen in a rehearsal: the gate refused at 99.75 % while the report said 0 unexpected: each
+  // check of a persisting difference was an outcome, but only its first classification was counted.
+  it('keeps its rule while it persists unchanged, and is counted unexpected once it changes shape with no rule to explain it', () => {
     const clock = new ManualClock();
     const v = new ShadowVerifier({ hintTtlMs: 1000, persistenceChecks: 2 }, { clock, logger: pino({ level: 'silent' }) });
     const snap = (entries: SnapshotEntry[]): PoolSnapshot => ({ takenAt: clock.now(), entries });
     v.hint('k', 'replaced');
-    const check = () => v.checkSnapshots(snap([]), snap([entry('k')]), 'legacy');
-    expect([check(), check()]).toEqual(['matched', 'ignored']); // L4 (unified holds a peer legacy's keep-alive exit wiped)
-    clock.advance(1001);
-    expect(check()).toBe('mismatched');
-    expect(check()).toBe('mismatched');
+    const check = (u: SnapshotEntry) => v.checkSnapshots(snap([]), snap([u]), 'legacy');
+    // L4: unified holds a peer legacy's keep-alive exit wiped; legacy never gets it back.
+    expect([check(entry('k')), check(entry('k'))]).toEqual(['matched', 'ignored']);
+    clock.advance(1001); // the key's hints have expired: the same difference, unchanged, is still L4
+    expect(check(entry('k'))).toBe('ignored');
+    // Now unified holds it stale and unreaped: a new shape, no hint left to explain it.
+    expect(check(entry('k', { liveness: 'stale' }))).toBe('mismatched');
+    expect(check(entry('k', { liveness: 'stale' }))).toBe('mismatched');
     expect(v.stats().divergences['extra-in-shadow']).toEqual({ known: 1, unexpected: 1 });
     const distinct = v.samples()['extra-in-shadow'];
     expect(distinct.map((d) => [d.known ?? '-', (d as { occurrences?: number }).occurrences])).toEqual([
-      ['L4', 1],
+      ['L4', 2],
       ['-', 2],
     ]);
   });

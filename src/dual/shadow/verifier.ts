@@ -115,6 +115,12 @@ export class ShadowVerifier {
   readonly #samples: Record<DivergenceKind, RingBuffer<Divergence>>;
   /** `${kind}|${key}` -> consecutive snapshot checks it has been seen in. */
   #persisting = new Map<string, number>();
+  /**
+   * The rule a persisting difference was explained by, with the two entries as they were then:
+   * the same difference, unchanged, keeps its rule after the key's hints expire (legacy does not
+   * get back a peer its L4 keep-alive exit wiped); one that changes shape is judged again.
+   */
+  #persistingRule = new Map<string, { rule: KnownDifference | undefined; shape: string }>();
   /** Per key: when each hint was first given in the key's current run of events, and the last event's time. */
   readonly #hints = new Map<string, { times: Map<KeyHint, number>; at: number }>();
   /** What the run exercised and compared (reported beside the consistency). */
@@ -257,6 +263,7 @@ export class ShadowVerifier {
     const u = byKey(unified.entries);
     const now = this.#deps.clock.now();
     const next = new Map<string, number>();
+    const nextRules = new Map<string, { rule: KnownDifference | undefined; shape: string }>();
     let unexpected = false;
     let known = false;
     for (const key of new Set([...l.keys(), ...u.keys()])) {
@@ -271,18 +278,21 @@ export class ShadowVerifier {
       const seen = (this.#persisting.get(id) ?? 0) + 1;
       next.set(id, seen);
       if (seen < this.persistenceChecks) continue;
-      const ev: KeyEvidence = { key, legacy: le, unified: ue, hints: this.hintsOf(key) };
-      const rule = classify(kind, ev);
+      const shape = `${describeEntry(le)}|${describeEntry(ue)}`;
+      const before = this.#persistingRule.get(id);
+      const rule = before?.rule !== undefined && before.shape === shape ? before.rule : classify(kind, { key, legacy: le, unified: ue, hints: this.hintsOf(key) });
+      nextRules.set(id, { rule, shape });
       if (rule) known = true;
       else unexpected = true;
       // At every check it persists (the log counts each distinct difference once, with its
-      // occurrences): a difference first explained by a rule may outlive the key's hints, and is
-      // unexplained from then on. Reported only when first seen, that turn went uncounted while
-      // the consistency rate fell (a rehearsal's gate refused at 99.75 % with 0 unexpected).
+      // occurrences): one explained by a rule may change shape and be unexplained from then on.
+      // Reported only when first seen, such a turn went uncounted while the consistency rate fell
+      // (a rehearsal's gate refused at 99.75 % with 0 unexpected).
       const [auth, shadow] = primary === 'legacy' ? [le, ue] : [ue, le];
       this.#report({ kind, key, source: 'snapshot-check', known: rule, authoritative: describeEntry(auth), shadow: describeEntry(shadow), at: now, checkRatio: 1 });
     }
     this.#persisting = next;
+    this.#persistingRule = nextRules;
     // The pass's other findings (events, liveness evidence, resources) belong to the same comparison.
     const other = this.#reportFindings(primary, findings);
     if (other === 'mismatched') unexpected = true;
@@ -314,6 +324,7 @@ export class ShadowVerifier {
   /** Forgets the persistence counters (a mode change: the next checks start afresh). */
   resetPersistence(): void {
     this.#persisting = new Map();
+    this.#persistingRule = new Map();
   }
 
   stats(): VerifierStats {
