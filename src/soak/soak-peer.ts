@@ -168,6 +168,16 @@ function main(): void {
     return (await listener.listen()).port;
   };
 
+  /** Paused, ws reads nothing from the socket for `ms`: no frame is handled and no ping answered. */
+  const holdSilent = (p: Peer, ws: WebSocket, ms: number): void => {
+    p.silent = true;
+    ws.pause();
+    setTimeout(() => {
+      p.silent = false;
+      ws.resume();
+    }, ms);
+  };
+
   process.on('message', (c: SoakPeerCommand) => {
     if (c.cmd === 'close') {
       const p = peers.get(c.ip);
@@ -176,14 +186,8 @@ function main(): void {
       const p = peers.get(c.ip);
       const ws = p?.ws;
       if (!p || !ws || !p.ready || p.silent) return;
-      p.silent = true;
       silences++;
-      // Paused, ws reads nothing from the socket: no frame is handled and no ping answered.
-      ws.pause();
-      setTimeout(() => {
-        p.silent = false;
-        ws.resume();
-      }, c.ms);
+      holdSilent(p, ws, c.ms);
     } else if (c.cmd === 'replace') {
       const p = peers.get(c.ip);
       const old = p?.ws;
@@ -199,14 +203,9 @@ function main(): void {
       const ws = p?.ws;
       if (!p || !ws || !p.ready || p.silent) return;
       // Marked silent so that no other command touches it; its close then reopens it as any close does.
-      p.silent = true;
       hangs++;
       ws.close(1000, 'hang-closing');
-      ws.pause();
-      setTimeout(() => {
-        p.silent = false;
-        ws.resume();
-      }, c.ms);
+      holdSilent(p, ws, c.ms);
     } else if (c.cmd === 'cross-dial') {
       const p = peers.get(c.ip);
       const old = p?.ws;

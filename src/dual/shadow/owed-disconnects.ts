@@ -25,10 +25,6 @@ interface Held {
 export class OwedDisconnects {
   readonly #held = new Map<PeerInfo, Held>();
 
-  get size(): number {
-    return this.#held.size;
-  }
-
   /** Unified announced `info`'s connection; `link` is the socket it came with, if the pool knows it. */
   connected(key: string, info: PeerInfo, link: ClosableLink | undefined): void {
     if (link) this.#held.set(info, { key, link, closedSeenAt: undefined });
