@@ -1,6 +1,6 @@
 // The CLI end to end on real temporary folders, spawned as users run it.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -166,6 +166,86 @@ describe('poolshift codemod', () => {
     const dir = workspace(base());
     expect(cli(dir, 'src').stderr).toBe('');
   });
+});
+
+interface WriteReport {
+  files: { path: string; status: string; edits: number; reason?: { code: string; message: string } }[];
+}
+const fileIn = (report: WriteReport, p: string): WriteReport['files'][number] | undefined => report.files.find((f) => f.path === p);
+const read = (dir: string, name: string): string => readFileSync(path.join(dir, name), 'utf8');
+const tsconfig = (extra: Record<string, unknown>): string =>
+  JSON.stringify({ compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', skipLibCheck: true }, ...extra });
+
+// What a user's files look like after --write: only the files under the paths given, each kept the
+// kind of file it was. A file that cannot be written safely is skipped with a reason, and the rest
+// are still written.
+describe('poolshift codemod --write and the files it writes', () => {
+  it('never writes through a symlinked folder to a file outside the paths given (outside-tree)', () => {
+    const dir = workspace({
+      ...base(),
+      'tsconfig.json': tsconfig({ include: ['src'] }),
+      // Reached as src/linked/pool.ts, so its import is resolved from src/linked/.
+      'outside/pool.ts': fixture('iteration.input.ts').replace('./support.js', '../support.js'),
+    });
+    symlinkSync(path.join(dir, 'outside'), path.join(dir, 'src/linked'), 'dir');
+    const r = cli(dir, 'src', '--write', '--report', 'json', '--import-from', './src/support.js');
+    const report = JSON.parse(r.stdout) as WriteReport;
+    expect(fileIn(report, 'src/linked/pool.ts')).toMatchObject({ status: 'skipped', edits: 0, reason: { code: 'outside-tree' } });
+    expect(fileIn(report, 'src/linked/pool.ts')!.reason!.message).toContain(path.join(dir, 'outside/pool.ts'));
+    expect(read(dir, 'outside/pool.ts')).toBe(fixture('iteration.input.ts').replace('./support.js', '../support.js'));
+    expect(read(dir, 'src/pool.ts')).toBe(fixture('aliases.output.ts'));
+    // Not everything asked for went through.
+    expect(r.status).toBe(1);
+    const text = cli(dir, 'src', '--write', '--import-from', './src/support.js');
+    expect(text.stdout).toMatch(/^src\/linked\/pool\.ts: skipped \(outside-tree\): .*outside\/pool\.ts/m);
+    expect(text.stdout).not.toContain('wrote src/linked/pool.ts');
+  }, 60_000);
+
+  it('writes through a symlinked file to its target inside the tree, and keeps the link', () => {
+    const dir = workspace({
+      'tsconfig.json': tsconfig({ files: ['src/pool.ts', 'src/support.ts'] }),
+      'src/support.ts': fixture('support.ts'),
+      'lib/pool.ts': fixture('aliases.input.ts'),
+    });
+    symlinkSync(path.join(dir, 'lib/pool.ts'), path.join(dir, 'src/pool.ts'));
+    // No paths: the tree is the tsconfig's folder, which holds lib/.
+    const r = cli(dir, '--write', '--import-from', './src/support.js');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(lstatSync(path.join(dir, 'src/pool.ts')).isSymbolicLink()).toBe(true);
+    expect(read(dir, 'lib/pool.ts')).toBe(fixture('aliases.output.ts'));
+  });
+
+  it('skips a symlinked file whose target is outside the paths given (symlink-outside-tree), writes the others', () => {
+    const outside = workspace({ 'pool.ts': fixture('aliases.input.ts') });
+    const dir = workspace({ 'src/support.ts': fixture('support.ts'), 'src/iter.ts': fixture('iteration.input.ts') });
+    symlinkSync(path.join(outside, 'pool.ts'), path.join(dir, 'src/pool.ts'));
+    const r = cli(dir, 'src', '--write', '--report', 'json', '--import-from', './src/support.js');
+    const report = JSON.parse(r.stdout) as WriteReport;
+    expect(fileIn(report, 'src/pool.ts')).toMatchObject({ status: 'skipped', reason: { code: 'symlink-outside-tree' } });
+    expect(lstatSync(path.join(dir, 'src/pool.ts')).isSymbolicLink()).toBe(true);
+    expect(read(outside, 'pool.ts')).toBe(fixture('aliases.input.ts'));
+    expect(read(dir, 'src/iter.ts')).toBe(fixture('iteration.output.ts'));
+    expect(r.status).toBe(1);
+  });
+
+  it('skips a read-only file (read-only), writes the others', () => {
+    const dir = workspace({
+      'src/support.ts': fixture('support.ts'),
+      'src/pool.ts': fixture('aliases.input.ts'),
+      'src/iter.ts': fixture('iteration.input.ts'),
+    });
+    // No write bit for anyone: read-only even for root, whom permission bits do not stop.
+    chmodSync(path.join(dir, 'src/pool.ts'), 0o444);
+    const r = cli(dir, 'src', '--write', '--report', 'json', '--import-from', './src/support.js');
+    const report = JSON.parse(r.stdout) as WriteReport;
+    expect(fileIn(report, 'src/pool.ts')).toMatchObject({ status: 'skipped', reason: { code: 'read-only' } });
+    expect(read(dir, 'src/pool.ts')).toBe(fixture('aliases.input.ts'));
+    expect(statSync(path.join(dir, 'src/pool.ts')).mode & 0o777).toBe(0o444);
+    expect(read(dir, 'src/iter.ts')).toBe(fixture('iteration.output.ts'));
+    expect(r.status).toBe(1);
+  });
+
 });
 
 describe('the legacy manager of this project', () => {

@@ -6,6 +6,7 @@ import { uncommittedChanges } from './git.js';
 import { resolveOptions } from './options.js';
 import { fullProgram, loadProject, type LoadedProject, type SourceSelection } from './project.js';
 import { displayPath, jsonReport, textReport } from './report.js';
+import { planWrites, writeRoots } from './targets.js';
 import { diagnosticsOf, introducedDiagnostics } from './verify.js';
 import { writeFileAtomic } from './write.js';
 
@@ -122,17 +123,17 @@ export async function runCodemodCli(paths: string[], opts: CodemodCliOptions, io
   progress?.done();
 
   const changed = results.filter((r) => r.status !== 'error' && r.after !== r.before);
+  // Only under the paths given, never a read-only file; the others are marked skipped, with why.
+  const targets = opts.write ? planWrites(changed, writeRoots(io.cwd, paths, loaded.tsconfig)) : new Map<FileResult, string>();
   let verifyFailed = false;
   const before = opts.verify && changed.length > 0 ? diagnosticsOf(fullProgram(loaded, new Map()), changed.map((r) => r.fileName)) : undefined;
 
-  if (opts.write) {
-    for (const r of changed) {
-      try {
-        writeFileAtomic(r.fileName, r.after);
-      } catch (err) {
-        r.status = 'error';
-        r.error = `not written: ${(err as Error).message}`;
-      }
+  for (const [r, target] of targets) {
+    try {
+      writeFileAtomic(target, r.after);
+    } catch (err) {
+      r.status = 'error';
+      r.error = `not written: ${(err as Error).message}`;
     }
   }
 
@@ -155,14 +156,16 @@ export async function runCodemodCli(paths: string[], opts: CodemodCliOptions, io
         const p = displayPath(io.cwd, r.fileName);
         say(createTwoFilesPatch(`a/${p}`, `b/${p}`, r.before, r.after, undefined, undefined, { context: 3 }));
       }
-    } else if (changed.length > 0) {
-      say(`${changed.filter((r) => r.status !== 'error').map((r) => `wrote ${displayPath(io.cwd, r.fileName)}`).join('\n')}\n`);
+    } else {
+      const written = changed.filter((r) => targets.has(r) && r.status !== 'error');
+      if (written.length > 0) say(`${written.map((r) => `wrote ${displayPath(io.cwd, r.fileName)}`).join('\n')}\n`);
     }
     say(textReport(io.cwd, results, elapsed));
   }
   if (verifyFailed) complain('poolshift codemod: --verify failed: the rewrite introduced type errors\n');
 
-  if (verifyFailed || results.some((r) => r.status === 'error')) return EXIT_ERROR;
+  // A skipped write leaves the migration unfinished (its class, or the modules reaching into it).
+  if (verifyFailed || results.some((r) => r.status === 'error' || r.skip)) return EXIT_ERROR;
   if (opts.failOnManual && results.some((r) => r.status === 'needs-review')) return EXIT_NEEDS_REVIEW;
   return EXIT_OK;
 }

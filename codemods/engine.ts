@@ -3,6 +3,7 @@ import { analyzeProgram, type Progress } from './analysis/analyze.js';
 import { applyEdits } from './ast/text-edits.js';
 import type { CodemodOptions } from './options.js';
 import { needsReview, type ManualSite } from './reasons.js';
+import type { WriteSkip } from './skips.js';
 
 export type FileStatus = 'ok' | 'unmodified' | 'skipped' | 'error' | 'needs-review';
 
@@ -14,6 +15,8 @@ export interface FileResult {
   before: string;
   after: string;
   error?: string;
+  /** Why `--write` left it as it was (status `skipped`). */
+  skip?: WriteSkip;
 }
 
 /**

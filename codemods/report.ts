@@ -1,9 +1,11 @@
 import path from 'node:path';
 import type { FileResult, FileStatus } from './engine.js';
 import type { ManualSite } from './reasons.js';
+import type { WriteSkip } from './skips.js';
 
 export interface JsonReport {
-  files: { path: string; status: FileStatus; edits: number; manualSites: ManualSite[] }[];
+  /** `reason` only on a file `--write` skipped (see skips.ts). */
+  files: { path: string; status: FileStatus; edits: number; manualSites: ManualSite[]; reason?: WriteSkip }[];
   totals: { files: number; ok: number; unmodified: number; skipped: number; error: number; needsReview: number };
   timeMs: number;
 }
@@ -25,7 +27,7 @@ export function totalsOf(results: readonly FileResult[]): JsonReport['totals'] {
   };
 }
 
-/** Exactly the shape the issue fixes: nothing more, nothing less. */
+/** Exactly the shape the README documents, nothing more (`reason` only on a skipped write), nothing less. */
 export function jsonReport(cwd: string, results: readonly FileResult[], timeMs: number): JsonReport {
   return {
     files: results.map((r) => ({
@@ -33,18 +35,20 @@ export function jsonReport(cwd: string, results: readonly FileResult[], timeMs: 
       status: r.status,
       edits: r.edits,
       manualSites: r.manualSites.map(({ line, column, code, message }) => ({ line, column, code, message })),
+      ...(r.skip ? { reason: { code: r.skip.code, message: r.skip.message } } : {}),
     })),
     totals: totalsOf(results),
     timeMs: Math.round(timeMs),
   };
 }
 
-/** The sites to review, the errors, then the totals, the time and the rate. */
+/** The sites to review, the errors and skipped writes, then the totals, the time and the rate. */
 export function textReport(cwd: string, results: readonly FileResult[], timeMs: number): string {
   const lines: string[] = [];
   for (const r of results) {
     const p = displayPath(cwd, r.fileName);
     if (r.error) lines.push(`${p}: error: ${r.error}`);
+    if (r.skip) lines.push(`${p}: skipped (${r.skip.code}): ${r.skip.message}`);
     for (const m of r.manualSites) lines.push(`${p}:${m.line}:${m.column}  ${m.code}  ${m.message}`);
   }
   const t = totalsOf(results);
