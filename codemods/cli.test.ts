@@ -1,6 +1,6 @@
 // The CLI end to end on real temporary folders, spawned as users run it.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -176,6 +176,16 @@ const read = (dir: string, name: string): string => readFileSync(path.join(dir, 
 const tsconfig = (extra: Record<string, unknown>): string =>
   JSON.stringify({ compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', skipLibCheck: true }, ...extra });
 
+/** A git repository of the folder, everything in it committed. */
+function commitAll(dir: string): void {
+  const git = (...args: string[]): void => {
+    spawnSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', ...args], { cwd: dir, encoding: 'utf8' });
+  };
+  git('init', '-q');
+  git('add', '.');
+  git('commit', '-q', '-m', 'base');
+}
+
 // What a user's files look like after --write: only the files under the paths given, each kept the
 // kind of file it was. A file that cannot be written safely is skipped with a reason, and the rest
 // are still written.
@@ -246,6 +256,33 @@ describe('poolshift codemod --write and the files it writes', () => {
     expect(r.status).toBe(1);
   });
 
+  it('refuses to write into a dirty repository it is not run from, unless --allow-dirty', () => {
+    const repo = workspace(base());
+    commitAll(repo);
+    writeFileSync(path.join(repo, 'src/plain.ts'), 'export const nothing = 2;\n');
+    const elsewhere = workspace({});
+    const refused = cli(elsewhere, path.join(repo, 'src'), '--write');
+    expect(refused.stderr).toContain('uncommitted');
+    expect(refused.stderr).toContain(realpathSync(repo));
+    expect(refused.status).toBe(1);
+    expect(read(repo, 'src/pool.ts')).toBe(fixture('aliases.input.ts'));
+    expect(cli(elsewhere, path.join(repo, 'src'), '--write', '--allow-dirty').status).toBe(0);
+    expect(read(repo, 'src/pool.ts')).not.toBe(fixture('aliases.input.ts'));
+  });
+
+  it('checks the repository of every file written: one dirty repository stops all writes', () => {
+    const clean = workspace({ 'src/support.ts': fixture('support.ts'), 'src/pool.ts': fixture('aliases.input.ts') });
+    commitAll(clean);
+    const dirty = workspace({ 'src/support.ts': fixture('support.ts'), 'src/iter.ts': fixture('iteration.input.ts') });
+    commitAll(dirty);
+    writeFileSync(path.join(dirty, 'notes.txt'), 'not committed\n');
+    const r = cli(clean, 'src', path.join(dirty, 'src'), '--write');
+    expect(r.stderr).toContain(realpathSync(dirty));
+    expect(r.stderr).not.toContain(realpathSync(clean));
+    expect(r.status).toBe(1);
+    expect(read(clean, 'src/pool.ts')).toBe(fixture('aliases.input.ts'));
+    expect(read(dirty, 'src/iter.ts')).toBe(fixture('iteration.input.ts'));
+  });
 });
 
 describe('the legacy manager of this project', () => {

@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { createTwoFilesPatch } from 'diff';
 import { siteFilter } from './analysis/analyze.js';
 import { runCodemod, type FileResult } from './engine.js';
-import { uncommittedChanges } from './git.js';
+import { dirtyWorkTrees } from './git.js';
 import { resolveOptions } from './options.js';
 import { fullProgram, loadProject, type LoadedProject, type SourceSelection } from './project.js';
 import { displayPath, jsonReport, textReport } from './report.js';
@@ -52,7 +52,7 @@ export function codemodCommand(): Command {
     .option('--include <glob>', 'only files matching this glob (repeatable)', collect, [])
     .option('--exclude <glob>', 'skip files matching this glob (repeatable)', collect, [])
     .option('--write', 'apply the changes (default: print a diff)')
-    .option('--allow-dirty', 'write even when the git work tree has uncommitted changes')
+    .option('--allow-dirty', 'write even when a git work tree written to has uncommitted changes')
     .option('--import-from <module>', 'where UnifiedPeerConnection is imported from (a path starting with . is made relative to each file)', 'poolshift')
     .addOption(new Option('--report <format>', 'report format').choices(['text', 'json']).default('text'))
     .option('--insert-todos', 'insert // TODO(poolshift): CODE comments above the sites that need review')
@@ -87,14 +87,6 @@ export async function runCodemodCli(paths: string[], opts: CodemodCliOptions, io
     if (!opts.silent) io.stderr(t);
   };
 
-  if (opts.write && !opts.allowDirty) {
-    const dirty = uncommittedChanges(io.cwd);
-    if (dirty.length > 0) {
-      complain(`poolshift codemod: refusing to write: the git work tree has ${dirty.length} uncommitted change(s); commit or stash them, or pass --allow-dirty\n`);
-      return EXIT_ERROR;
-    }
-  }
-
   const selection: SourceSelection = { cwd: io.cwd, project: opts.project, paths, include: opts.include, exclude: opts.exclude };
   const options = resolveOptions({
     fields: { connections: opts.connectionsField, peers: opts.peersField, lastSeen: opts.lastSeenField },
@@ -125,6 +117,14 @@ export async function runCodemodCli(paths: string[], opts: CodemodCliOptions, io
   const changed = results.filter((r) => r.status !== 'error' && r.after !== r.before);
   // Only under the paths given, never a read-only file; the others are marked skipped, with why.
   const targets = opts.write ? planWrites(changed, writeRoots(io.cwd, paths, loaded.tsconfig)) : new Map<FileResult, string>();
+  if (!opts.allowDirty) {
+    // Before anything is written: every repository written to must be clean, so git can undo it.
+    const dirty = dirtyWorkTrees([...targets.values()]);
+    for (const { root, changes } of dirty) {
+      complain(`poolshift codemod: refusing to write: the git work tree ${root} has ${changes.length} uncommitted change(s); commit or stash them, or pass --allow-dirty\n`);
+    }
+    if (dirty.length > 0) return EXIT_ERROR;
+  }
   let verifyFailed = false;
   const before = opts.verify && changed.length > 0 ? diagnosticsOf(fullProgram(loaded, new Map()), changed.map((r) => r.fileName)) : undefined;
 

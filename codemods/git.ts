@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 
 function git(cwd: string, args: string[], input?: string): { status: number | null; stdout: string } {
   const r = spawnSync('git', args, { cwd, input, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
@@ -14,6 +15,23 @@ export function isGitWorkTree(cwd: string): boolean {
 export function uncommittedChanges(cwd: string): string[] {
   if (!isGitWorkTree(cwd)) return [];
   return git(cwd, ['status', '--porcelain']).stdout.split('\n').filter(Boolean);
+}
+
+/**
+ * The git work trees holding `files` (absolute paths) that have uncommitted changes, by their top
+ * folder. Each file's own repository is asked, not the one the command runs from: that is the one
+ * `git checkout` would restore the file from. Files outside any work tree are not checked.
+ */
+export function dirtyWorkTrees(files: readonly string[]): { root: string; changes: string[] }[] {
+  const roots = new Set<string>();
+  for (const folder of new Set(files.map((f) => path.dirname(f)))) {
+    const r = git(folder, ['rev-parse', '--show-toplevel']);
+    if (r.status === 0 && r.stdout.trim() !== '') roots.add(r.stdout.trim());
+  }
+  return [...roots]
+    .sort()
+    .map((root) => ({ root, changes: uncommittedChanges(root) }))
+    .filter((d) => d.changes.length > 0);
 }
 
 /** The subset of `files` (absolute paths) that git ignores; empty outside a work tree. */
