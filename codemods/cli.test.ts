@@ -239,6 +239,26 @@ describe('poolshift codemod --write and the files it writes', () => {
     expect(r.status).toBe(1);
   });
 
+  it('keeps a UTF-8 BOM and CRLF line endings', () => {
+    const crlf = (t: string): string => t.replace(/\n/g, '\r\n');
+    const dir = workspace({
+      'src/support.ts': fixture('support.ts'),
+      'src/pool.ts': `\uFEFF${fixture('aliases.input.ts')}`,
+      'src/iter.ts': crlf(fixture('iteration.input.ts')),
+      'src/review.ts': crlf(fixture('needs-review.input.ts')),
+    });
+    const args = ['src', '--write', '--insert-todos', '--import-from', './src/support.js'];
+    const r = cli(dir, ...args);
+    expect(r.status).toBe(0);
+    expect(read(dir, 'src/pool.ts')).toBe(`\uFEFF${fixture('aliases.output.ts')}`);
+    // Removed lines leave no blank line behind, inserted ones (the import, the TODOs) end in CRLF.
+    expect(read(dir, 'src/iter.ts')).toBe(crlf(fixture('iteration.output.ts')));
+    expect(read(dir, 'src/review.ts')).toBe(crlf(fixture('needs-review.output.ts')));
+    // Its TODOs are recognised in a CRLF file: a second run changes nothing.
+    expect(cli(dir, ...args).stdout).not.toContain('wrote');
+    expect(read(dir, 'src/review.ts')).toBe(crlf(fixture('needs-review.output.ts')));
+  });
+
   it('skips a read-only file (read-only), writes the others', () => {
     const dir = workspace({
       'src/support.ts': fixture('support.ts'),

@@ -4,6 +4,7 @@ import { applyEdits } from './ast/text-edits.js';
 import type { CodemodOptions } from './options.js';
 import { needsReview, type ManualSite } from './reasons.js';
 import type { WriteSkip } from './skips.js';
+import { dominantLineEnding, withLineEnding } from './text-form.js';
 
 export type FileStatus = 'ok' | 'unmodified' | 'skipped' | 'error' | 'needs-review';
 
@@ -51,6 +52,8 @@ export function runCodemod(
       continue;
     }
     const changed = after !== before;
+    // The edits end their lines with `\n`: a CRLF file would come back mixed.
+    if (changed) after = withLineEnding(after, dominantLineEnding(before));
     const status: FileStatus =
       plan.manual.some(needsReview) ? 'needs-review' : changed ? 'ok' : plan.scanned ? 'unmodified' : 'skipped';
     results.push({ fileName, status, edits: changed ? plan.editCount : 0, manualSites: plan.manual, before, after });

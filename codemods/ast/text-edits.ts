@@ -53,7 +53,8 @@ export function removeLines(text: string, start: number, end: number): TextEdit 
   const before = text.slice(from, start);
   const eol = text.indexOf('\n', end);
   const after = text.slice(end, eol === -1 ? text.length : eol);
-  if (/^[ \t]*$/.test(before) && /^[ \t]*$/.test(after)) {
+  // `after` ends with the `\r` of a CRLF line: still nothing else on it.
+  if (/^[ \t]*$/.test(before) && /^[ \t]*\r?$/.test(after)) {
     return { start: from, end: eol === -1 ? text.length : eol + 1, text: '' };
   }
   let stop = end;
