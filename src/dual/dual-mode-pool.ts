@@ -10,6 +10,7 @@ import { CallDeadlines } from './call-deadlines.js';
 import { BackpressureError, ConfigError, LockCanceledError, MirrorTimeoutError, ModeTransitionError, NoConnectionError, PoolClosedError, PromotionRefusedError } from '../contract/errors.js';
 import type { NetworkMessage } from '../contract/messages.js';
 import { SwitchGate } from './switch-gate.js';
+import { DUAL_DEFAULTS } from './dual-defaults.js';
 import { WriteTracker, type WriteTicket } from './write-tracker.js';
 import type { BlockProposalInput, PeerPool, PoolEvent, PoolEvents, PoolListener } from '../contract/peer-pool.js';
 import { resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from '../pool/pool-options.js';
@@ -34,14 +35,8 @@ import type {
   SnapshotEntry,
 } from '../contract/types.js';
 
-/** The dual-mode pool's own defaults; the rest are the pool's (POOL_DEFAULTS) and the verifier's. */
-export const DUAL_DEFAULTS = {
-  /**
-   * Period of the full snapshot comparison (the periodic pass), ms.
-   * @default 10_000
-   */
-  snapshotIntervalMs: 10_000,
-} as const;
+/** Re-exported where it always was; the layer's defaults live in dual-defaults.ts. */
+export { DUAL_DEFAULTS } from './dual-defaults.js';
 
 export interface DualModeShadowOptions extends ShadowOptions {
   /** Period of the full snapshot comparison, ms. Default 10 000. */

@@ -1,0 +1,22 @@
+/**
+ * The dual layer's own defaults, in one place: the dual-mode pool's and its flag providers'. The
+ * rest are the pool's (POOL_DEFAULTS), the verifier's and the promotion gate's (GATE_DEFAULTS).
+ * Pure, so a flag provider reads it without loading the pool.
+ */
+export const DUAL_DEFAULTS = {
+  /**
+   * Period of the full snapshot comparison (the periodic pass), ms.
+   * @default 10_000
+   */
+  snapshotIntervalMs: 10_000,
+  /**
+   * A flag file larger than this is refused, never read whole (a flag file is a few hundred bytes).
+   * @default 64 * 1024
+   */
+  flagFileMaxBytes: 64 * 1024,
+  /**
+   * A flag file not stat'ed, opened and read within this is refused (a hung network mount).
+   * @default 2000
+   */
+  flagFileReadTimeoutMs: 2000,
+} as const;
