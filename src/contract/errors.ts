@@ -34,6 +34,7 @@ export const ERROR_CODES = {
   MODE_TRANSITION: 'POOLSHIFT_ERR_MODE_TRANSITION',
   PROMOTION_REFUSED: 'POOLSHIFT_ERR_PROMOTION_REFUSED',
   MIRROR_TIMEOUT: 'POOLSHIFT_ERR_MIRROR_TIMEOUT',
+  FLAG_FILE: 'POOLSHIFT_ERR_FLAG_FILE',
   // node: a fault planted by `poolshift node --inject-fault` (a plain Error carrying this code)
   INJECTED_FAULT: 'POOLSHIFT_ERR_INJECTED_FAULT',
 } as const;
@@ -214,5 +215,18 @@ export class PromotionRefusedError extends PoolshiftError {
 export class MirrorTimeoutError extends PoolshiftError {
   constructor(readonly op: string, readonly timeoutMs: number) {
     super(ERROR_CODES.MIRROR_TIMEOUT, `mirror ${op} did not settle within ${timeoutMs} ms`);
+  }
+}
+
+/**
+ * A flag file refused before (or instead of) being read whole: `missing` (where the file is
+ * required), `not-regular` (a FIFO, a directory, a device), `too-large` (over the size cap) or
+ * `timeout` (not read in time: a hung mount).
+ */
+export type FlagFileFault = 'missing' | 'not-regular' | 'too-large' | 'timeout';
+
+export class FlagFileError extends PoolshiftError {
+  constructor(readonly fault: FlagFileFault, readonly path: string, detail: string) {
+    super(ERROR_CODES.FLAG_FILE, `flag file ${path} refused (${fault}): ${detail}`);
   }
 }

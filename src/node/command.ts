@@ -87,8 +87,11 @@ export function nodeCommand(): Command {
         await node.stop().catch(() => undefined);
         process.off('SIGTERM', shutdown).off('SIGINT', shutdown);
         process.exitCode = 1;
+        // An abandoned read of a hung mount still holds the event loop: do not wait for it.
+        setTimeout(() => process.exit(1), DRAIN_DEADLINE_MS).unref();
         return;
       }
+      if (stopping) return;
       control.detach = attachControlChannel(node);
     });
 }

@@ -89,9 +89,11 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> {
     const identity = this.#identity(this.#listenAddress.port);
     const dial = createDialer({ identity, localAddress: c.listen.host, timeoutMs: c.dialTimeoutMs, logger: log, connection });
 
-    this.#provider = c.mode !== undefined ? undefined : c.flagFile !== undefined ? new FileFlagProvider(c.flagFile, { nodeId: c.nodeId }) : new EnvFlagProvider();
+    this.#provider = c.mode !== undefined ? undefined : c.flagFile !== undefined ? new FileFlagProvider(c.flagFile, { nodeId: c.nodeId, required: true }) : new EnvFlagProvider();
     const mode = c.mode ?? (await initialMode(this.#provider!, log, { strict: true }));
     if (c.mode !== undefined) log.info({ mode }, `mode fixed by --mode: ${mode}`);
+    // Stopped (SIGTERM) while the flag was read: build nothing that stop() would not clear.
+    if (this.#stopping) return;
 
     const fault = c.injectFault;
     if (fault) log.warn({ fault }, `fault injected in the unified manager: ${fault} (testing only)`);

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { ConfigError } from '../../contract/errors.js';
+import { ConfigError, FlagFileError } from '../../contract/errors.js';
 import type { DualModePool } from '../dual-mode-pool.js';
 import { DEFAULT_MODE, POOL_MODES, isPoolMode, type PoolMode } from '../modes.js';
 import type { ModeFlagProvider } from './mode-flag-provider.js';
@@ -64,7 +64,9 @@ export function bindModeFlag(pool: DualModePool, provider: ModeFlagProvider, log
     try {
       raw = await provider.read();
     } catch (err) {
-      log.error({ err: (err as Error).message, mode: pool.mode }, 'mode flag unreadable: mode unchanged');
+      // A file refused (not a regular file, over the cap, too slow) is a warning: the mode holds.
+      if (err instanceof FlagFileError) log.warn({ err: err.message, code: err.code, fault: err.fault, mode: pool.mode }, 'mode flag refused: mode unchanged');
+      else log.error({ err: (err as Error).message, mode: pool.mode }, 'mode flag unreadable: mode unchanged');
       return;
     }
     if (closed) return;
