@@ -17,6 +17,20 @@ function file(name: string, doc: unknown): string {
   return path;
 }
 
+describe('FileFlagProvider: per-node overrides', () => {
+  it('looks a node id up among the own keys of `nodes` only: constructor, toString and __proto__ are ids like any other', async () => {
+    const none = file('none.json', { mode: 'shadow', nodes: {} });
+    for (const nodeId of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      expect(await new FileFlagProvider(none, { nodeId }).read()).toBe('shadow');
+    }
+    // JSON.parse makes "__proto__" an own key: it overrides like any other.
+    const own = file('own.json', '{ "mode": "shadow", "nodes": { "__proto__": "live", "constructor": "unified", "toString": "legacy" } }');
+    expect(await new FileFlagProvider(own, { nodeId: '__proto__' }).read()).toBe('live');
+    expect(await new FileFlagProvider(own, { nodeId: 'constructor' }).read()).toBe('unified');
+    expect(await new FileFlagProvider(own, { nodeId: 'toString' }).read()).toBe('legacy');
+  });
+});
+
 describe('FileFlagProvider: what it will not read', () => {
   it('a missing file is "not configured", unless required', async () => {
     const missing = join(dir, 'missing.json');

@@ -63,7 +63,8 @@ export class FileFlagProvider implements ModeFlagProvider {
     }
     if (!doc || typeof doc !== 'object') return doc;
     const { mode, nodes } = doc as { mode?: unknown; nodes?: Record<string, unknown> };
-    if (this.#nodeId !== undefined && nodes && typeof nodes === 'object' && this.#nodeId in nodes) return nodes[this.#nodeId];
+    // Own properties only: a node id like `constructor` or `__proto__` is not Object.prototype's.
+    if (this.#nodeId !== undefined && nodes && typeof nodes === 'object' && Object.hasOwn(nodes, this.#nodeId)) return nodes[this.#nodeId];
     return mode;
   }
 
