@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { PeerAddress } from '../contract/types.js';
+import { bearerMatches, isLoopback } from './admin-auth.js';
 
 export interface AdminSource {
   readonly registry: Registry;
@@ -12,18 +13,26 @@ export interface AdminSource {
   shadow(): unknown;
 }
 
+export interface AdminServerOptions {
+  /** When set, every request must carry `Authorization: Bearer <token>` (401 otherwise), /healthz too. */
+  readonly token?: string | undefined;
+}
+
 /**
  * The node's admin HTTP server: `/metrics` (Prometheus text, prom-client), `/healthz` and
- * `/shadow` (JSON). Read-only: nothing here changes the node.
+ * `/shadow` (JSON). Read-only: nothing here changes the node. Plain HTTP: a bind beyond loopback
+ * is warned about at start; with a token, every path (even one that does not exist) needs it.
  */
 export class AdminServer {
   readonly #source: AdminSource;
   readonly #log: Logger;
+  readonly #token: string | undefined;
   #server: Server | undefined;
 
-  constructor(source: AdminSource, logger: Logger) {
+  constructor(source: AdminSource, logger: Logger, options: AdminServerOptions = {}) {
     this.#source = source;
     this.#log = logger.child({ component: 'admin' });
+    this.#token = options.token;
   }
 
   listen(address: PeerAddress): Promise<PeerAddress> {
@@ -35,6 +44,7 @@ export class AdminServer {
         server.off('error', reject);
         server.on('error', (err) => this.#log.warn({ err }, 'admin server error'));
         const bound = server.address() as AddressInfo;
+        if (!isLoopback(bound.address)) this.#warnExposed(bound.address);
         resolve({ host: bound.address, port: bound.port });
       });
     });
@@ -50,8 +60,22 @@ export class AdminServer {
     });
   }
 
+  #warnExposed(address: string): void {
+    const authenticated = this.#token !== undefined;
+    this.#log.warn(
+      { address, authenticated },
+      authenticated
+        ? 'admin server bound beyond loopback: reachable from the network over plain HTTP (the bearer token travels in clear)'
+        : 'admin server bound beyond loopback without authentication: /metrics, /healthz and /shadow are open to the network (set --admin-token or POOLSHIFT_ADMIN_TOKEN)',
+    );
+  }
+
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
+    if (this.#token !== undefined && !bearerMatches(req.headers.authorization, this.#token)) {
+      res.writeHead(401, { 'content-type': 'text/plain', 'cache-control': 'no-store', 'www-authenticate': 'Bearer realm="poolshift-admin"' }).end('unauthorized\n');
+      return;
+    }
     try {
       if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'text/plain', 'method not allowed\n');
       switch (path) {

@@ -1,10 +1,10 @@
-import { hostname } from 'node:os';
 import { parseAddress } from '../contract/address.js';
 import { ConfigError } from '../contract/errors.js';
 import { POOL_MODES, isPoolMode, type PoolMode } from '../dual/modes.js';
 import type { PeerAddress } from '../contract/types.js';
 import { parseDuration } from './duration.js';
 import { FAULT_KINDS, type FaultKind } from './manager-faults.js';
+import { defaultNodeId } from './node-id.js';
 
 export type LogFormat = 'auto' | 'pretty' | 'json';
 
@@ -13,6 +13,8 @@ export interface NodeConfig {
   readonly listen: PeerAddress;
   readonly peers: readonly PeerAddress[];
   readonly admin: PeerAddress;
+  /** The bearer token every admin request must carry; none when absent. */
+  readonly adminToken: string | undefined;
   readonly network: string;
   readonly nodeId: string;
   /** The version this node announces in its handshake (a restart with another one is a replacement). */
@@ -42,6 +44,7 @@ export interface RawNodeOptions {
   readonly listen: string;
   readonly peers: string;
   readonly admin: string;
+  readonly adminToken?: string;
   readonly network: string;
   readonly nodeId?: string;
   readonly nodeVersion: string;
@@ -123,6 +126,11 @@ export function resolveNodeConfig(raw: RawNodeOptions): NodeConfig {
     .filter((p) => p !== '')
     .map((p) => address('--peers', p));
   const admin = address('--admin', raw.admin, true);
+  const adminToken = raw.adminToken;
+  // An empty token (an unset secret exported as '') must not quietly mean "no authentication".
+  if (adminToken !== undefined && !/^[\x21-\x7e]{1,1024}$/.test(adminToken)) {
+    throw new ConfigError('--admin-token', 'must be 1..1024 printable characters without spaces (as POOLSHIFT_ADMIN_TOKEN too)');
+  }
   if (raw.network.trim() === '') throw new ConfigError('--network', 'must not be empty');
   const nodeVersion = raw.nodeVersion.trim();
   if (nodeVersion === '' || nodeVersion.length > 256) throw new ConfigError('--node-version', `must be 1..256 characters, got ${JSON.stringify(raw.nodeVersion)}`);
@@ -149,8 +157,9 @@ export function resolveNodeConfig(raw: RawNodeOptions): NodeConfig {
     listen,
     peers,
     admin,
+    adminToken,
     network: raw.network.trim(),
-    nodeId: raw.nodeId?.trim() || `${hostname()}-${listen.host}:${listen.port}`,
+    nodeId: raw.nodeId?.trim() || defaultNodeId(listen),
     nodeVersion,
     mode,
     flagFile: raw.flagFile,

@@ -155,6 +155,7 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> {
         shadow: () => pool.report(),
       },
       log,
+      { token: c.adminToken },
     );
     this.#adminAddress = await this.#admin.listen(c.admin);
     this.#redial();

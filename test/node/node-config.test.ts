@@ -1,6 +1,8 @@
+import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/contract/errors.js';
 import { NODE_DEFAULTS, resolveNodeConfig, type RawNodeOptions } from '../../src/node/config.js';
+import { defaultNodeId } from '../../src/node/node-id.js';
 
 const raw = (over: Partial<RawNodeOptions> = {}): RawNodeOptions => ({ ...NODE_DEFAULTS, ...over });
 
@@ -14,6 +16,31 @@ describe('poolshift node configuration: --node-version', () => {
     for (const nodeVersion of ['', '  ', 'x'.repeat(257)]) {
       expect(() => resolveNodeConfig(raw({ nodeVersion }))).toThrow(ConfigError);
       expect(() => resolveNodeConfig(raw({ nodeVersion }))).toThrow(/--node-version/);
+    }
+  });
+});
+
+describe('poolshift node configuration: the default node id', () => {
+  it('does not carry the host name, and is stable for the same host and --listen', () => {
+    const id = resolveNodeConfig(raw({ listen: '127.0.0.1:7700' })).nodeId;
+    expect(id).toMatch(/^node-[0-9a-f]{12}$/);
+    expect(id).not.toContain(hostname());
+    expect(resolveNodeConfig(raw({ listen: '127.0.0.1:7700' })).nodeId).toBe(id);
+    expect(resolveNodeConfig(raw({ listen: '127.0.0.1:7701' })).nodeId).not.toBe(id);
+    expect(defaultNodeId({ host: '127.0.0.1', port: 7700 }, 'other-host')).not.toBe(id);
+    expect(resolveNodeConfig(raw({ nodeId: ' canary-1 ' })).nodeId).toBe('canary-1');
+  });
+});
+
+describe('poolshift node configuration: --admin-token', () => {
+  it('is off by default, and taken as given', () => {
+    expect(resolveNodeConfig(raw()).adminToken).toBeUndefined();
+    expect(resolveNodeConfig(raw({ adminToken: 's3cr3t-T0ken' })).adminToken).toBe('s3cr3t-T0ken');
+  });
+
+  it('refuses an empty token (an unset secret must not mean no authentication), or one with spaces', () => {
+    for (const adminToken of ['', ' ', 'two words', 'x'.repeat(1025)]) {
+      expect(() => resolveNodeConfig(raw({ adminToken }))).toThrow(/--admin-token/);
     }
   });
 });
