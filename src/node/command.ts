@@ -35,6 +35,7 @@ export function nodeCommand(): Command {
     .addOption(opt('--ping-timeout <duration>', 'a keep-alive ping unanswered this long terminates the connection (half-open peer)', 'POOLSHIFT_PING_TIMEOUT', d.pingTimeout))
     .addOption(opt('--dial-timeout <duration>', 'connect and handshake timeout of a dial', 'POOLSHIFT_DIAL_TIMEOUT', d.dialTimeout))
     .addOption(opt('--redial-interval <duration>', 'how often configured peers not connected are dialled again', 'POOLSHIFT_REDIAL_INTERVAL', d.redialInterval))
+    .addOption(opt('--shutdown-grace <duration>', 'at shutdown, a peer that has not answered our close frame by then (it stopped reading) has its socket terminated', 'POOLSHIFT_SHUTDOWN_GRACE', d.shutdownGrace))
     .addOption(opt('--snapshot-interval <duration>', 'period of the full shadow comparison of the two managers', 'POOLSHIFT_SNAPSHOT_INTERVAL', d.snapshotInterval))
     .addOption(opt('--check-ratio <0..1>', 'share of reads compared on both managers in shadow and live', 'POOLSHIFT_CHECK_RATIO', d.checkRatio))
     .addOption(opt('--persistence-checks <n>', 'snapshot checks a difference must persist across to be reported', 'POOLSHIFT_PERSISTENCE_CHECKS', d.persistenceChecks))

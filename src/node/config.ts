@@ -28,6 +28,8 @@ export interface NodeConfig {
   readonly pingTimeoutMs: number;
   readonly dialTimeoutMs: number;
   readonly redialIntervalMs: number;
+  /** At shutdown, how long a peer has to answer our close frame before its socket is terminated. */
+  readonly shutdownGraceMs: number;
   readonly snapshotIntervalMs: number;
   readonly checkRatio: number;
   readonly persistenceChecks: number;
@@ -56,6 +58,7 @@ export interface RawNodeOptions {
   readonly pingTimeout: string;
   readonly dialTimeout: string;
   readonly redialInterval: string;
+  readonly shutdownGrace: string;
   readonly snapshotInterval: string;
   readonly checkRatio: string;
   readonly persistenceChecks: string;
@@ -80,6 +83,7 @@ export const NODE_DEFAULTS = {
   pingTimeout: '5s',
   dialTimeout: '5s',
   redialInterval: '5s',
+  shutdownGrace: '1s',
   snapshotInterval: '10s',
   checkRatio: '1',
   persistenceChecks: '3',
@@ -169,6 +173,7 @@ export function resolveNodeConfig(raw: RawNodeOptions): NodeConfig {
     pingTimeoutMs: duration('--ping-timeout', raw.pingTimeout),
     dialTimeoutMs: duration('--dial-timeout', raw.dialTimeout),
     redialIntervalMs: duration('--redial-interval', raw.redialInterval),
+    shutdownGraceMs: duration('--shutdown-grace', raw.shutdownGrace),
     snapshotIntervalMs: duration('--snapshot-interval', raw.snapshotInterval),
     checkRatio: number('--check-ratio', raw.checkRatio, 0, 1),
     persistenceChecks: number('--persistence-checks', raw.persistenceChecks, 1, 1000, true),

@@ -8,6 +8,8 @@ export interface ConnectionObserver {
   sent?(connection: Connection, message: NetworkMessage): void;
   /** The connection was terminated as half-open: a keep-alive ping went unanswered. */
   halfOpen?(connection: Connection, error: Error): void;
+  /** The connection closed (watched once its holder listens for 'close' or closes it). */
+  closed?(connection: Connection): void;
 }
 
 /**
@@ -22,6 +24,7 @@ export interface ConnectionObserver {
 export class ObservedConnection implements Connection {
   readonly #inner: Connection;
   readonly #observer: ConnectionObserver;
+  #watchingClose = false;
 
   constructor(inner: Connection, observer: ConnectionObserver) {
     this.#inner = inner;
@@ -65,16 +68,26 @@ export class ObservedConnection implements Connection {
   }
 
   close(reason: DisconnectReason, detail?: string): void {
+    this.#watchClose();
     this.#inner.close(reason, detail);
   }
 
   terminate(): void {
+    this.#watchClose();
     this.#inner.terminate();
   }
 
   on<E extends ConnectionEvent>(event: E, listener: ConnectionListener<E>): this {
     this.#inner.on(event, listener);
+    if (event === 'close') this.#watchClose();
     return this;
+  }
+
+  /** Once its holder listens for 'close' or closes it, so a close is never emitted before the holder listens. */
+  #watchClose(): void {
+    if (this.#watchingClose || !this.#observer.closed) return;
+    this.#watchingClose = true;
+    this.#inner.on('close', () => this.#observer.closed?.(this));
   }
 
   off<E extends ConnectionEvent>(event: E, listener: ConnectionListener<E>): this {

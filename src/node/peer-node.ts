@@ -44,6 +44,9 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> {
   readonly #log: Logger;
   readonly #timers = new TimerSet(systemClock);
   readonly #dialing = new Set<string>();
+  /** Every connection handed to the pool and not yet closed: what stop() waits for, then terminates. */
+  readonly #connections = new Set<Connection>();
+  #drained: (() => void) | undefined;
   #pool: DualModePool | undefined;
   #listener: PeerListener | undefined;
   #admin: AdminServer | undefined;
@@ -137,9 +140,10 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> {
     pool.on('message', ({ key, message }) => this.emit('received', message, key));
     listener.on('peer', (conn, info) => {
       if (this.#stopping) return conn.close('shutdown');
-      pool.addConnectedPeer(this.#observe(conn), info).catch((err: unknown) => {
+      const observed = this.#observe(conn);
+      pool.addConnectedPeer(observed, info).catch((err: unknown) => {
         log.warn({ peer: info.ip, err: (err as Error).message }, 'inbound peer not added');
-        conn.close('removed');
+        observed.close('removed');
       });
     });
     pool.start();
@@ -175,6 +179,7 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> {
     await this.#provider?.close();
     await this.#listener?.close();
     await this.#pool?.close();
+    await this.#endConnections();
     await this.#admin?.close();
     this.removeAllListeners();
     this.#log.info('node stopped');
@@ -184,14 +189,41 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> {
     return { network: this.config.network, nodeId: this.config.nodeId, version: this.config.nodeVersion, listenPort };
   }
 
+  /**
+   * The pool has said goodbye (close frames sent); a peer that does not answer its close frame
+   * within shutdownGraceMs (it stopped reading) has its socket terminated, so the process exits.
+   */
+  async #endConnections(): Promise<void> {
+    if (this.#connections.size === 0) return;
+    await new Promise<void>((resolve) => {
+      const timer = this.#timers.timeout(() => {
+        this.#drained = undefined;
+        this.#log.warn({ peers: [...this.#connections].map((c) => c.remoteIp) }, 'closing handshake not completed within the shutdown grace: terminating');
+        for (const c of this.#connections) c.terminate();
+        resolve();
+      }, this.config.shutdownGraceMs);
+      this.#drained = () => {
+        this.#timers.clear(timer);
+        resolve();
+      };
+    });
+    this.#drained = undefined;
+  }
+
   #observe(conn: Connection): Connection {
-    return new ObservedConnection(conn, {
+    const observed = new ObservedConnection(conn, {
       sent: (_c, message) => this.emit('sent', message, conn.remoteIp),
       halfOpen: (_c, err) => {
         this.#halfOpen?.inc();
         this.#log.warn({ peer: conn.remoteIp, err: err.message }, 'keep-alive ping unanswered: half-open connection terminated');
       },
+      closed: (c) => {
+        this.#connections.delete(c);
+        if (this.#connections.size === 0) this.#drained?.();
+      },
     });
+    this.#connections.add(observed);
+    return observed;
   }
 
   /** Dials every configured peer the pool does not hold, one dial in flight per peer. */
