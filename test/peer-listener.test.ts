@@ -158,6 +158,8 @@ describe('PeerListener', () => {
     expect(await refused).toMatchObject({ remoteIp: RAW_IP, fault: 'timeout' });
     expect(await closed).toEqual([1008, 'handshake: timeout']);
     expect(h.listener.stats()).toEqual({ accepted: 0, refused: 1, pendingHandshakes: 0 });
+    // The refusal grace timer lives until our side has read the client's answering close frame.
+    await until(() => h.listener.closingSockets === 0);
     expect(clock.pending).toBe(0);
   });
 

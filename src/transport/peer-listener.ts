@@ -8,6 +8,7 @@ import { systemClock, type Clock } from '../contract/clock.js';
 import { MAX_FRAME_BYTES } from '../contract/codec.js';
 import type { NodeIdentity } from '../contract/connection.js';
 import { HandshakeError, type HandshakeFault } from '../contract/errors.js';
+import { ClosingSockets } from './closing-sockets.js';
 import { acceptHandshake, refuseWith } from './handshake.js';
 import { IpFilter } from '../limits/ip-filter.js';
 import { LIMIT_DEFAULTS } from '../limits/limit-defaults.js';
@@ -25,6 +26,8 @@ export interface PeerListenerOptions {
   readonly clock?: Clock;
   readonly logger?: Logger;
   readonly handshakeTimeoutMs?: number;
+  /** A refused socket whose peer has not answered our close frame by then is terminated. Default 1 s. */
+  readonly refusalGraceMs?: number;
   readonly connection?: PeerConnectionOptions;
   /** false: never answer pings (a test's way to play a frozen peer). Default true. */
   readonly autoPong?: boolean;
@@ -77,6 +80,7 @@ export class PeerListener extends EventEmitter<PeerListenerEvents> {
   readonly #options: PeerListenerOptions;
   readonly #log: Logger;
   readonly #pending = new Map<WebSocket, AbortController>();
+  readonly #closing: ClosingSockets;
   #http: Server | undefined;
   #wss: WebSocketServer | undefined;
   #identity: NodeIdentity;
@@ -93,6 +97,7 @@ export class PeerListener extends EventEmitter<PeerListenerEvents> {
     this.#options = options;
     this.#identity = options.identity;
     this.#log = (options.logger ?? silent).child({ component: 'peer-listener' });
+    this.#closing = new ClosingSockets(options.clock ?? systemClock, options.refusalGraceMs ?? TRANSPORT_DEFAULTS.refusalGraceMs);
     const admission = options.admission ?? {};
     this.#ipFilter = admission.ipFilter ?? new IpFilter();
     this.#rate = new RateLimiter({
@@ -149,18 +154,27 @@ export class PeerListener extends EventEmitter<PeerListenerEvents> {
     return { accepted: this.#accepted, refused: this.#refused, pendingHandshakes: this.#pending.size };
   }
 
+  /** Sockets refused and sent their close frame whose peer has not completed the close yet. */
+  get closingSockets(): number {
+    return this.#closing.size;
+  }
+
   /** Refusals by cause (their sum is stats().refused). */
   refusals(): Partial<Record<RefusalCause, number>> {
     return { ...this.#refusedBy };
   }
 
-  /** Stops accepting and drops handshakes in progress; connections already handed out stay open. */
+  /**
+   * Stops accepting, drops handshakes in progress and terminates refused sockets still closing;
+   * connections already handed out stay open.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     const pending = [...this.#pending.values()];
     this.#pending.clear();
     for (const abort of pending) abort.abort();
+    this.#closing.close();
     this.#wss?.close();
     // The listening socket closes now; net.Server's callback would wait for the upgraded sockets.
     this.#http?.close();
@@ -203,6 +217,8 @@ export class PeerListener extends EventEmitter<PeerListenerEvents> {
     } catch (err) {
       const wasPending = this.#pending.delete(ws);
       if (!(err instanceof HandshakeError) || !wasPending) return;
+      // Refused or timed out: the close frame is sent; the socket must not linger past the grace.
+      this.#closing.add(ws);
       const detail = err.message;
       const reason = err.fault === 'refused' ? (err.message.replace(/^.*\(refused\): /, '') as DisconnectReason) : undefined;
       this.#count(err.fault);
@@ -229,6 +245,7 @@ export class PeerListener extends EventEmitter<PeerListenerEvents> {
     if (cause === undefined) return true;
     this.#count(cause);
     refuseWith(ws, reason, cause);
+    this.#closing.add(ws);
     this.#log.info({ remoteIp, cause, reason }, 'connection refused');
     this.emit('refused', { remoteIp, fault: 'refused', detail: `${reason}: ${cause}`, cause, reason });
     return false;

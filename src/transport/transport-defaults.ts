@@ -32,4 +32,10 @@ export const TRANSPORT_DEFAULTS = {
    * @default 4 * 1024 * 1024 (LIMIT_DEFAULTS.highWaterMark)
    */
   highWaterMark: LIMIT_DEFAULTS.highWaterMark,
+  /**
+   * A socket the listener refused (or whose handshake timed out) is sent its close frame, then
+   * terminated if the peer has not completed the closing handshake within this (ws alone waits 30 s).
+   * @default 1000
+   */
+  refusalGraceMs: 1000,
 } as const;
