@@ -31,6 +31,18 @@ export const LIMIT_DEFAULTS = {
    */
   maxPendingHandshakes: 64,
   /**
+   * Inbound handshakes in progress at once from one IP: a source that never says Hello holds at
+   * most this many of the slots above. Past it new sockets are refused.
+   * @default 8
+   */
+  maxPendingHandshakesPerIp: 8,
+  /**
+   * Inbound handshakes in progress at once from one subnet (IPv4 /24, IPv6 /64), so that a few
+   * addresses side by side cannot take the global cap either.
+   * @default 16
+   */
+  maxPendingHandshakesPerSubnet: 16,
+  /**
    * How long a peer has to say Hello (the transport's handshake timeout reads it).
    * @default 5000
    */

@@ -10,6 +10,7 @@ import type { NodeIdentity } from '../contract/connection.js';
 import { HandshakeError, type HandshakeFault } from '../contract/errors.js';
 import { ClosingSockets } from './closing-sockets.js';
 import { acceptHandshake, refuseWith } from './handshake.js';
+import { PendingHandshakes } from './pending-handshakes.js';
 import { IpFilter } from '../limits/ip-filter.js';
 import { LIMIT_DEFAULTS } from '../limits/limit-defaults.js';
 import { RateLimiter } from '../limits/rate-limiter.js';
@@ -40,14 +41,18 @@ export interface ListenerAdmission {
   readonly ipFilter?: IpFilter;
   /** New sockets accepted per IP per second; past it refused `too-many-peers`. */
   readonly connectionsPerIpPerSecond?: number;
-  /** Handshakes in progress at once; past it new sockets are refused `too-many-peers`. */
+  /** Handshakes in progress at once; past it new sockets are refused `too-many-peers` (`handshake-cap`). */
   readonly maxPendingHandshakes?: number;
+  /** Handshakes in progress at once from one IP; past it refused `too-many-peers` (`handshake-cap-ip`). */
+  readonly maxPendingHandshakesPerIp?: number;
+  /** ... from one IPv4 /24 or IPv6 /64; past it refused `too-many-peers` (`handshake-cap-subnet`). */
+  readonly maxPendingHandshakesPerSubnet?: number;
   /** Asked after a valid Hello, before ours: the pool's own limits (see UnifiedPeerManager.admitInbound). */
   readonly admit?: (info: PeerInfo) => DisconnectReason | undefined;
 }
 
 /** Why a socket was refused: a handshake fault, or one of the listener's own limits. */
-export type RefusalCause = HandshakeFault | 'denied' | 'rate-limited' | 'handshake-cap';
+export type RefusalCause = HandshakeFault | 'denied' | 'rate-limited' | 'handshake-cap' | 'handshake-cap-ip' | 'handshake-cap-subnet';
 
 export interface RefusedPeer {
   readonly remoteIp: string;
@@ -79,7 +84,7 @@ const silent = pino({ level: 'silent' });
 export class PeerListener extends EventEmitter<PeerListenerEvents> {
   readonly #options: PeerListenerOptions;
   readonly #log: Logger;
-  readonly #pending = new Map<WebSocket, AbortController>();
+  readonly #pending = new PendingHandshakes();
   readonly #closing: ClosingSockets;
   #http: Server | undefined;
   #wss: WebSocketServer | undefined;
@@ -87,6 +92,8 @@ export class PeerListener extends EventEmitter<PeerListenerEvents> {
   readonly #ipFilter: IpFilter;
   readonly #rate: RateLimiter;
   readonly #maxPending: number;
+  readonly #maxPendingPerIp: number;
+  readonly #maxPendingPerSubnet: number;
   readonly #refusedBy: Partial<Record<RefusalCause, number>> = {};
   #accepted = 0;
   #refused = 0;
@@ -105,6 +112,8 @@ export class PeerListener extends EventEmitter<PeerListenerEvents> {
       perSecond: admission.connectionsPerIpPerSecond ?? LIMIT_DEFAULTS.connectionsPerIpPerSecond,
     });
     this.#maxPending = admission.maxPendingHandshakes ?? LIMIT_DEFAULTS.maxPendingHandshakes;
+    this.#maxPendingPerIp = admission.maxPendingHandshakesPerIp ?? LIMIT_DEFAULTS.maxPendingHandshakesPerIp;
+    this.#maxPendingPerSubnet = admission.maxPendingHandshakesPerSubnet ?? LIMIT_DEFAULTS.maxPendingHandshakesPerSubnet;
   }
 
   /** Binds and starts accepting. */
@@ -171,9 +180,7 @@ export class PeerListener extends EventEmitter<PeerListenerEvents> {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    const pending = [...this.#pending.values()];
-    this.#pending.clear();
-    for (const abort of pending) abort.abort();
+    for (const abort of this.#pending.clear()) abort.abort();
     this.#closing.close();
     this.#wss?.close();
     // The listening socket closes now; net.Server's callback would wait for the upgraded sockets.
@@ -190,7 +197,7 @@ export class PeerListener extends EventEmitter<PeerListenerEvents> {
     }
     if (this.#admitSocket(ws, remoteIp) === false) return;
     const abort = new AbortController();
-    this.#pending.set(ws, abort);
+    this.#pending.add(ws, remoteIp, abort);
     try {
       const { info, early } = await acceptHandshake(ws, request.socket.remoteAddress, {
         identity: this.#identity,
@@ -229,7 +236,8 @@ export class PeerListener extends EventEmitter<PeerListenerEvents> {
 
   /**
    * The checks made before a handshake is even started: deny list, then (unless allowed) the
-   * cap on handshakes in progress and the per-IP rate. False: refused, the socket closed with the reason.
+   * caps on handshakes in progress (in all, from this IP, from its subnet) and the per-IP rate,
+   * which a refusal by a cap does not spend. False: refused, the socket closed with the reason.
    */
   #admitSocket(ws: WebSocket, remoteIp: string): boolean {
     const verdict = this.#ipFilter.verdict(remoteIp);
@@ -239,7 +247,10 @@ export class PeerListener extends EventEmitter<PeerListenerEvents> {
       cause = 'denied';
       reason = 'banned';
     } else if (verdict !== 'allowed') {
+      const from = this.#pending.countFor(remoteIp);
       if (this.#pending.size >= this.#maxPending) cause = 'handshake-cap';
+      else if (from.ip >= this.#maxPendingPerIp) cause = 'handshake-cap-ip';
+      else if (from.subnet >= this.#maxPendingPerSubnet) cause = 'handshake-cap-subnet';
       else if (!this.#rate.take(remoteIp)) cause = 'rate-limited';
     }
     if (cause === undefined) return true;
