@@ -7,6 +7,7 @@ import { frameLength, frameToText, MAX_HANDSHAKE_BYTES } from '../contract/codec
 import type { NodeIdentity } from '../contract/connection.js';
 import { HandshakeError } from '../contract/errors.js';
 import type { DisconnectReason, PeerAddress, PeerInfo } from '../contract/types.js';
+import { setFrameLimit } from './frame-limit.js';
 import { TRANSPORT_DEFAULTS } from './transport-defaults.js';
 
 /** The first frame each way. Not a NetworkMessage: it is only ever valid first. */
@@ -32,6 +33,11 @@ export interface HandshakeOptions {
    * peer: the socket is closed with that reason's code (e.g. 4004 too-many-peers, 4007 banned).
    */
   readonly admit?: (info: PeerInfo) => DisconnectReason | undefined;
+  /**
+   * Set as the socket's frame limit once a Hello has parsed, before the frames that follow it in
+   * the same chunk: the listener reads the Hello under the Hello's own limit (MAX_HANDSHAKE_BYTES).
+   */
+  readonly frameLimitAfterHello?: number;
 }
 
 export type RawFrame = readonly [data: WebSocket.RawData, isBinary: boolean];
@@ -159,6 +165,7 @@ function receiveHello(ws: WebSocket, options: HandshakeOptions): Promise<{ hello
       }
       settled = true;
       clock.clearTimeout(timer);
+      if (options.frameLimitAfterHello !== undefined) setFrameLimit(ws, options.frameLimitAfterHello);
       // Read nothing more until a PeerConnection has listeners; frames of this chunk still come.
       ws.pause();
       ws.off('close', onClose);
@@ -170,8 +177,12 @@ function receiveHello(ws: WebSocket, options: HandshakeOptions): Promise<{ hello
       ws.terminate();
       fail(new HandshakeError('closed', 'aborted'));
     };
-    // The socket's errors end in 'close'; without a listener ws would throw them.
-    const onError = (): void => undefined;
+    // The socket's errors end in 'close'; without a listener ws would throw them. A frame ws
+    // refused (too large, bad UTF-8, ...) is closed by ws with its code: the handshake ends now,
+    // not when (if ever) the peer completes the close.
+    const onError = (err: Error & { code?: string }): void => {
+      if (err.code?.startsWith('WS_ERR_')) fail(new HandshakeError('garbage', err.message));
+    };
     const timer = clock.setTimeout(() => fail(new HandshakeError('timeout', `no Hello within ${timeoutMs} ms`)), timeoutMs);
     if (options.signal?.aborted) {
       onAbort();

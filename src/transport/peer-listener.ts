@@ -5,10 +5,11 @@ import { pino, type Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { normalizeIp } from '../contract/address.js';
 import { systemClock, type Clock } from '../contract/clock.js';
-import { MAX_FRAME_BYTES } from '../contract/codec.js';
+import { MAX_FRAME_BYTES, MAX_HANDSHAKE_BYTES } from '../contract/codec.js';
 import type { NodeIdentity } from '../contract/connection.js';
 import { HandshakeError, type HandshakeFault } from '../contract/errors.js';
 import { ClosingSockets } from './closing-sockets.js';
+import { frameLimitSettable } from './frame-limit.js';
 import { acceptHandshake, refuseWith } from './handshake.js';
 import { PendingHandshakes } from './pending-handshakes.js';
 import { IpFilter } from '../limits/ip-filter.js';
@@ -119,13 +120,16 @@ export class PeerListener extends EventEmitter<PeerListenerEvents> {
   /** Binds and starts accepting. */
   listen(): Promise<PeerAddress> {
     if (this.#http) return Promise.reject(new Error('PeerListener.listen() called twice'));
+    // Without it every frame before the Hello could be as large as a message (see frame-limit.ts).
+    if (!frameLimitSettable()) return Promise.reject(new Error('this version of ws no longer keeps a socket\'s maxPayload where frame-limit.ts sets it'));
     const { host, port } = this.#options;
     // Our own HTTP server, not ws's: closing ws's would wait for every handed-out connection.
     const http = createServer((_req, res) => res.writeHead(426, { connection: 'close' }).end());
     const wss = new WebSocketServer({
       server: http,
       perMessageDeflate: false,
-      maxPayload: MAX_FRAME_BYTES,
+      // Until the Hello: a larger frame is refused 1009 from its header. Raised to MAX_FRAME_BYTES by the handshake.
+      maxPayload: MAX_HANDSHAKE_BYTES,
       clientTracking: false,
       autoPong: this.#options.autoPong ?? true,
     });
@@ -203,6 +207,7 @@ export class PeerListener extends EventEmitter<PeerListenerEvents> {
         identity: this.#identity,
         clock: this.#options.clock ?? systemClock,
         timeoutMs: this.#options.handshakeTimeoutMs ?? TRANSPORT_DEFAULTS.handshakeTimeoutMs,
+        frameLimitAfterHello: MAX_FRAME_BYTES,
         signal: abort.signal,
         ...(this.#options.admission?.admit ? { admit: this.#options.admission.admit } : {}),
       });
