@@ -861,8 +861,12 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       // Its locks stay taken (L6): a call would only wait out the mirror timeout, and each key's
       // calls queue behind one another, so under traffic the writes waiting on them outgrow what
       // the timeouts clear (a soak hung on it before a switch). Not made; counted; a legacy
-      // mirror is replaced by a fresh one meanwhile (#resetDeadlockedMirror).
+      // mirror is replaced by a fresh one meanwhile (#resetDeadlockedMirror). The key's operation
+      // is lost to the deadlock as surely as a call that timed out: whatever differs on the key
+      // since follows from it (a 30 s CI soak: unified 'removed', the mirror, never told of the
+      // removal, 'closed-by-peer' when the socket closed).
       this.verifier.coverage.writesNotCompared++;
+      if (key !== undefined) this.verifier.hint(key, 'deadlock');
       return undefined;
     }
     let result: unknown;

@@ -142,6 +142,49 @@ describe('a legacy mirror that deadlocked in live (L6)', () => {
   });
 });
 
+describe('a write whose mirror half is not made because the mirror deadlocked (L6)', () => {
+  // Seen in a CI soak: in live, a removal was inside the gate when the legacy mirror deadlocked,
+  // so its mirror half was never made; unified reported the peer 'removed', and legacy, never told,
+  // 'closed-by-peer' when the socket closed: an unexpected event-mismatch for a known cause.
+  it('marks its key as lost to the deadlock, as a call that timed out is', async () => {
+    let release!: () => void;
+    class SlowRemoveUnified extends UnifiedPeerManager {
+      // A stand-in for a removal still in its authoritative half when the mirror deadlocks.
+      hold: Promise<void> | undefined;
+      override async removeConnectedPeer(key: string, reason?: Parameters<UnifiedPeerManager['removeConnectedPeer']>[1]): Promise<void> {
+        if (this.hold) await this.hold;
+        return super.removeConnectedPeer(key, reason);
+      }
+    }
+    const made: JammedLegacy[] = [];
+    let unified!: SlowRemoveUnified;
+    const { pool, add, clock } = makePool({
+      mode: 'live',
+      mirrorTimeoutMs: 1000,
+      createManager: (side, o: PoolOptions) => (side === 'legacy' ? (made[made.length] = new JammedLegacy(o)) : (unified = new SlowRemoveUnified(o))),
+    });
+    await add('10.0.0.1');
+    await add('10.0.0.2');
+    made[0]!.jammed = true;
+    const send = pool.sendToPeer('10.0.0.1', msg);
+    unified.hold = new Promise<void>((r) => (release = r));
+    const removing = pool.removeConnectedPeer('10.0.0.2');
+    await turns();
+    for (let i = 0; i < 5; i++) {
+      clock.advance(250);
+      await turns(50);
+    }
+    await send;
+    expect(pool.verifier.hintsOf('10.0.0.1').has('deadlock')).toBe(true);
+    const before = pool.report().coverage.writesNotCompared;
+    release();
+    await removing;
+    expect(pool.report().coverage.writesNotCompared).toBe(before + 1);
+    expect(pool.verifier.hintsOf('10.0.0.2').has('deadlock')).toBe(true);
+    await pool.close();
+  });
+});
+
 describe('a legacy mirror replacement that meets the pool closing', () => {
   it('makes no manager after the close and leaves no timer', async () => {
     const made: JammedLegacy[] = [];
