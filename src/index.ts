@@ -22,6 +22,7 @@ export {
   type ListenerAdmission,
   type PeerListenerEvents,
   type PeerListenerStats,
+  type PeerListenerSockets,
   type RefusalCause,
   type RefusedPeer,
 } from './transport/peer-listener.js';

@@ -74,6 +74,30 @@ export const LIMIT_DEFAULTS = {
    * @default 10_000
    */
   slowPeerTimeoutMs: 10_000,
+  /**
+   * Inbound TCP sockets the peer listener holds open at once, before and after the WebSocket
+   * upgrade (handshaking, established, closing): past it a new socket is destroyed as it is
+   * accepted, before any byte is read. Half the common soft descriptor limit (1,024), so the
+   * listener alone cannot exhaust a process, and well above what honest traffic needs at the
+   * defaults (maxPeers 50 + maxPendingHandshakes 64 + sockets still closing). A node sizes it
+   * from `--max-inbound-sockets` and its descriptor budget (node/descriptor-budget.ts).
+   * @default 512
+   */
+  maxInboundSockets: 512,
+  /**
+   * Inbound TCP sockets from one IP that have not completed the WebSocket upgrade yet: a source
+   * dribbling its request headers holds at most this many. An honest peer's upgrade takes one
+   * round trip, so it has one or two here at a time; 8 matches maxPendingHandshakesPerIp (and
+   * leaves room for a few peers behind one NAT). Past it the socket is destroyed as it is accepted.
+   * @default 8
+   */
+  maxPreUpgradeSocketsPerIp: 8,
+  /**
+   * From the TCP accept to the WebSocket upgrade (request line and headers): a socket not
+   * upgraded by then is destroyed. Node's own header timeout is 60 s, checked every 30 s.
+   * @default 5000
+   */
+  upgradeTimeoutMs: 5000,
 } as const;
 
 /** maxPeers x outboundShare, at least 1: the outbound cap. */

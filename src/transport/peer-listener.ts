@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { normalizeIp } from '../contract/address.js';
@@ -10,6 +10,7 @@ import type { NodeIdentity } from '../contract/connection.js';
 import { HandshakeError, type HandshakeFault } from '../contract/errors.js';
 import { ClosingSockets } from './closing-sockets.js';
 import { frameLimitSettable } from './frame-limit.js';
+import { InboundSockets, type SocketDropCause } from './inbound-sockets.js';
 import { acceptHandshake, refuseWith } from './handshake.js';
 import { PendingHandshakes } from './pending-handshakes.js';
 import { IpFilter } from '../limits/ip-filter.js';
@@ -28,6 +29,8 @@ export interface PeerListenerOptions {
   readonly clock?: Clock;
   readonly logger?: Logger;
   readonly handshakeTimeoutMs?: number;
+  /** From the TCP accept to the WebSocket upgrade; a socket not upgraded by then is destroyed. Default 5 s. */
+  readonly upgradeTimeoutMs?: number;
   /** A refused socket whose peer has not answered our close frame by then is terminated. Default 1 s. */
   readonly refusalGraceMs?: number;
   readonly connection?: PeerConnectionOptions;
@@ -38,6 +41,13 @@ export interface PeerListenerOptions {
 }
 
 export interface ListenerAdmission {
+  /**
+   * TCP sockets open at once, before and after the upgrade; past it a new socket is destroyed as
+   * it is accepted (`socket-cap`), before a byte is read. Allow-listed IPs count too.
+   */
+  readonly maxInboundSockets?: number;
+  /** TCP sockets from one IP not upgraded yet; past it a new one is destroyed as it is accepted (`socket-cap-ip`). */
+  readonly maxPreUpgradeSocketsPerIp?: number;
   /** Deny (refused `banned`) and allow (pass the limits) lists by CIDR. */
   readonly ipFilter?: IpFilter;
   /** New sockets accepted per IP per second; past it refused `too-many-peers`. */
@@ -53,7 +63,7 @@ export interface ListenerAdmission {
 }
 
 /** Why a socket was refused: a handshake fault, or one of the listener's own limits. */
-export type RefusalCause = HandshakeFault | 'denied' | 'rate-limited' | 'handshake-cap' | 'handshake-cap-ip' | 'handshake-cap-subnet';
+export type RefusalCause = HandshakeFault | 'denied' | 'rate-limited' | 'handshake-cap' | 'handshake-cap-ip' | 'handshake-cap-subnet' | SocketDropCause;
 
 export interface RefusedPeer {
   readonly remoteIp: string;
@@ -63,6 +73,12 @@ export interface RefusedPeer {
   readonly cause?: RefusalCause;
   /** The disconnect reason sent as the close code, where it was one (`banned`, `too-many-peers`, ...). */
   readonly reason?: DisconnectReason;
+}
+
+/** The listener's TCP sockets: all open (its share of the descriptors), and those not upgraded yet. */
+export interface PeerListenerSockets {
+  readonly open: number;
+  readonly preUpgrade: number;
 }
 
 export interface PeerListenerEvents {
@@ -87,6 +103,7 @@ export class PeerListener extends EventEmitter<PeerListenerEvents> {
   readonly #log: Logger;
   readonly #pending = new PendingHandshakes();
   readonly #closing: ClosingSockets;
+  readonly #inbound: InboundSockets;
   #http: Server | undefined;
   #wss: WebSocketServer | undefined;
   #identity: NodeIdentity;
@@ -108,6 +125,17 @@ export class PeerListener extends EventEmitter<PeerListenerEvents> {
     this.#closing = new ClosingSockets(options.clock ?? systemClock, options.refusalGraceMs ?? TRANSPORT_DEFAULTS.refusalGraceMs);
     const admission = options.admission ?? {};
     this.#ipFilter = admission.ipFilter ?? new IpFilter();
+    this.#inbound = new InboundSockets({
+      clock: options.clock ?? systemClock,
+      maxSockets: admission.maxInboundSockets ?? LIMIT_DEFAULTS.maxInboundSockets,
+      maxPreUpgradePerIp: admission.maxPreUpgradeSocketsPerIp ?? LIMIT_DEFAULTS.maxPreUpgradeSocketsPerIp,
+      upgradeTimeoutMs: options.upgradeTimeoutMs ?? LIMIT_DEFAULTS.upgradeTimeoutMs,
+      onDrop: (remoteIp, cause) => {
+        // Debug only: under a flood this is one line per socket. refusals() counts them.
+        this.#count(cause);
+        this.#log.debug({ remoteIp, cause }, 'socket destroyed before the upgrade');
+      },
+    });
     this.#rate = new RateLimiter({
       clock: options.clock ?? systemClock,
       perSecond: admission.connectionsPerIpPerSecond ?? LIMIT_DEFAULTS.connectionsPerIpPerSecond,
@@ -135,6 +163,10 @@ export class PeerListener extends EventEmitter<PeerListenerEvents> {
     });
     this.#http = http;
     this.#wss = wss;
+    // Counted before any HTTP parsing: http's own 'connection' listener only attaches the parser,
+    // which reads nothing before this tick ends, so a socket destroyed here has cost no parsing.
+    http.on('connection', (socket: Socket) => this.#onSocket(socket));
+    http.on('upgrade', (_req: IncomingMessage, socket: Socket) => this.#inbound.upgraded(socket));
     wss.on('connection', (ws, request) => void this.#onConnection(ws, request));
     // Errors after binding (e.g. EMFILE on accept) are logged, never thrown.
     wss.on('error', (err) => this.#log.warn({ err }, 'server error'));
@@ -167,6 +199,11 @@ export class PeerListener extends EventEmitter<PeerListenerEvents> {
     return { accepted: this.#accepted, refused: this.#refused, pendingHandshakes: this.#pending.size };
   }
 
+  /** TCP sockets open (any state) and those not upgraded yet. */
+  sockets(): PeerListenerSockets {
+    return { open: this.#inbound.size, preUpgrade: this.#inbound.preUpgrade };
+  }
+
   /** Sockets refused and sent their close frame whose peer has not completed the close yet. */
   get closingSockets(): number {
     return this.#closing.size;
@@ -178,18 +215,25 @@ export class PeerListener extends EventEmitter<PeerListenerEvents> {
   }
 
   /**
-   * Stops accepting, drops handshakes in progress and terminates refused sockets still closing;
-   * connections already handed out stay open.
+   * Stops accepting, destroys sockets not upgraded yet, drops handshakes in progress and
+   * terminates refused sockets still closing; connections already handed out stay open.
    */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#inbound.close();
     for (const abort of this.#pending.clear()) abort.abort();
     this.#closing.close();
     this.#wss?.close();
     // The listening socket closes now; net.Server's callback would wait for the upgraded sockets.
     this.#http?.close();
     this.#http?.closeIdleConnections();
+  }
+
+  /** A TCP socket accepted: within the caps it is counted until it closes, else destroyed now. */
+  #onSocket(socket: Socket): void {
+    const remoteIp = normalizeIp(socket.remoteAddress);
+    this.#inbound.admit(socket, remoteIp, this.#ipFilter.verdict(remoteIp) !== 'allowed');
   }
 
   async #onConnection(ws: WebSocket, request: IncomingMessage): Promise<void> {

@@ -22,6 +22,8 @@ export interface GuardedNodeOptions extends Omit<Partial<PoolOptions>, 'identity
   /** The listener's clock (rate limiter, handshake timeout); real time unless given. */
   readonly listenerClock?: Clock;
   readonly handshakeTimeoutMs?: number;
+  /** The listener's deadline from TCP accept to WebSocket upgrade (on listenerClock). */
+  readonly upgradeTimeoutMs?: number;
   /** Transport options for every connection (real time). */
   readonly connection?: { pingTimeoutMs?: number; sendTimeoutMs?: number; highWaterMark?: number };
 }
@@ -39,7 +41,7 @@ export interface GuardedNode {
 }
 
 export async function startGuardedNode(options: GuardedNodeOptions): Promise<GuardedNode> {
-  const { host, nodeId = `guarded-${host}`, limits, listener: listenerAdmission, listenerClock, handshakeTimeoutMs, connection: conn, ...poolOptions } = options;
+  const { host, nodeId = `guarded-${host}`, limits, listener: listenerAdmission, listenerClock, handshakeTimeoutMs, upgradeTimeoutMs, connection: conn, ...poolOptions } = options;
   const clock = (options.clock as ManualClock | undefined) ?? new ManualClock();
   const logger = pino({ level: 'silent' });
   const connection = { clock: systemClock, logger, pingTimeoutMs: 300, sendTimeoutMs: 2000, ...conn };
@@ -53,6 +55,7 @@ export async function startGuardedNode(options: GuardedNodeOptions): Promise<Gua
     connection,
     ...(listenerClock ? { clock: listenerClock } : {}),
     ...(handshakeTimeoutMs ? { handshakeTimeoutMs } : {}),
+    ...(upgradeTimeoutMs ? { upgradeTimeoutMs } : {}),
     // The same lists as the pool's: the deny list is checked before any handshake.
     admission: { ...listenerAdmission, ipFilter: new IpFilter({ allow: limits?.allow ?? [], deny: limits?.deny ?? [] }), admit: (info) => ref.pool?.admitInbound(info) },
   });
