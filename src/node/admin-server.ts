@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { PeerAddress } from '../contract/types.js';
 import { bearerMatches, isLoopback } from './admin-auth.js';
+import { ADMIN_DEFAULTS } from './config.js';
 
 export interface AdminSource {
   readonly registry: Registry;
@@ -16,6 +17,10 @@ export interface AdminSource {
 export interface AdminServerOptions {
   /** When set, every request must carry `Authorization: Bearer <token>` (401 otherwise), /healthz too. */
   readonly token?: string | undefined;
+  /** Connections open at once; past it a new one is destroyed on accept. Default 32 (ADMIN_DEFAULTS). */
+  readonly maxConnections?: number;
+  /** The request's headers must arrive within this; the request within twice this. Default 5 s. */
+  readonly headersTimeoutMs?: number;
 }
 
 /**
@@ -27,16 +32,33 @@ export class AdminServer {
   readonly #source: AdminSource;
   readonly #log: Logger;
   readonly #token: string | undefined;
+  readonly #maxConnections: number;
+  readonly #headersTimeoutMs: number;
   #server: Server | undefined;
 
   constructor(source: AdminSource, logger: Logger, options: AdminServerOptions = {}) {
     this.#source = source;
     this.#log = logger.child({ component: 'admin' });
     this.#token = options.token;
+    this.#maxConnections = options.maxConnections ?? ADMIN_DEFAULTS.maxConnections;
+    this.#headersTimeoutMs = options.headersTimeoutMs ?? ADMIN_DEFAULTS.headersTimeoutMs;
   }
 
   listen(address: PeerAddress): Promise<PeerAddress> {
-    const server = createServer((req, res) => void this.#handle(req, res));
+    const headersTimeout = this.#headersTimeoutMs;
+    const server = createServer(
+      {
+        headersTimeout,
+        requestTimeout: 2 * headersTimeout,
+        // Node checks both timeouts on this interval (30 s by default): a deadline of 5 s would
+        // otherwise let a slow client hold its connection for up to 35 s.
+        connectionsCheckingInterval: Math.min(1000, headersTimeout),
+      },
+      (req, res) => void this.#handle(req, res),
+    );
+    // The admin server shares the process's descriptors with the peer listener: bounded too.
+    server.maxConnections = this.#maxConnections;
+    server.on('drop', (data) => this.#log.debug({ remoteAddress: data?.remoteAddress }, 'admin connection dropped: at maxConnections'));
     this.#server = server;
     return new Promise((resolve, reject) => {
       server.once('error', reject);

@@ -94,6 +94,19 @@ export const NODE_DEFAULTS = {
   logFormat: 'auto',
 } as const satisfies Partial<Record<keyof RawNodeOptions, string>>;
 
+/**
+ * The admin server's own limits (node/admin-server.ts). It shares the process's descriptors with
+ * the peer listener, so it is capped too: a scraper and a probe or two need a handful of
+ * connections, 32 leaves room for several and keeps the admin server's share small (see
+ * node/descriptor-budget.ts). Past it a connection is destroyed as it is accepted.
+ */
+export const ADMIN_DEFAULTS = {
+  /** Connections open at once; past it new ones are destroyed on accept. */
+  maxConnections: 32,
+  /** A request's headers must arrive within this, the whole request within twice this (Node's own: 60 s and 300 s). */
+  headersTimeoutMs: 5000,
+} as const;
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** A `host:port`; port 0 (an ephemeral port, for listening addresses) only where `ephemeral`. */
