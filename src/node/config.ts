@@ -2,6 +2,7 @@ import { parseAddress } from '../contract/address.js';
 import { ConfigError } from '../contract/errors.js';
 import { POOL_MODES, isPoolMode, type PoolMode } from '../dual/modes.js';
 import type { PeerAddress } from '../contract/types.js';
+import { LIMIT_DEFAULTS } from '../limits/limit-defaults.js';
 import { parseDuration } from './duration.js';
 import { FAULT_KINDS, type FaultKind } from './manager-faults.js';
 import { defaultNodeId } from './node-id.js';
@@ -30,6 +31,11 @@ export interface NodeConfig {
   readonly redialIntervalMs: number;
   /** At shutdown, how long a peer has to answer our close frame before its socket is terminated. */
   readonly shutdownGraceMs: number;
+  /**
+   * The peer listener's cap on inbound sockets (any state) as asked for; the node lowers it to
+   * fit the process's descriptor limit where it can read it (node/descriptor-budget.ts).
+   */
+  readonly maxInboundSockets: number;
   readonly snapshotIntervalMs: number;
   readonly checkRatio: number;
   readonly persistenceChecks: number;
@@ -59,6 +65,7 @@ export interface RawNodeOptions {
   readonly dialTimeout: string;
   readonly redialInterval: string;
   readonly shutdownGrace: string;
+  readonly maxInboundSockets: string;
   readonly snapshotInterval: string;
   readonly checkRatio: string;
   readonly persistenceChecks: string;
@@ -84,6 +91,7 @@ export const NODE_DEFAULTS = {
   dialTimeout: '5s',
   redialInterval: '5s',
   shutdownGrace: '1s',
+  maxInboundSockets: String(LIMIT_DEFAULTS.maxInboundSockets),
   snapshotInterval: '10s',
   checkRatio: '1',
   persistenceChecks: '3',
@@ -187,6 +195,7 @@ export function resolveNodeConfig(raw: RawNodeOptions): NodeConfig {
     dialTimeoutMs: duration('--dial-timeout', raw.dialTimeout),
     redialIntervalMs: duration('--redial-interval', raw.redialInterval),
     shutdownGraceMs: duration('--shutdown-grace', raw.shutdownGrace),
+    maxInboundSockets: number('--max-inbound-sockets', raw.maxInboundSockets, 1, 1_000_000, true),
     snapshotIntervalMs: duration('--snapshot-interval', raw.snapshotInterval),
     checkRatio: number('--check-ratio', raw.checkRatio, 0, 1),
     persistenceChecks: number('--persistence-checks', raw.persistenceChecks, 1, 1000, true),

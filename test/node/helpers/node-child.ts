@@ -16,9 +16,14 @@ export interface NodeChild {
   kill(signal?: NodeJS.Signals): void;
 }
 
-/** Runs `poolshift <args>` as a real child process (through tsx), collecting its output. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): NodeChild {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+/**
+ * Runs `poolshift <args>` as a real child process (through tsx), collecting its output. With
+ * `fdLimit`, under `ulimit -n <fdLimit>` (bash execs node, so the child is the node itself).
+ */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, options: { fdLimit?: number } = {}): NodeChild {
+  const node = [process.execPath, '--import', 'tsx', CLI, ...args];
+  const [command, ...argv] = options.fdLimit === undefined ? node : ['bash', '-c', `ulimit -n ${options.fdLimit} && exec "$0" "$@"`, ...node];
+  const child = spawn(command!, argv, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });
