@@ -1,7 +1,9 @@
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/contract/errors.js';
-import { NODE_DEFAULTS, resolveNodeConfig, type RawNodeOptions } from '../../src/node/config.js';
+import { LIMIT_DEFAULTS } from '../../src/limits/limit-defaults.js';
+import { ADMIN_DEFAULTS, NODE_DEFAULTS, resolveNodeConfig, type RawNodeOptions } from '../../src/node/config.js';
+import { BASE_DESCRIPTORS, inboundBudget, softDescriptorLimit } from '../../src/node/descriptor-budget.js';
 import { defaultNodeId } from '../../src/node/node-id.js';
 
 const raw = (over: Partial<RawNodeOptions> = {}): RawNodeOptions => ({ ...NODE_DEFAULTS, ...over });
@@ -42,5 +44,36 @@ describe('poolshift node configuration: --admin-token', () => {
     for (const adminToken of ['', ' ', 'two words', 'x'.repeat(1025)]) {
       expect(() => resolveNodeConfig(raw({ adminToken }))).toThrow(/--admin-token/);
     }
+  });
+});
+
+describe('poolshift node configuration: --max-inbound-sockets and the descriptor budget', () => {
+  it('defaults to LIMIT_DEFAULTS.maxInboundSockets (512), takes a positive integer, refuses anything else naming the option', () => {
+    expect(resolveNodeConfig(raw()).maxInboundSockets).toBe(LIMIT_DEFAULTS.maxInboundSockets);
+    expect(resolveNodeConfig(raw({ maxInboundSockets: '100' })).maxInboundSockets).toBe(100);
+    for (const maxInboundSockets of ['0', '-1', '1.5', 'many', '']) {
+      expect(() => resolveNodeConfig(raw({ maxInboundSockets }))).toThrow(/--max-inbound-sockets/);
+    }
+  });
+
+  it('keeps the reserve (base, admin server, dial concurrency, configured peers) below the soft limit', () => {
+    const reserve = BASE_DESCRIPTORS + ADMIN_DEFAULTS.maxConnections + LIMIT_DEFAULTS.dialConcurrency + 3;
+    expect(inboundBudget(512, 3, 1024)).toEqual({ cap: 512, configured: 512, softLimit: 1024, reserve });
+    expect(inboundBudget(512, 3, 256)).toEqual({ cap: 256 - reserve, configured: 512, softLimit: 256, reserve });
+    expect(inboundBudget(512, 3, 64).cap).toBe(1);
+    // Where the limit cannot be read, the configured cap is taken as given.
+    expect(inboundBudget(512, 3, undefined)).toEqual({ cap: 512, configured: 512, softLimit: undefined, reserve });
+  });
+
+  it('reads the soft limit from /proc/self/limits, and nothing from text without one', () => {
+    const limits = 'Limit                     Soft Limit           Hard Limit           Units\nMax open files            1024                 524288               files\n';
+    expect(softDescriptorLimit(() => limits)).toBe(1024);
+    expect(softDescriptorLimit(() => limits.replace('1024', 'unlimited'))).toBeUndefined();
+    expect(softDescriptorLimit(() => 'nothing here')).toBeUndefined();
+    expect(
+      softDescriptorLimit(() => {
+        throw new Error('ENOENT');
+      }),
+    ).toBeUndefined();
   });
 });
