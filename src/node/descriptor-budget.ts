@@ -31,7 +31,7 @@ export interface InboundBudget {
  * parse) the configured cap is used as given, and `--max-inbound-sockets` (default 512, half the
  * common soft limit of 1,024) is the operator's to keep below `ulimit -n` minus the reserve.
  */
-export function inboundBudget(configured: number, configuredPeers: number, softLimit = softDescriptorLimit()): InboundBudget {
+export function inboundBudget(configured: number, configuredPeers: number, softLimit: number | undefined): InboundBudget {
   const reserve = BASE_DESCRIPTORS + ADMIN_DEFAULTS.maxConnections + LIMIT_DEFAULTS.dialConcurrency + configuredPeers;
   const cap = softLimit === undefined ? configured : Math.max(1, Math.min(configured, softLimit - reserve));
   return { cap, configured, softLimit, reserve };

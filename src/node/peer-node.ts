@@ -19,7 +19,7 @@ import type { PoolOptions } from '../pool/pool-options.js';
 import type { PeerAddress } from '../contract/types.js';
 import { AdminServer } from './admin-server.js';
 import type { NodeConfig } from './config.js';
-import { inboundBudget } from './descriptor-budget.js';
+import { inboundBudget, softDescriptorLimit } from './descriptor-budget.js';
 import { plantFault } from './manager-faults.js';
 import { ObservedConnection } from './observed-connection.js';
 
@@ -88,7 +88,7 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> {
     this.#halfOpen = new Counter({ name: 'poolshift_node_half_open_terminated_total', help: 'Connections terminated because a keep-alive ping went unanswered', registers: [this.registry] });
     const connection = { pingTimeoutMs: c.pingTimeoutMs, logger: log };
     // The listener's share of the descriptors, so that with it full the admin server and the dials still have theirs.
-    const budget = inboundBudget(c.maxInboundSockets, c.peers.length);
+    const budget = inboundBudget(c.maxInboundSockets, c.peers.length, softDescriptorLimit());
     if (budget.cap < budget.configured) log.warn(budget, `--max-inbound-sockets lowered to ${budget.cap}: the descriptor limit is ${String(budget.softLimit)}, ${budget.reserve} kept for the admin server, dials and the process`);
     else log.info(budget, 'inbound sockets capped');
     const listener = new PeerListener({
