@@ -37,12 +37,11 @@ describe('the admin server under a slowloris', () => {
     const started = Date.now();
     const f: Slowloris = await slowloris(['127.0.84.2', '127.0.84.3'], 10, address.host, address.port, { byteEveryMs: 100 });
     cleanup.push(() => f.stop());
-    await waitFor(() => f.closed() >= 12, 'the sockets past maxConnections destroyed', 2000);
-    // Full: a probe is refused too (the cap is what keeps descriptors for the rest of the process).
-    expect(Object.values(f.openBy()).reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(8);
     // Dribbling a byte every 100 ms does not reset the header timeout: every slow socket is closed.
     await waitFor(() => f.closed() === 20, 'the slow sockets closed at the header timeout', 3000);
     expect(Date.now() - started).toBeGreaterThanOrEqual(500);
+    // The 12 past the cap were destroyed on accept, unanswered; the 8 held got Node's 408.
+    expect(f.closedSilently()).toBe(12);
     expect(await healthz(address)).toBe(200);
   });
 

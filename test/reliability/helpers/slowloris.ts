@@ -10,6 +10,8 @@ export interface Slowloris {
   readonly sockets: readonly Socket[];
   /** Sockets the server has closed (or reset). */
   closed(): number;
+  /** Of those, the ones closed without a byte from the server (destroyed on accept, not answered). */
+  closedSilently(): number;
   /** Sockets still open, by local address. */
   openBy(): Record<string, number>;
   stop(): void;
@@ -28,6 +30,7 @@ export async function slowloris(sources: readonly string[], perSource: number, h
   );
   const sent = new Map<Socket, number>();
   const gone = new Set<Socket>();
+  const answered = new Set<Socket>();
   const sockets: Socket[] = [];
   const ready: Promise<void>[] = [];
   for (const source of sources) {
@@ -35,6 +38,7 @@ export async function slowloris(sources: readonly string[], perSource: number, h
       const socket = connect({ host, port, localAddress: source });
       sockets.push(socket);
       socket.on('error', () => undefined);
+      socket.on('data', () => answered.add(socket));
       socket.once('close', () => gone.add(socket));
       ready.push(
         new Promise<void>((resolve) => {
@@ -60,6 +64,7 @@ export async function slowloris(sources: readonly string[], perSource: number, h
   return {
     sockets,
     closed: () => gone.size,
+    closedSilently: () => [...gone].filter((s) => !answered.has(s)).length,
     openBy: () => {
       const by: Record<string, number> = {};
       for (const s of sockets) if (!gone.has(s)) by[s.localAddress ?? '?'] = (by[s.localAddress ?? '?'] ?? 0) + 1;
