@@ -13,6 +13,7 @@ export { encodeMessage, decodeMessage, MAX_FRAME_BYTES, MAX_HANDSHAKE_BYTES } fr
 export { CLOSE_CODES, reasonForCloseCode } from './transport/close-codes.js';
 export { LIMIT_DEFAULTS } from './limits/limit-defaults.js';
 export { IpFilter, type IpFilterOptions, type IpVerdict } from './limits/ip-filter.js';
+export { resolvePeerRateLimit, type PeerRateLimitOptions, type ResolvedPeerRateLimit } from './limits/peer-rate-limit.js';
 export { TRANSPORT_DEFAULTS } from './transport/transport-defaults.js';
 export { PeerConnection, type PeerConnectionOptions, type PeerSocket } from './transport/peer-connection.js';
 export type { EarlyFrames, RawFrame } from './transport/handshake.js';

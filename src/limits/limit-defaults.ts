@@ -98,6 +98,39 @@ export const LIMIT_DEFAULTS = {
    * @default 5000
    */
   upgradeTimeoutMs: 5000,
+  /**
+   * Frames a second one peer connection may send us, sustained; frames over it are dropped
+   * (transport: both managers, every pool mode). The busiest honest traffic here is the
+   * benchmark's broadcastWs, ~950 frames a second into each sink connection (95k deliveries/s
+   * over 100 peers); the soak's talkers send ~20 a second, a rehearsal's proposals ~10: 10x the
+   * benchmark, 500x the soak.
+   * @default 10_000
+   */
+  peerMessagesPerSecond: 10_000,
+  /**
+   * Frames a peer may send at once before the rate bites (the bucket's size, full at the start).
+   * @default 20_000
+   */
+  peerMessageBurst: 20_000,
+  /**
+   * Payload bytes a second one peer connection may send us, sustained. The benchmark's
+   * broadcastWs is ~240 KB a second per connection (256-byte frames), the soak and rehearsal a
+   * few KB: over 60x the benchmark.
+   * @default 16 * 1024 * 1024
+   */
+  peerBytesPerSecond: 16 * 1024 * 1024,
+  /**
+   * Payload bytes a peer may send at once: six largest frames (MAX_FRAME_BYTES, 10 MiB). A frame
+   * larger than the burst still passes from a full bucket.
+   * @default 64 * 1024 * 1024
+   */
+  peerByteBurst: 64 * 1024 * 1024,
+  /**
+   * A peer whose frames keep being dropped (no second without a drop) for this long is
+   * disconnected `rate-exceeded` (close code 4009).
+   * @default 2000
+   */
+  peerRateDisconnectAfterMs: 2000,
 } as const;
 
 /** maxPeers x outboundShare, at least 1: the outbound cap. */

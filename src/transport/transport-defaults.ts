@@ -38,4 +38,16 @@ export const TRANSPORT_DEFAULTS = {
    * @default 1000
    */
   refusalGraceMs: 1000,
+  /**
+   * What one peer connection may send us: frames and bytes a second with their bursts, and how
+   * long it may stay over them (PeerRateLimitOptions; `rateLimit: false` turns it off).
+   * @default LIMIT_DEFAULTS.peerMessagesPerSecond, peerMessageBurst, peerBytesPerSecond, peerByteBurst, peerRateDisconnectAfterMs
+   */
+  rateLimit: {
+    messagesPerSecond: LIMIT_DEFAULTS.peerMessagesPerSecond,
+    messageBurst: LIMIT_DEFAULTS.peerMessageBurst,
+    bytesPerSecond: LIMIT_DEFAULTS.peerBytesPerSecond,
+    byteBurst: LIMIT_DEFAULTS.peerByteBurst,
+    disconnectAfterMs: LIMIT_DEFAULTS.peerRateDisconnectAfterMs,
+  },
 } as const;
