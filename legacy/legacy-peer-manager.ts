@@ -401,7 +401,8 @@ export class LegacyPeerManager extends EventEmitter<PoolEvents> implements PeerP
         // No identity check: a late close of an old connection removes its replacement (L5).
         close: () => {
           this.#forget(handle);
-          void this.removeDeadConnection(key).catch(() => undefined);
+          // `closed-by-peer` unless the connection itself dropped the peer (the transport's rate limit).
+          void this.removeDeadConnection(key, connection.droppedFor).catch(() => undefined);
         },
         protocolError: (error) => {
           this.#protocolErrors++;

@@ -386,7 +386,8 @@ export class UnifiedPeerManager extends EventEmitter<PoolEvents> implements Peer
     entry.detach = attachConnection(connection, {
       seen: () => this.peerSeen(key),
       message: (message) => this.emit('message', { key, message }),
-      close: () => this.#remove(key, connection, 'closed-by-peer'),
+      // `closed-by-peer` unless the connection itself dropped the peer (the transport's rate limit).
+      close: () => this.#remove(key, connection, connection.droppedFor ?? 'closed-by-peer'),
       protocolError: (error) => {
         this.#protocolErrors++;
         this.emit('protocol-error', { key, error });
@@ -434,7 +435,7 @@ export class UnifiedPeerManager extends EventEmitter<PoolEvents> implements Peer
     } catch (err) {
       entry.penalize(HEALTH_PENALTY_PING);
       this.#opts.logger.warn({ key, err: (err as Error).message, health: entry.health }, 'keep-alive ping failed');
-      if (!connection.isOpen) this.#remove(key, connection, 'closed-by-peer');
+      if (!connection.isOpen) this.#remove(key, connection, connection.droppedFor ?? 'closed-by-peer');
     }
   }
 

@@ -30,6 +30,12 @@ export interface Connection {
   readonly openedAt: number;
   readonly isOpen: boolean;
   readonly bufferedAmount: number;
+  /**
+   * Set when the connection dropped the peer on its own decision (the transport's, not a
+   * manager's: `rate-exceeded`), before its 'close' is emitted: the reason a manager reports for
+   * that close instead of `closed-by-peer`. Optional: a connection that never decides leaves it out.
+   */
+  readonly droppedFor?: DisconnectReason | undefined;
   /** Resolves once the frame is flushed to the socket; rejects with a typed error otherwise. */
   send(message: NetworkMessage): Promise<void>;
   /**

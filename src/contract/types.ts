@@ -35,7 +35,9 @@ export type DisconnectReason =
   | 'duplicate'
   | 'timeout'
   | 'banned'
-  | 'slow';
+  | 'slow'
+  /** The connection itself dropped the peer: it kept sending over its rate limit (transport). */
+  | 'rate-exceeded';
 
 export type Liveness = 'alive' | 'stale' | 'unknown';
 

@@ -314,6 +314,11 @@ export class ConnectionView implements Connection {
     return this.isLive ? this.#real.bufferedAmount : 0;
   }
 
+  /** The real connection's own decision, whichever side is live: both managers report the same reason. */
+  get droppedFor(): DisconnectReason | undefined {
+    return this.#real.droppedFor;
+  }
+
   send(message: NetworkMessage): Promise<void> {
     if (this.isLive) return this.#real.send(message);
     if (!this.isOpen) return Promise.reject(new ConnectionClosedError());

@@ -18,6 +18,7 @@ export const CLOSE_CODES: Readonly<Record<DisconnectReason, number>> = {
   timeout: 4006,
   banned: 4007,
   slow: 4008,
+  'rate-exceeded': 4009,
 };
 
 /** Policy violation: the code a refused handshake is closed with. */

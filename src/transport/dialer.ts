@@ -7,6 +7,7 @@ import type { DialResult, NodeIdentity } from '../contract/connection.js';
 import { DialError, DialTimeoutError } from '../contract/errors.js';
 import { initiateHandshake } from './handshake.js';
 import { PeerConnection, type PeerConnectionOptions } from './peer-connection.js';
+import { resolvePeerRateLimit } from '../limits/peer-rate-limit.js';
 import type { PeerAddress, PeerInfo } from '../contract/types.js';
 import { TRANSPORT_DEFAULTS } from './transport-defaults.js';
 
@@ -42,6 +43,8 @@ export function createDialer(options: DialerOptions): PeerDialer {
   const clock = options.clock ?? systemClock;
   const timeoutMs = options.timeoutMs ?? TRANSPORT_DEFAULTS.dialTimeoutMs;
   const log = (options.logger ?? silent).child({ component: 'dialer' });
+  // Refused here, at creation, rather than at the first dial's connection.
+  if (options.connection?.rateLimit) resolvePeerRateLimit(options.connection.rateLimit, 'connection.rateLimit');
 
   return async (address) => {
     const target = parseAddress(address);

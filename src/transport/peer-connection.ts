@@ -17,6 +17,7 @@ import type { NetworkMessage } from '../contract/messages.js';
 import { SendQueue, type PendingSend } from './send-queue.js';
 import type { DisconnectReason } from '../contract/types.js';
 import { TRANSPORT_DEFAULTS } from './transport-defaults.js';
+import { PeerRateBudget, resolvePeerRateLimit, type PeerRateLimitOptions } from '../limits/peer-rate-limit.js';
 
 export interface PeerConnectionOptions {
   readonly clock?: Clock;
@@ -26,6 +27,12 @@ export interface PeerConnectionOptions {
   readonly pingTimeoutMs?: number;
   /** Bytes buffered on the socket above which sends are refused: the peer is not reading. */
   readonly highWaterMark?: number;
+  /**
+   * What the peer may send us (frames and bytes a second, bursts, how long it may stay over):
+   * frames over it are dropped, a peer that stays over is closed `rate-exceeded`. Defaults in
+   * TRANSPORT_DEFAULTS.rateLimit; `false` turns it off. Invalid values: ConfigError.
+   */
+  readonly rateLimit?: PeerRateLimitOptions | false;
 }
 
 /** Where the socket leads, and what arrived before the connection took it over. */
@@ -96,8 +103,21 @@ export class PeerConnection implements Connection {
   #closeEmitted = false;
   /** The code and text we closed with: what 'close' reports when we were the ones to close. */
   #localClose: [number, string] | undefined;
+  /** Undefined when the rate limit is off. */
+  readonly #budget: PeerRateBudget | undefined;
+  #droppedFor: DisconnectReason | undefined;
 
   constructor(ws: WebSocket, socket: PeerSocket, options: PeerConnectionOptions = {}) {
+    let limit: ReturnType<typeof resolvePeerRateLimit> | undefined;
+    try {
+      limit = options.rateLimit === false ? undefined : resolvePeerRateLimit(options.rateLimit ?? TRANSPORT_DEFAULTS.rateLimit);
+    } catch (err) {
+      // Refused before the socket is taken over: nothing of it is left open.
+      socket.early?.detach();
+      ws.on('error', () => undefined);
+      ws.terminate();
+      throw err;
+    }
     this.#ws = ws;
     this.remoteIp = socket.ip;
     this.remotePort = socket.port;
@@ -108,6 +128,7 @@ export class PeerConnection implements Connection {
     this.#pingTimeoutMs = options.pingTimeoutMs ?? TRANSPORT_DEFAULTS.pingTimeoutMs;
     this.#highWaterMark = options.highWaterMark ?? TRANSPORT_DEFAULTS.highWaterMark;
     this.openedAt = this.#clock.now();
+    this.#budget = limit && PeerRateBudget.create(limit, this.openedAt);
 
     ws.on('message', this.#onMessage);
     ws.on('pong', this.#onPong);
@@ -132,6 +153,15 @@ export class PeerConnection implements Connection {
   /** Frames refused as protocol errors (0 or 1: the first one closes the connection). */
   get protocolErrors(): number {
     return this.#protocolErrors;
+  }
+
+  /** Frames dropped by the rate limit (not delivered, not even counted as seen). */
+  get framesDropped(): number {
+    return this.#budget?.dropped ?? 0;
+  }
+
+  get droppedFor(): DisconnectReason | undefined {
+    return this.#droppedFor;
   }
 
   /** What the connection still holds: both zero once 'close' has been emitted. */
@@ -243,6 +273,9 @@ export class PeerConnection implements Connection {
 
   readonly #onMessage = (data: WebSocket.RawData, isBinary: boolean): void => {
     if (this.#state !== 'open') return;
+    // Before anything else is spent on it (the managers' 'seen', the decode): a frame over the
+    // budget costs ws's parse only. Pongs never come here, so keep-alive is never starved.
+    if (this.#budget !== undefined && !this.#withinBudget(data)) return;
     this.#emitter.emit('seen');
     let message: NetworkMessage;
     try {
@@ -306,6 +339,25 @@ export class PeerConnection implements Connection {
     if (this.#closeEmitted || !this.#localClose) return;
     this.#closeEmitted = true;
     this.#emitter.emit('close', this.#localClose[0], this.#localClose[1]);
+  }
+
+  #withinBudget(data: WebSocket.RawData): boolean {
+    const bytes = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength;
+    const budget = this.#budget as PeerRateBudget;
+    const now = this.#clock.now();
+    const verdict = budget.take(bytes, now);
+    if (verdict === 'deliver') return true;
+    if (verdict === 'disconnect') {
+      const overMs = now - (budget.overSince(now) ?? now);
+      this.#log.warn({ dropped: budget.dropped, overMs }, 'peer over its rate limit: disconnecting');
+      this.#droppedFor = 'rate-exceeded';
+      this.close('rate-exceeded', `${budget.dropped} frames dropped over ${Math.round(overMs)} ms`);
+      // A flooder that does not answer our close frame is not read for ws's 30 s: cut it off.
+      this.#timers.timeout(() => this.terminate(), TRANSPORT_DEFAULTS.refusalGraceMs);
+    } else if (budget.overSince(now) === now) {
+      this.#log.debug({ dropped: budget.dropped }, 'peer over its rate limit: dropping frames');
+    }
+    return false;
   }
 
   #refuse(error: ProtocolError): void {

@@ -50,6 +50,8 @@ export function livenessFindings(
  * 'closed-by-peer' first. Which one comes first is the pool's timing, not the managers' behaviour.
  */
 const SOCKET_REASONS: ReadonlySet<DisconnectReason | undefined> = new Set<DisconnectReason | undefined>(['send-failed', 'timeout', 'slow']);
+/** What a manager reports when it learns of the close itself: the peer's doing, or the transport's decision (its rate limit). */
+const CLOSE_REASONS: ReadonlySet<DisconnectReason | undefined> = new Set<DisconnectReason | undefined>(['closed-by-peer', 'rate-exceeded']);
 
 /** Unpaired events, different reasons, message counts apart: each an event-mismatch. */
 export function eventFindings(e: EventFindings): Finding[] {
@@ -62,7 +64,7 @@ export function eventFindings(e: EventFindings): Finding[] {
   for (const r of e.reasonMismatches) {
     // Either way round: a muted view learns of a dead socket from the close, or fails a send on it
     // while its close delivery waits for the writes in flight.
-    if ((SOCKET_REASONS.has(r.legacy) && r.unified === 'closed-by-peer') || (SOCKET_REASONS.has(r.unified) && r.legacy === 'closed-by-peer')) continue;
+    if ((SOCKET_REASONS.has(r.legacy) && CLOSE_REASONS.has(r.unified)) || (SOCKET_REASONS.has(r.unified) && CLOSE_REASONS.has(r.legacy))) continue;
     findings.push({ kind: 'event-mismatch', key: r.key, source: 'events:peer:disconnected', legacy: `peer:disconnected (${r.legacy ?? '-'})`, unified: `peer:disconnected (${r.unified ?? '-'})` });
   }
   for (const m of e.messageMismatches) {
