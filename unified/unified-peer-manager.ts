@@ -386,8 +386,7 @@ export class UnifiedPeerManager extends EventEmitter<PoolEvents> implements Peer
     entry.detach = attachConnection(connection, {
       seen: () => this.peerSeen(key),
       message: (message) => this.emit('message', { key, message }),
-      // `closed-by-peer` unless the connection itself dropped the peer (the transport's rate limit).
-      close: () => this.#remove(key, connection, connection.droppedFor ?? 'closed-by-peer'),
+      close: () => this.#remove(key, connection, 'closed-by-peer'),
       protocolError: (error) => {
         this.#protocolErrors++;
         this.emit('protocol-error', { key, error });
@@ -399,6 +398,8 @@ export class UnifiedPeerManager extends EventEmitter<PoolEvents> implements Peer
 
   /** Removes `key` only if it still holds `connection`; closes `connection` either way. */
   #remove(key: string, connection: Connection, reason: DisconnectReason): boolean {
+    // A close the connection decided itself (the transport's rate limit) is reported with its reason.
+    if (reason === 'closed-by-peer' && connection.droppedFor !== undefined) reason = connection.droppedFor;
     const entry = this.connections.get(key);
     if (entry !== undefined && entry.connection === connection) {
       this.#drop(entry, reason);
@@ -435,7 +436,7 @@ export class UnifiedPeerManager extends EventEmitter<PoolEvents> implements Peer
     } catch (err) {
       entry.penalize(HEALTH_PENALTY_PING);
       this.#opts.logger.warn({ key, err: (err as Error).message, health: entry.health }, 'keep-alive ping failed');
-      if (!connection.isOpen) this.#remove(key, connection, connection.droppedFor ?? 'closed-by-peer');
+      if (!connection.isOpen) this.#remove(key, connection, 'closed-by-peer');
     }
   }
 
