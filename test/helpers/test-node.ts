@@ -1,6 +1,7 @@
 import { pino, type Logger } from 'pino';
 import { ManualClock, systemClock, type Clock } from '../../src/contract/clock.js';
 import { createDialer, type PeerDialer } from '../../src/transport/dialer.js';
+import type { PeerConnectionOptions } from '../../src/transport/peer-connection.js';
 import { PeerListener } from '../../src/transport/peer-listener.js';
 import type { PoolOptions } from '../../src/pool/pool-options.js';
 import { LegacyPeerManager } from '../../legacy/legacy-peer-manager.js';
@@ -24,6 +25,8 @@ export interface TestNodeOptions extends Omit<Partial<PoolOptions>, 'identity' |
   /** The transport's ping timeout: short in tests, so a frozen peer is noticed quickly. */
   readonly pingTimeoutMs?: number;
   readonly logger?: Logger;
+  /** More transport options for every connection, inbound and outbound (e.g. the rate limit). */
+  readonly connection?: Omit<PeerConnectionOptions, 'clock' | 'logger'>;
 }
 
 export interface TestNode<P extends AnyManager = AnyManager> {
@@ -43,11 +46,11 @@ export interface TestNode<P extends AnyManager = AnyManager> {
  * default, so the reaper and keep-alive move only when the test says).
  */
 export async function startNode<P extends AnyManager = AnyManager>(options: TestNodeOptions): Promise<TestNode<P>> {
-  const { kind, factory, host, network = TEST_NETWORK, version = '1.0.0', pingTimeoutMs = 300, ...poolOptions } = options;
+  const { kind, factory, host, network = TEST_NETWORK, version = '1.0.0', pingTimeoutMs = 300, connection: extra, ...poolOptions } = options;
   const clock = options.clock ?? new ManualClock();
   const logger = options.logger ?? pino({ level: 'silent' });
   const nodeId = options.nodeId ?? `${kind}-${host}`;
-  const connection = { clock: systemClock, logger, pingTimeoutMs, sendTimeoutMs: 2000 };
+  const connection = { clock: systemClock, logger, pingTimeoutMs, sendTimeoutMs: 2000, ...extra };
   const listener = new PeerListener({ host, port: 0, identity: { network, nodeId, version, listenPort: 0 }, logger, connection });
   const { port } = await listener.listen();
   const identity = { network, nodeId, version, listenPort: port };

@@ -3,6 +3,7 @@ import { WebSocket } from 'ws';
 import { ManualClock, systemClock } from '../../../src/contract/clock.js';
 import { createDialer } from '../../../src/transport/dialer.js';
 import { DualModePool, type DualModePoolOptions } from '../../../src/dual/dual-mode-pool.js';
+import type { PeerConnectionOptions } from '../../../src/transport/peer-connection.js';
 import { PeerListener } from '../../../src/transport/peer-listener.js';
 import { waitFor } from '../../helpers/wait.js';
 import { TEST_NETWORK } from '../../helpers/test-node.js';
@@ -16,11 +17,17 @@ export interface DualNode {
   close(): Promise<void>;
 }
 
-/** A node whose pool is a DualModePool, on a loopback address of 127.0.30-39.x; the pool runs on a ManualClock. */
-export async function startDualNode(host: string, options: Partial<DualModePoolOptions> = {}, logger: Logger = pino({ level: 'silent' })): Promise<DualNode> {
+/** A node whose pool is a DualModePool, on a loopback address of 127.0.30-39.x (the rate-limit tests: 127.0.58.x); the pool runs on a ManualClock. */
+export async function startDualNode(
+  host: string,
+  options: Partial<DualModePoolOptions> = {},
+  logger: Logger = pino({ level: 'silent' }),
+  /** More transport options for every connection (e.g. the rate limit). */
+  extra: Omit<PeerConnectionOptions, 'clock' | 'logger'> = {},
+): Promise<DualNode> {
   const clock = new ManualClock();
   const nodeId = `dual-${host}`;
-  const connection = { clock: systemClock, logger, pingTimeoutMs: 500, sendTimeoutMs: 2000 };
+  const connection = { clock: systemClock, logger, pingTimeoutMs: 500, sendTimeoutMs: 2000, ...extra };
   const listener = new PeerListener({ host, port: 0, identity: { network: TEST_NETWORK, nodeId, version: '1.0.0', listenPort: 0 }, logger, connection });
   const { port } = await listener.listen();
   const identity = { network: TEST_NETWORK, nodeId, version: '1.0.0', listenPort: port };
