@@ -14,6 +14,10 @@ export class InstantConnection implements Connection {
   readonly id = nextId++;
   readonly openedAt: number;
   readonly bufferedAmount = 0;
+  /** Never drops a peer on its own (a getter: nothing per instance). */
+  get droppedFor(): undefined {
+    return undefined;
+  }
   /** Messages "sent" so far. */
   sent = 0;
   #open = true;

@@ -5,7 +5,7 @@ import type { DisconnectReason, PeerAddress, PeerInfo } from './types.js';
 export interface ConnectionEvents {
   /** A valid protocol message arrived. */
   message: [message: NetworkMessage];
-  /** Any frame arrived (a message, a malformed frame, a pong): the peer is alive. */
+  /** Any frame arrived (a message, a malformed frame, a pong; not a frame dropped over the rate limit): the peer is alive. */
   seen: [];
   /** The socket closed, by either side. Emitted once. */
   close: [code: number, reason: string];
@@ -33,9 +33,10 @@ export interface Connection {
   /**
    * Set when the connection dropped the peer on its own decision (the transport's, not a
    * manager's: `rate-exceeded`), before its 'close' is emitted: the reason a manager reports for
-   * that close instead of `closed-by-peer`. Optional: a connection that never decides leaves it out.
+   * that close instead of `closed-by-peer`. Not optional, so that a wrapper cannot forget to
+   * forward it (a connection that never decides says undefined).
    */
-  readonly droppedFor?: DisconnectReason | undefined;
+  readonly droppedFor: DisconnectReason | undefined;
   /** Resolves once the frame is flushed to the socket; rejects with a typed error otherwise. */
   send(message: NetworkMessage): Promise<void>;
   /**

@@ -49,6 +49,9 @@ export class ObservedConnection implements Connection {
   get bufferedAmount(): number {
     return this.#inner.bufferedAmount;
   }
+  get droppedFor(): DisconnectReason | undefined {
+    return this.#inner.droppedFor;
+  }
 
   async send(message: NetworkMessage): Promise<void> {
     await this.#inner.send(message);

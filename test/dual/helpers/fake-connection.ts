@@ -11,6 +11,10 @@ export class FakeConnection implements Connection {
   readonly id = nextId++;
   readonly openedAt = 0;
   readonly bufferedAmount = 0;
+  /** Never drops a peer on its own (a getter: nothing per instance). */
+  get droppedFor(): undefined {
+    return undefined;
+  }
   readonly sent: NetworkMessage[] = [];
   pings = 0;
   closedWith: DisconnectReason | undefined;
