@@ -2,7 +2,7 @@
  * The per-peer rate limit, enforced where frames are received (PeerConnection), so both managers
  * and every pool mode get it identically: frames over a peer's budget are dropped and counted, a
  * peer that stays over it is closed 4009 `rate-exceeded` and reported so by the managers, while
- * an honest peer on the same node loses nothing. Addresses: 127.0.58.x.
+ * an honest peer on the same node loses nothing. Addresses: 127.0.87.x.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
@@ -24,7 +24,7 @@ import { MANAGER_KINDS, startNode, TEST_NETWORK } from '../helpers/test-node.js'
 import { sleep, waitFor } from '../helpers/wait.js';
 import { rawPeer, type RawPeer } from './helpers/raw-peer.js';
 
-const ip = (n: number) => `127.0.58.${n}`;
+const ip = (n: number) => `127.0.87.${n}`;
 const serverId: NodeIdentity = { network: 'main', nodeId: 'srv', version: '1.0.0', listenPort: 0 };
 const clientId: NodeIdentity = { network: 'main', nodeId: 'cli', version: '1.0.0', listenPort: 9 };
 

@@ -17,7 +17,7 @@ export interface DualNode {
   close(): Promise<void>;
 }
 
-/** A node whose pool is a DualModePool, on a loopback address of 127.0.30-39.x (the rate-limit tests: 127.0.58.x); the pool runs on a ManualClock. */
+/** A node whose pool is a DualModePool, on a loopback address of 127.0.30-39.x (the rate-limit tests: 127.0.87.x); the pool runs on a ManualClock. */
 export async function startDualNode(
   host: string,
   options: Partial<DualModePoolOptions> = {},
