@@ -91,6 +91,8 @@ export class ConnectionLink {
   #closed = false;
   /** The real connection's close code and reason, once it has closed. */
   closeInfo: [code: number, reason: string] | undefined;
+  /** The close reached the live view; the muted view hears of it when the pool delivers it (deferred). */
+  mutedClosePending = false;
   /** When a frame or pong last arrived, read before either manager heard of it. */
   seenAt: number | undefined;
   /** `seenAt` as the pool's last liveness pass found it: checked at the next pass, once settled. */
@@ -233,7 +235,9 @@ export class ConnectionLink {
     const live = this.#views[this.liveSide];
     const muted = this.#views[this.liveSide === 'legacy' ? 'unified' : 'legacy'];
     live._emit('close', code, reason);
+    this.mutedClosePending = true;
     const deliver = (): void => {
+      this.mutedClosePending = false;
       muted._emit('close', code, reason);
       this.#opts.onClosed(this, code, reason);
     };
@@ -370,7 +374,11 @@ export class ConnectionView implements Connection {
     this.#emitter.on(event, listener as (...args: unknown[]) => void);
     if (event === 'message' || event === 'seen') this.#link._subscribed();
     // As the transport does: a connection that closed before its manager subscribed still reports it.
-    if (event === 'close' && this.#link.closeInfo && !this.#closeDelivered) {
+    // Not a muted view whose close the pool holds back: it hears of it in the key's order, after
+    // the mirrored writes the authoritative side made before the close (a mirror behind was given
+    // a connection already closed, heard the close at once and reported 'closed-by-peer' where the
+    // authoritative side had removed it: a 30 s soak's false alarm, one run in about five).
+    if (event === 'close' && this.#link.closeInfo && !this.#closeDelivered && !(this.#link.mutedClosePending && !this.isLive)) {
       const [code, reason] = this.#link.closeInfo;
       queueMicrotask(() => {
         if (!this.#closeDelivered) this._emit('close', code, reason);

@@ -81,6 +81,17 @@ interface Held {
   readonly detach: () => void;
 }
 
+/** A close deferred for a legacy mirror (see #deferClose). */
+interface PendingClose {
+  /** Writes with a smaller ticket began before the close: their mirror calls go ahead of it. */
+  readonly before: WriteTicket;
+  readonly delivered: Promise<void>;
+  /** The key's mirror queue when the close was deferred. */
+  readonly earlier: Promise<void> | undefined;
+  /** The `before` of a close of the key still pending then (its delivery is in `earlier`). */
+  readonly earlierCloseBefore: WriteTicket | undefined;
+}
+
 /**
  * Both peer managers behind one `PeerPool`, in one of four modes (legacy, shadow, live,
  * unified). Every write goes to the authoritative manager, then to the mirror, which holds muted
@@ -121,10 +132,15 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   readonly #removedAt = new Map<string, WriteTicket>();
   /** Per key, the mirror calls in flight and the last one's settling: the next waits for it. */
   readonly #mirrorQueues = new Map<string, Promise<void>>();
+  /**
+   * Per key, the mirror calls not yet settled of writes that went ahead of a deferred close, by
+   * write ticket: a later such write waits for the earlier ones (never for a close: it would wait for it).
+   */
+  readonly #aheadOfClose = new Map<string, { readonly write: WriteTicket; readonly run: Promise<void> }[]>();
   /** The last broadcast's difference in counts, if it had one. */
   #broadcastDiff: string | undefined;
   /** Per key, a close deferred for a legacy mirror: the first write ticket that must wait for its delivery. */
-  readonly #pendingCloses = new Map<string, { readonly before: WriteTicket; readonly delivered: Promise<void> }>();
+  readonly #pendingCloses = new Map<string, PendingClose>();
   #mirrorFailures = 0;
   /** The periodic pass and what feeds it (events, evidence of life): dual/shadow-checks.ts. */
   readonly #checks: ShadowChecks;
@@ -798,9 +814,14 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
    */
   #mirror<K extends MirrorOp>(op: K, key: string | undefined, arg: MirrorArgs[K], write?: WriteTicket, label: string = op, authValue?: unknown): Promise<void> | undefined {
     if (key === undefined || this.#mirrorSide === undefined) return this.#mirrorNow(op, key, arg, write, label, authValue);
-    // A write that began before a deferred close of this key: it goes ahead of the close's delivery (which waits for it).
+    // A write that began before a deferred close of this key: it goes ahead of the close's delivery
+    // (which waits for it), but behind the key's mirror calls of writes that began before it (an
+    // add still queued when the removal after it came: the mirror removed nothing, then added).
     const close = this.#pendingCloses.get(key);
-    if (close && write !== undefined && write < close.before) return this.#mirrorNow(op, key, arg, write, label, authValue);
+    if (close && write !== undefined && write < close.before) {
+      const earlier = close.earlierCloseBefore === undefined || write >= close.earlierCloseBefore ? close.earlier : undefined;
+      return this.#mirrorAheadOfClose(op, key, arg, write, earlier, label, authValue);
+    }
     const tail = this.#mirrorQueues.get(key);
     if (tail === undefined) {
       // The common case: nothing in flight for the key. The call's own settle handler takes it off
@@ -817,6 +838,30 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     return run;
   }
 
+  /**
+   * The mirror's half of a write that began before a deferred close of `key`: after the calls of
+   * earlier writes, the key's queue as it stood when the close was deferred (those calls never wait
+   * for a close that came after them) and the ones that went ahead of the close before this one.
+   */
+  #mirrorAheadOfClose<K extends MirrorOp>(op: K, key: string, arg: MirrorArgs[K], write: WriteTicket, earlier: Promise<void> | undefined, label: string, authValue: unknown): Promise<void> | undefined {
+    const ahead = this.#aheadOfClose.get(key) ?? [];
+    let after = earlier;
+    for (const c of ahead) if (c.write < write) after = c.run;
+    if (after === undefined) return this.#mirrorNow(op, key, arg, write, label, authValue);
+    const run = after.then(() => this.#mirrorNow(op, key, arg, write, label, authValue));
+    const entry = { write, run };
+    ahead.push(entry);
+    this.#aheadOfClose.set(key, ahead);
+    void run.then(() => {
+      const list = this.#aheadOfClose.get(key);
+      if (!list) return;
+      const i = list.indexOf(entry);
+      if (i >= 0) list.splice(i, 1);
+      if (list.length === 0) this.#aheadOfClose.delete(key);
+    });
+    return run;
+  }
+
   /** A key's last mirror call settled: nothing is in flight for it any more. */
   #mirrorSettled(key: string | undefined, run: Promise<void>): void {
     if (key !== undefined && this.#mirrorQueues.get(key) === run) this.#mirrorQueues.delete(key);
@@ -829,7 +874,16 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
    */
   #deferClose(key: string, deliver: () => void): void {
     let delivered!: () => void;
-    const entry = { before: this.#writes.next, delivered: new Promise<void>((resolve) => (delivered = resolve)) };
+    // The key's queue as this close finds it: what writes that began before the close wait for
+    // (not the close itself, which waits for them), unless one began before an earlier close still
+    // pending too, which that queue holds and which waits for it.
+    const previous = this.#pendingCloses.get(key);
+    const entry: PendingClose = {
+      before: this.#writes.next,
+      delivered: new Promise<void>((resolve) => (delivered = resolve)),
+      earlier: this.#mirrorQueues.get(key),
+      earlierCloseBefore: previous?.before,
+    };
     this.#pendingCloses.set(key, entry);
     this.#writes.defer(() => {
       try {

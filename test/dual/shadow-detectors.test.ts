@@ -13,7 +13,7 @@ import { LegacyPeerManager } from '../../legacy/legacy-peer-manager.js';
 import { UnifiedPeerManager } from '../../unified/unified-peer-manager.js';
 import { captureLogs } from '../helpers/log-capture.js';
 import { fakeDialer, makePool } from './helpers/fixtures.js';
-import type { FakeConnection } from './helpers/fake-connection.js';
+import { FakeConnection, peerInfo } from './helpers/fake-connection.js';
 import { ConnectionClosedError } from '../../src/contract/errors.js';
 
 const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
@@ -489,7 +489,50 @@ class BehindLegacy extends LegacyPeerManager {
   }
 }
 
+/** A legacy mirror whose adds wait until released: behind the authoritative side, as under load. */
+class SlowAddLegacy extends LegacyPeerManager {
+  held = false;
+  readonly #waiting: (() => void)[] = [];
+  override addConnectedPeer(connection: Connection, info: PeerInfo): Promise<void> {
+    if (!this.held) return super.addConnectedPeer(connection, info);
+    return new Promise<void>((resolve, reject) => this.#waiting.push(() => super.addConnectedPeer(connection, info).then(resolve, reject)));
+  }
+  release(): void {
+    this.held = false;
+    for (const run of this.#waiting.splice(0)) run();
+  }
+}
+
 describe('no false alarm from a legacy mirror behind on its calls', () => {
+  it('a mirror given a connection that closed meanwhile hears the close after the removal the authoritative side made before it', async () => {
+    // Seen in 30 s soaks, one run in about five: in live, a peer joined and the node removed it
+    // while the legacy mirror was behind; the socket closed; the mirror, handed the connection
+    // only then, heard its close at once ('closed-by-peer') ahead of the mirrored removal.
+    const legacies: SlowAddLegacy[] = [];
+    const { pool, clock } = makePool({
+      mode: 'live',
+      shadow: { persistenceChecks: 3, eventSettleMs: 100 },
+      createManager: (side, o) => (side === 'legacy' ? (legacies[legacies.length] = new SlowAddLegacy(o)) : new UnifiedPeerManager(o)),
+    });
+    const reasons: string[] = [];
+    legacies[0]!.on('peer:disconnected', (e) => void reasons.push(e.reason));
+    legacies[0]!.held = true;
+    const conn = new FakeConnection('10.0.0.1');
+    const adding = pool.addConnectedPeer(conn, peerInfo('10.0.0.1'));
+    await flush();
+    const removing = pool.removeConnectedPeer('10.0.0.1');
+    await flush();
+    expect(conn.isOpen).toBe(false);
+    legacies[0]!.release();
+    await Promise.all([adding, removing]);
+    await flush();
+    clock.advance(200);
+    pool.checkNow();
+    expect(reasons).toEqual(['removed']);
+    expect(unexpected(pool, 'event-mismatch')).toBe(0);
+    await pool.close();
+  });
+
   it('a stale removal is not judged against a mirror with a call pending a sweep or more (its lastSeen is when it caught up)', async () => {
     // Two peers go silent at t=0 after a peerSeen each; the mirror applies A's at 3.5 s (B's still
     // pending since 0), unified reaps both at 4 s. Against the mirror as it is then, A looks alive.
