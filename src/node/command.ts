@@ -37,6 +37,7 @@ export function nodeCommand(): Command {
     .addOption(opt('--redial-interval <duration>', 'how often configured peers not connected are dialled again', 'POOLSHIFT_REDIAL_INTERVAL', d.redialInterval))
     .addOption(opt('--shutdown-grace <duration>', 'at shutdown, a peer that has not answered our close frame by then (it stopped reading) has its socket terminated', 'POOLSHIFT_SHUTDOWN_GRACE', d.shutdownGrace))
     .addOption(opt('--max-inbound-sockets <n>', 'peer sockets held at once, before and after the upgrade; past it a new one is destroyed on accept. Lowered to fit the descriptor limit (ulimit -n) minus a reserve for the admin server and dials where it can be read (Linux); elsewhere keep it below that yourself', 'POOLSHIFT_MAX_INBOUND_SOCKETS', d.maxInboundSockets))
+    .addOption(opt('--max-peers <n>', 'peers held at once, inbound and outbound, in every mode: an inbound peer past it is refused during its handshake (close 4004 too-many-peers, before our Hello)', 'POOLSHIFT_MAX_PEERS', d.maxPeers))
     .addOption(opt('--snapshot-interval <duration>', 'period of the full shadow comparison of the two managers', 'POOLSHIFT_SNAPSHOT_INTERVAL', d.snapshotInterval))
     .addOption(opt('--check-ratio <0..1>', 'share of reads compared on both managers in shadow and live', 'POOLSHIFT_CHECK_RATIO', d.checkRatio))
     .addOption(opt('--persistence-checks <n>', 'snapshot checks a difference must persist across to be reported', 'POOLSHIFT_PERSISTENCE_CHECKS', d.persistenceChecks))

@@ -36,6 +36,11 @@ export interface NodeConfig {
    * fit the process's descriptor limit where it can read it (node/descriptor-budget.ts).
    */
   readonly maxInboundSockets: number;
+  /**
+   * Peers held at once, inbound and outbound, in every mode: the listener refuses an inbound peer
+   * past it during the handshake (4004 too-many-peers), and the unified manager holds the same limit.
+   */
+  readonly maxPeers: number;
   readonly snapshotIntervalMs: number;
   readonly checkRatio: number;
   readonly persistenceChecks: number;
@@ -66,6 +71,7 @@ export interface RawNodeOptions {
   readonly redialInterval: string;
   readonly shutdownGrace: string;
   readonly maxInboundSockets: string;
+  readonly maxPeers: string;
   readonly snapshotInterval: string;
   readonly checkRatio: string;
   readonly persistenceChecks: string;
@@ -92,6 +98,7 @@ export const NODE_DEFAULTS = {
   redialInterval: '5s',
   shutdownGrace: '1s',
   maxInboundSockets: String(LIMIT_DEFAULTS.maxInboundSockets),
+  maxPeers: String(LIMIT_DEFAULTS.maxPeers),
   snapshotInterval: '10s',
   checkRatio: '1',
   persistenceChecks: '3',
@@ -196,6 +203,7 @@ export function resolveNodeConfig(raw: RawNodeOptions): NodeConfig {
     redialIntervalMs: duration('--redial-interval', raw.redialInterval),
     shutdownGraceMs: duration('--shutdown-grace', raw.shutdownGrace),
     maxInboundSockets: number('--max-inbound-sockets', raw.maxInboundSockets, 1, 1_000_000, true),
+    maxPeers: number('--max-peers', raw.maxPeers, 1, 1_000_000, true),
     snapshotIntervalMs: duration('--snapshot-interval', raw.snapshotInterval),
     checkRatio: number('--check-ratio', raw.checkRatio, 0, 1),
     persistenceChecks: number('--persistence-checks', raw.persistenceChecks, 1, 1000, true),

@@ -8,15 +8,16 @@ import { TimerSet, systemClock } from '../contract/clock.js';
 import type { Connection, NodeIdentity } from '../contract/connection.js';
 import { createDialer } from '../transport/dialer.js';
 import { DualModePool } from '../dual/dual-mode-pool.js';
-import type { PoolMode } from '../dual/modes.js';
+import { authoritativeSide, type PoolMode } from '../dual/modes.js';
 import { EnvFlagProvider } from '../dual/flags/env-flag-provider.js';
 import { FileFlagProvider } from '../dual/flags/file-flag-provider.js';
 import { bindModeFlag, initialMode, type ModeFlagBinding } from '../dual/flags/mode-flag-binding.js';
 import type { ModeFlagProvider } from '../dual/flags/mode-flag-provider.js';
 import type { NetworkMessage } from '../contract/messages.js';
 import { PeerListener } from '../transport/peer-listener.js';
-import type { PoolOptions } from '../pool/pool-options.js';
-import type { PeerAddress } from '../contract/types.js';
+import { keyFunction, type PoolOptions } from '../pool/pool-options.js';
+import { PeerSlots } from '../limits/peer-slots.js';
+import type { PeerAddress, PeerInfo } from '../contract/types.js';
 import { AdminServer } from './admin-server.js';
 import type { NodeConfig } from './config.js';
 import { inboundBudget, softDescriptorLimit } from './descriptor-budget.js';
@@ -57,11 +58,24 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> {
   #adminAddress: PeerAddress | undefined;
   #stopping = false;
   #halfOpen: Counter | undefined;
+  /** The node's own keys (the pool's default keyBy): which peer a handshake would be. */
+  readonly #keyOf = keyFunction();
+  /**
+   * maxPeers in every mode, decided by the listener during the handshake: the peers the
+   * authoritative manager holds plus those admitted and not yet added.
+   */
+  readonly #slots: PeerSlots;
 
   constructor(config: NodeConfig, logger: Logger) {
     super();
     this.config = config;
     this.#log = logger;
+    this.#slots = new PeerSlots({ maxPeers: config.maxPeers, held: () => this.#held(), holds: (info) => this.#holds(info) });
+  }
+
+  /** Admission by the peer limit so far: refusals and handshakes admitted whose add has not settled. */
+  get peerSlots(): { readonly maxPeers: number; readonly reserved: number; readonly refused: number } {
+    return { maxPeers: this.#slots.maxPeers, reserved: this.#slots.reserved, refused: this.#slots.refused };
   }
 
   get pool(): DualModePool {
@@ -97,7 +111,11 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> {
       identity: this.#identity(c.listen.port),
       logger: log,
       connection,
-      admission: { maxInboundSockets: budget.cap },
+      admission: {
+        maxInboundSockets: budget.cap,
+        // Before the pool exists nothing is held; a peer then is refused by nothing here, as before.
+        admit: (info) => (this.#pool ? this.#slots.admit(info) : undefined),
+      },
     });
     this.#listener = listener;
     this.#listenAddress = await listener.listen();
@@ -118,6 +136,8 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> {
       mode,
       registry: this.registry,
       publicIp: c.listen.host,
+      // Unified's own admission holds the listener's limit: in shadow it refuses what legacy, gated by the listener, never took.
+      limits: { maxPeers: c.maxPeers },
       keepAliveIntervalMs: c.keepAliveIntervalMs,
       staleAfterMs: c.staleAfterMs,
       reaperIntervalMs: c.reaperIntervalMs,
@@ -151,12 +171,19 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> {
     });
     pool.on('message', ({ key, message }) => this.emit('received', message, key));
     listener.on('peer', (conn, info) => {
-      if (this.#stopping) return conn.close('shutdown');
+      if (this.#stopping) {
+        this.#slots.release(info);
+        return conn.close('shutdown');
+      }
       const observed = this.#observe(conn);
-      pool.addConnectedPeer(observed, info).catch((err: unknown) => {
-        log.warn({ peer: info.ip, err: (err as Error).message }, 'inbound peer not added');
-        observed.close('removed');
-      });
+      pool
+        .addConnectedPeer(observed, info)
+        .catch((err: unknown) => {
+          log.warn({ peer: info.ip, err: (err as Error).message }, 'inbound peer not added');
+          observed.close('removed');
+        })
+        // Held now (counted by the pool) or not taken: the slot admitted during the handshake is given back.
+        .finally(() => this.#slots.release(info));
     });
     pool.start();
     if (this.#provider) {
@@ -190,11 +217,27 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> {
     await this.#binding?.close();
     await this.#provider?.close();
     await this.#listener?.close();
+    this.#slots.clear();
     await this.#pool?.close();
     await this.#endConnections();
     await this.#admin?.close();
     this.removeAllListeners();
     this.#log.info('node stopped');
+  }
+
+  /** Peers the authoritative manager holds (its connections), read synchronously at each handshake. */
+  #held(): number {
+    const pool = this.#pool;
+    if (!pool || this.#stopping) return 0;
+    return pool.manager(authoritativeSide(pool.mode))?.getPoolStats().total ?? 0;
+  }
+
+  /** Whether the authoritative manager holds a connection for the peer's key (a reconnect or replacement takes no new slot). */
+  #holds(info: PeerInfo): boolean {
+    const pool = this.#pool;
+    if (!pool) return false;
+    const key = this.#keyOf(info);
+    return pool.manager(authoritativeSide(pool.mode))?.snapshot().entries.some((e) => e.key === key && e.connected) ?? false;
   }
 
   #identity(listenPort: number): NodeIdentity {
