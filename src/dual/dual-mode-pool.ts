@@ -7,7 +7,7 @@ import { TimerSet, type Clock } from '../contract/clock.js';
 import type { Connection, DialResult, Dialer } from '../contract/connection.js';
 import { ConnectionLink, type ConnectionLinkOptions, type LiveSide } from './connection-view.js';
 import { CallDeadlines } from './call-deadlines.js';
-import { BackpressureError, ConfigError, LockCanceledError, MirrorTimeoutError, ModeTransitionError, NoConnectionError, PoolClosedError, PromotionRefusedError } from '../contract/errors.js';
+import { BackpressureError, ConfigError, LockCanceledError, MirrorTimeoutError, ModeTransitionError, NoConnectionError, PeerLimitError, PoolClosedError, PromotionRefusedError } from '../contract/errors.js';
 import type { NetworkMessage } from '../contract/messages.js';
 import { SwitchGate } from './switch-gate.js';
 import { DUAL_DEFAULTS } from './dual-defaults.js';
@@ -142,6 +142,11 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   /** Per key, a close deferred for a legacy mirror: the first write ticket that must wait for its delivery. */
   readonly #pendingCloses = new Map<string, PendingClose>();
   #mirrorFailures = 0;
+  /**
+   * Keys a legacy authoritative manager holds that the unified mirror refused for a peer limit
+   * legacy does not keep (#mirrorOverLimit): not compared while legacy holds them.
+   */
+  readonly #overLimit = new Set<string>();
   /** The periodic pass and what feeds it (events, evidence of life): dual/shadow-checks.ts. */
   readonly #checks: ShadowChecks;
   /** Set while a mode switch hydrates managers: their events then are the switch's, not the peers'. */
@@ -207,8 +212,8 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
         clock: this.#clock,
         links: this.#links,
         settling: () => this.#settling(),
-        closeDeferred: (key) => this.#pendingCloses.has(key),
-        keyBusy: (key) => this.#mirrorQueues.has(key) || this.#pendingCloses.has(key) || (this.#mirrorSide !== undefined && this.#mirrorAddPending(key, this.#mirrorSide)),
+        closeDeferred: (key) => this.#pendingCloses.has(key) || this.#overLimit.has(key),
+        keyBusy: (key) => this.#mirrorQueues.has(key) || this.#pendingCloses.has(key) || this.#overLimit.has(key) || (this.#mirrorSide !== undefined && this.#mirrorAddPending(key, this.#mirrorSide)),
       },
     );
     // After the verifier: the gate reads its coverage from the start.
@@ -291,6 +296,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     this.#links.clear();
     this.#mirrorQueues.clear();
     this.#pendingCloses.clear();
+    this.#overLimit.clear();
     // Mirror calls still pending (a deadlocked mirror's) settle now: their sweep goes with the
     // timers, and a caller's write waiting on one would otherwise never settle.
     this.#deadlines.cancelAll(new PoolClosedError());
@@ -486,6 +492,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       this.verifier.resetPersistence();
       // The event streams and the evidence start afresh in the new mode: hydration's events are the switch's.
       this.#checks.reset();
+      this.#overLimit.clear();
       if (from === 'legacy' && next === 'shadow') this.gate.reset();
       this.metrics?.setMode(next);
       this.#log.info({ from, to: next, forced, source: options.source ?? 'api', hydrated, gate: gate?.reason }, `pool mode changed: ${from} -> ${next}`);
@@ -595,13 +602,18 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       // Unified is also held to its own announcements, through switches too (a disconnect missed
       // there would be owed for good); not in unified-only mode, where nothing checks them.
       if (side === 'unified' && this.#held.unified?.manager === manager && (this.#mirrorSide !== undefined || this.#switching)) this.#checks.unifiedConnected(e.key, e.info);
-      if (comparing()) this.#checks.event(side, 'peer:connected', e.key);
+      if (comparing() && !this.#overLimit.has(e.key)) this.#checks.event(side, 'peer:connected', e.key);
       if (isAuth()) this.emit('peer:connected', e);
     };
     const onDisconnected: PoolListener<'peer:disconnected'> = (e) => {
       this.#noteRemoval(e.key);
       if (side === 'unified' && this.#held.unified?.manager === manager) this.#checks.unifiedDisconnected(e.info);
-      if (comparing()) this.#checks.event(side, 'peer:disconnected', e.key, e.reason);
+      if (comparing()) {
+        // Legacy let go of a peer the unified mirror refused for the limit: comparable again from now.
+        if (this.#overLimit.has(e.key)) {
+          if (side === 'legacy') this.#overLimit.delete(e.key);
+        } else this.#checks.event(side, 'peer:disconnected', e.key, e.reason);
+      }
       if (!isAuth()) return;
       this.emit('peer:disconnected', e);
       if (e.reason === 'stale') {
@@ -1017,6 +1029,10 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       this.verifier.skipInFlight();
       return;
     }
+    if (key !== undefined && error instanceof PeerLimitError && this.#mirrorOverLimit(key, side)) {
+      this.verifier.skipInFlight();
+      return;
+    }
     this.#mirrorFailures++;
     this.metrics?.mirrorFailures.inc({ op });
     if (error instanceof MirrorTimeoutError || error instanceof LockCanceledError) {
@@ -1026,6 +1042,28 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     }
     this.#log.warn({ op, key, side, err: (error as Error)?.message ?? String(error) }, 'mirror write failed (recorded, not thrown)');
     this.verifier.compareWrite(op, key ?? op, authoritativeSide(this.#mode), { ok: false, error }, this.#evidenceFn);
+  }
+
+  /**
+   * A unified mirror refused a peer for maxPeers or the outbound cap while the authoritative
+   * legacy manager, which keeps no limit, holds more than that (two handshakes admitted by the
+   * listener at once past the limit, dials legacy made past the outbound cap). Not one of legacy's
+   * inconsistencies (L1-L7), nor unified's: the limit is a difference by design. The key is not
+   * compared (events, messages, snapshot) until legacy lets the peer go; legacy's connect event,
+   * already noted, is forgotten. False when legacy is within the limits: then unified's refusal
+   * is unexpected (it counts peers legacy does not hold) and reported as such.
+   */
+  #mirrorOverLimit(key: string, side: ManagerSide): boolean {
+    const legacy = this.#held.legacy?.manager;
+    if (side !== 'unified' || this.#authSide !== 'legacy' || !legacy) return false;
+    const { maxPeers, maxOutbound } = this.#resolved.limits;
+    const held = legacy.snapshot().entries.filter((e) => e.connected);
+    const outbound = held.filter((e) => e.info?.direction === 'outbound').length;
+    if (held.length <= maxPeers && outbound <= maxOutbound) return false;
+    this.#overLimit.add(key);
+    this.#checks.forgetEvent('legacy', 'peer:connected', key);
+    this.#log.info({ key, legacyHolds: held.length, outbound, maxPeers, maxOutbound }, 'the unified mirror refused a peer past the limit legacy does not keep: not compared while legacy holds it');
+    return true;
   }
 
   /**

@@ -105,6 +105,11 @@ export class ShadowChecks {
     this.#owed.clear();
   }
 
+  /** Forgets `side`'s unpaired `type` events of `key` (see EventLedger.forget). */
+  forgetEvent(side: ManagerSide, type: 'peer:connected' | 'peer:disconnected', key: string): void {
+    this.#events.forget(side, type, key);
+  }
+
   /** A `message` delivered by `side`'s manager. */
   message(side: ManagerSide, key: string): void {
     this.#events.message(side, key);

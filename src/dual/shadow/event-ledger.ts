@@ -69,6 +69,15 @@ export class EventLedger {
     } else this.#pending.set(key, [{ side, type, key, reason, at }]);
   }
 
+  /** Drops `side`'s unpaired events of `type` for `key`: a difference the pool explained and does not compare. */
+  forget(side: ManagerSide, type: PeerEventType, key: string): void {
+    const pending = this.#pending.get(key);
+    if (!pending) return;
+    const keep = pending.filter((e) => e.side !== side || e.type !== type);
+    if (keep.length === 0) this.#pending.delete(key);
+    else this.#pending.set(key, keep);
+  }
+
   /** One `message` event from `side`'s manager. Two map operations per delivery. */
   message(side: ManagerSide, key: string): void {
     let count = this.#messages.get(key);
