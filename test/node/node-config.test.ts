@@ -47,6 +47,16 @@ describe('poolshift node configuration: --admin-token', () => {
   });
 });
 
+describe('poolshift node configuration: --max-peers', () => {
+  it('defaults to LIMIT_DEFAULTS.maxPeers (50), takes a positive integer, refuses anything else naming the option', () => {
+    expect(resolveNodeConfig(raw()).maxPeers).toBe(LIMIT_DEFAULTS.maxPeers);
+    expect(resolveNodeConfig(raw({ maxPeers: '3' })).maxPeers).toBe(3);
+    for (const maxPeers of ['0', '-1', '2.5', 'many', '']) {
+      expect(() => resolveNodeConfig(raw({ maxPeers }))).toThrow(/--max-peers/);
+    }
+  });
+});
+
 describe('poolshift node configuration: --max-inbound-sockets and the descriptor budget', () => {
   it('defaults to LIMIT_DEFAULTS.maxInboundSockets (512), takes a positive integer, refuses anything else naming the option', () => {
     expect(resolveNodeConfig(raw()).maxInboundSockets).toBe(LIMIT_DEFAULTS.maxInboundSockets);
