@@ -1216,7 +1216,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     };
     let closing = false;
     for (const link of this.#links.withKey(key)) if (!link.closed && !link.real.isOpen) closing = true;
-    return { key, legacy: find('legacy'), unified: find('unified'), hints: this.verifier.hintsOf(key), closing };
+    return { key, legacy: find('legacy'), unified: find('unified'), hints: this.verifier.hintsOf(key), closing, ...(this.#overLimit.has(key) ? { notCompared: true } : {}) };
   }
 
   #assertOpen(): void {

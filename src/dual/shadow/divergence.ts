@@ -60,6 +60,12 @@ export interface KeyEvidence {
    * peer-set difference on such a key is in flight, not found.
    */
   readonly closing?: boolean;
+  /**
+   * The pool does not compare the key for now (a peer the authoritative legacy manager took past
+   * a limit it does not keep, which the unified mirror refused): a peer-set difference on it is
+   * skipped as one in flight is.
+   */
+  readonly notCompared?: boolean;
 }
 
 /**

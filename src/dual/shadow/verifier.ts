@@ -227,7 +227,7 @@ export class ShadowVerifier {
     let inFlight = false;
     const setDifference = (kind: DivergenceKind, key: string, auth: string, shadow: string): void => {
       const ev = evidence(key);
-      if (ev.closing) inFlight = true;
+      if (ev.closing || ev.notCompared) inFlight = true;
       else found.push(this.#divergence(kind, key, source, auth, shadow, ev));
     };
     for (const [key, fp] of a) {
