@@ -1029,7 +1029,8 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       this.verifier.skipInFlight();
       return;
     }
-    if (key !== undefined && error instanceof PeerLimitError && this.#mirrorOverLimit(key, side)) {
+    // By the peer's key as unified refused it (a mirrored dial's `key` is the address dialled).
+    if (error instanceof PeerLimitError && this.#mirrorOverLimit(error.key, side)) {
       this.verifier.skipInFlight();
       return;
     }

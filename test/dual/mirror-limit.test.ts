@@ -6,7 +6,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { PeerLimitError } from '../../src/contract/errors.js';
 import type { PoolOptions } from '../../src/pool/pool-options.js';
-import { makePool, realManager, type Fixture } from './helpers/fixtures.js';
+import type { FakeConnection } from './helpers/fake-connection.js';
+import { fakeDialer, makePool, realManager, type Fixture } from './helpers/fixtures.js';
 
 let fixture: Fixture | undefined;
 afterEach(async () => {
@@ -72,5 +73,19 @@ describe('a unified mirror past maxPeers, legacy authoritative', () => {
     await passes(f, 8);
     expect(f.pool.mirrorFailures).toBe(1);
     expect(unexpected(f)['error-mismatch']).toBe(1);
+  });
+
+  it('dials legacy made past the outbound cap: unified\'s refusal is skipped by the peer\'s key, not the address dialled', async () => {
+    const dialled: FakeConnection[] = [];
+    // maxPeers 3, outbound share 1/3: one outbound slot in unified, none kept by legacy.
+    const f = (fixture = makePool({ mode: 'shadow', dialer: fakeDialer(dialled), limits: { maxPeers: 3, outboundShare: 1 / 3 }, shadow: { persistenceChecks: 3, eventSettleMs: 100 } }));
+    f.pool.start();
+    await f.pool.connectToPeer({ host: '10.0.1.1', port: 7000 });
+    await f.pool.connectToPeer({ host: '10.0.1.2', port: 7000 });
+    expect(f.pool.manager('legacy')!.getPoolStats().total).toBe(2);
+    expect(f.pool.manager('unified')!.getPoolStats().total).toBe(1);
+    await passes(f, 8);
+    expect(f.pool.mirrorFailures).toBe(0);
+    expect(unexpected(f)).toEqual({});
   });
 });
