@@ -17,6 +17,7 @@ import { IpFilter } from '../limits/ip-filter.js';
 import { LIMIT_DEFAULTS } from '../limits/limit-defaults.js';
 import { RateLimiter } from '../limits/rate-limiter.js';
 import { PeerConnection, type PeerConnectionOptions } from './peer-connection.js';
+import { resolvePeerRateLimit } from '../limits/peer-rate-limit.js';
 import type { DisconnectReason, PeerAddress, PeerInfo } from '../contract/types.js';
 import { TRANSPORT_DEFAULTS } from './transport-defaults.js';
 
@@ -122,6 +123,9 @@ export class PeerListener extends EventEmitter<PeerListenerEvents> {
     this.#options = options;
     this.#identity = options.identity;
     this.#log = (options.logger ?? silent).child({ component: 'peer-listener' });
+    // Checked here, as the dialer does: a bad rate limit would otherwise make every inbound
+    // connection throw as it is made, and each peer be refused with nothing said.
+    if (options.connection?.rateLimit) resolvePeerRateLimit(options.connection.rateLimit, 'connection.rateLimit');
     this.#closing = new ClosingSockets(options.clock ?? systemClock, options.refusalGraceMs ?? TRANSPORT_DEFAULTS.refusalGraceMs);
     const admission = options.admission ?? {};
     this.#ipFilter = admission.ipFilter ?? new IpFilter();

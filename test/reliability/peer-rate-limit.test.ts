@@ -174,7 +174,9 @@ describe('invalid rate limits are refused with ConfigError, naming the field', (
     ['a negative disconnect delay', { disconnectAfterMs: -1 }, 'connection.rateLimit.disconnectAfterMs'],
   ];
   it.each(cases)('%s', (_what, rateLimit, field) => {
-    for (const make of [() => resolvePeerRateLimit(rateLimit), () => createDialer({ identity: clientId, connection: { rateLimit } })]) {
+    // The listener too: a bad limit found only as connections are made refused every peer silently.
+    const listen = () => new PeerListener({ host: '127.0.87.250', port: 0, identity: clientId, connection: { rateLimit } });
+    for (const make of [() => resolvePeerRateLimit(rateLimit), () => createDialer({ identity: clientId, connection: { rateLimit } }), listen]) {
       let error: unknown;
       try {
         make();
