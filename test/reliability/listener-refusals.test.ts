@@ -47,6 +47,19 @@ async function silentPeer(from: string, port: number): Promise<void> {
   cleanup.push(() => p.ws.terminate());
 }
 
+/** A raw socket from RAW that sends one text frame. */
+async function sending(port: number, text: string): Promise<RawSocket> {
+  const s = await raw(RAW, port);
+  s.write(clientFrame(TEXT, Buffer.from(text)));
+  return s;
+}
+
+/** A raw socket from RAW once `holder` keeps a handshake pending (the slot a limit counts). */
+async function afterHolder(holder: string, port: number): Promise<RawSocket> {
+  await silentPeer(holder, port);
+  return raw(RAW, port);
+}
+
 interface Refusal {
   readonly name: string;
   readonly code: number;
@@ -61,20 +74,12 @@ const refusals: Refusal[] = [
   {
     name: 'bad Hello (not JSON)',
     code: CLOSE_POLICY,
-    async provoke(port) {
-      const s = await raw(RAW, port);
-      s.write(clientFrame(TEXT, Buffer.from('GET / HTTP/1.0')));
-      return s;
-    },
+    provoke: (port) => sending(port, 'GET / HTTP/1.0'),
   },
   {
     name: 'wrong network',
     code: CLOSE_POLICY,
-    async provoke(port) {
-      const s = await raw(RAW, port);
-      s.write(clientFrame(TEXT, Buffer.from(helloFrame('raw', 'another-network'))));
-      return s;
-    },
+    provoke: (port) => sending(port, helloFrame('raw', 'another-network')),
   },
   {
     name: 'handshake timeout',
@@ -93,30 +98,20 @@ const refusals: Refusal[] = [
     code: CLOSE_CODES['too-many-peers'],
     options: { admission: { connectionsPerIpPerSecond: 1 } },
     holders: 1,
-    async provoke(port) {
-      await silentPeer(RAW, port);
-      return raw(RAW, port);
-    },
+    provoke: (port) => afterHolder(RAW, port),
   },
   {
     name: 'handshake-cap',
     code: CLOSE_CODES['too-many-peers'],
     options: { admission: { maxPendingHandshakes: 1 } },
     holders: 1,
-    async provoke(port) {
-      await silentPeer(OTHER, port);
-      return raw(RAW, port);
-    },
+    provoke: (port) => afterHolder(OTHER, port),
   },
   {
     name: 'too-many-peers (the pool refuses after the Hello)',
     code: CLOSE_CODES['too-many-peers'],
     options: { admission: { admit: (): DisconnectReason => 'too-many-peers' } },
-    async provoke(port) {
-      const s = await raw(RAW, port);
-      s.write(clientFrame(TEXT, Buffer.from(helloFrame('raw'))));
-      return s;
-    },
+    provoke: (port) => sending(port, helloFrame('raw')),
   },
 ];
 
