@@ -988,6 +988,14 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     // A failed send removes its peer on the authoritative side before the mirror's turn: the
     // mirror then honestly tries one peer fewer.
     if (auth.failed > 0) return;
+    // A peer that stopped reading (over its high-water mark) is skipped by a unified manager that
+    // serves, and tried by the legacy mirror, whose muted send cannot be refused: the socket's
+    // decision, as a failure is. Seen once in a CI rehearsal: a SIGSTOPped peer, "tried 2 | tried 3"
+    // on each proposal until it was reaped. Only that shape, and no more peers than are over the mark.
+    if (this.#authSide === 'unified') {
+      const backlogged = auth.skipped - mirror.skipped;
+      if (backlogged > 0 && mirror.sent + mirror.failed - (auth.sent + auth.failed) === backlogged && backlogged <= this.#overHighWater()) return;
+    }
     // A muted send cannot fail (it never reaches the wire): the peers each side tried (sent or
     // failed) and the peers it skipped are what both managers decide; which sends failed is the socket's.
     if (auth.sent + auth.failed === mirror.sent + mirror.failed && auth.skipped === mirror.skipped) {
@@ -1012,6 +1020,14 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     const partial = l.entries.find((e) => !!e.info !== e.connected);
     const known = partial ? (partial.info ? 'L2' : 'L4') : undefined;
     this.verifier.checkFindings(this.#authSide, [{ kind: 'result-mismatch', key: op, source: op, legacy, unified, ...(known ? { known } : {}) }]);
+  }
+
+  /** Open connections holding more unsent bytes than the high-water mark: peers not reading. */
+  #overHighWater(): number {
+    const mark = this.#resolved.limits.highWaterMark;
+    let n = 0;
+    for (const link of this.#links.values()) if (!link.closed && link.real.bufferedAmount > mark) n++;
+    return n;
   }
 
   #mirrorFailed(op: string, key: string | undefined, side: ManagerSide, error: unknown, write: number | undefined): void {

@@ -276,6 +276,26 @@ describe('shadow detectors catch slips planted in unified, and stay quiet on the
     }
   });
 
+  it('results: in live, a peer over its high-water mark that unified skips and the legacy mirror tries is no result-mismatch', async () => {
+    // Seen once in a CI rehearsal: a peer stopped (SIGSTOP) stops reading; unified, serving, skips
+    // it (backpressure) while the legacy mirror's muted send to it cannot fail: "tried 2 | tried 3"
+    // on every proposal until the peer was reaped. The slip below is still caught meanwhile.
+    for (const [Unified, expected] of [[UnifiedPeerManager, 0], [CountsSkippedAsSent, 1]] as const) {
+      const { pool, add } = shadowWith(Unified, { mode: 'live' });
+      await add('10.0.0.1');
+      await add('10.0.0.2');
+      const stopped = await add('10.0.0.3');
+      stopped.bufferedAmount = 64 * 1024 * 1024;
+      const proposal = { height: 1, hash: 'h1', proposer: 'p', timestamp: 1 };
+      for (let i = 0; i < 3; i++) await pool.broadcastBlockProposal(proposal);
+      expect(unexpected(pool, 'result-mismatch'), Unified.name).toBe(0);
+      stopped.bufferedAmount = 0;
+      if (expected) for (let i = 0; i < 2; i++) await pool.broadcast(msg);
+      expect(unexpected(pool, 'result-mismatch'), Unified.name).toBe(expected);
+      await pool.close();
+    }
+  });
+
   it('results: a connect that resolves with other info than the peer it holds is a result-mismatch (live: unified resolves)', async () => {
     for (const [Unified, expected] of [[UnifiedPeerManager, 0], [ResolvesDialledInfo, 1]] as const) {
       const dialled: FakeConnection[] = [];

@@ -10,7 +10,8 @@ let nextId = 100_000;
 export class FakeConnection implements Connection {
   readonly id = nextId++;
   readonly openedAt = 0;
-  readonly bufferedAmount = 0;
+  /** Bytes the socket would hold unsent: a test raises it to play a peer that stopped reading. */
+  bufferedAmount = 0;
   /** Never drops a peer on its own (a getter: nothing per instance). */
   get droppedFor(): undefined {
     return undefined;
