@@ -19,4 +19,10 @@ export const DUAL_DEFAULTS = {
    * @default 2000
    */
   flagFileReadTimeoutMs: 2000,
+  /**
+   * While the flag asks for a promotion the gate refused, the gate is asked again this often
+   * (bindModeFlag): the node promotes itself once the gate opens, within this of it.
+   * @default 5000
+   */
+  gateRetryIntervalMs: 5000,
 } as const;

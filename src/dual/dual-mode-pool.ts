@@ -218,6 +218,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     );
     // After the verifier: the gate reads its coverage from the start.
     this.gate = new PromotionGate(this.#clock, options.gate, () => this.verifier.coverage.snapshot());
+    this.metrics?.watchGate(() => this.gate.status());
     for (const side of sidesOf(mode)) this.#create(side);
     this.metrics?.setMode(mode);
   }
@@ -449,6 +450,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       coverage: this.verifier.coverage.snapshot(),
       legacy: this.#held.legacy?.manager.snapshot(),
       unified: this.#held.unified?.manager.snapshot(),
+      gate: this.gate.status(),
     });
   }
 
@@ -475,7 +477,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       }
       let gate: GateDecision | undefined;
       if (from === 'shadow' && next === 'live') {
-        gate = this.gate.evaluate();
+        gate = this.gate.decide();
         if (!gate.allowed && !forced) {
           this.#log.warn({ from, to: next, reason: gate.reason, rate: gate.rate, checks: gate.checks, heldMs: gate.heldMs }, 'promotion refused by the gate');
           throw new PromotionRefusedError(gate.reason);

@@ -1,5 +1,6 @@
 import type { Clock } from '../contract/clock.js';
 import { ConfigError } from '../contract/errors.js';
+import { readableDuration, wholeMs } from '../util/readable-duration.js';
 import type { CheckOutcome } from './shadow/metrics.js';
 import { COVERAGE_REQUIREMENTS, missingCoverage, type Coverage, type CoverageRequirement } from './shadow/coverage.js';
 
@@ -28,6 +29,32 @@ export interface GateDecision {
   readonly heldMs: number;
 }
 
+/** A decision taken on a promotion (setMode shadow -> live), with when. */
+export interface GateRecordedDecision extends GateDecision {
+  /** Clock time of the decision, whole ms. */
+  readonly at: number;
+}
+
+/**
+ * Where the gate stands, for /shadow and the metrics: its progress against what it requires, its
+ * answer if asked now, and the last decision it took on a promotion.
+ */
+export interface GateStatus {
+  readonly threshold: number;
+  readonly rate: number;
+  readonly checks: number;
+  readonly minChecks: number;
+  /** Whole ms the rate has held at or above the threshold. */
+  readonly heldMs: number;
+  readonly minDurationMs: number;
+  /** Whether shadow -> live would pass now. */
+  readonly open: boolean;
+  /** Why it would be refused now, or what it would rest on. */
+  readonly reason: string;
+  /** The last promotion decided (allowed or refused); null before any. */
+  readonly lastDecision: GateRecordedDecision | null;
+}
+
 export const GATE_DEFAULTS = { threshold: 0.999, minChecks: 1000, minDurationMs: 3_600_000 } as const;
 
 /**
@@ -47,6 +74,7 @@ export class PromotionGate {
   #agreed = 0;
   #compared = 0;
   #heldSince: number;
+  #lastDecision: GateRecordedDecision | null = null;
 
   constructor(clock: Clock, options: PromotionGateOptions = {}, coverage?: () => Coverage) {
     this.#clock = clock;
@@ -97,20 +125,49 @@ export class PromotionGate {
     return this.#compared === 0 ? 1 : this.#agreed / this.#compared;
   }
 
+  /** The gate's answer if asked now; nothing recorded (a status read, a retry's look). */
   evaluate(): GateDecision {
     const rate = this.rate;
     const checks = this.#compared;
-    const heldMs = this.#clock.now() - this.#heldSince;
+    const held = this.#clock.now() - this.#heldSince;
+    // Whole ms in the decision: the system clock's readings carry fractions nobody reads.
+    const heldMs = wholeMs(held);
     const base = { rate, checks, heldMs };
     const pct = (x: number): string => `${(x * 100).toFixed(3)}%`;
     if (checks < this.minChecks) return { ...base, allowed: false, reason: `only ${checks} checks since shadow began, ${this.minChecks} required` };
     if (rate < this.threshold) return { ...base, allowed: false, reason: `consistency ${pct(rate)} is below the threshold of ${pct(this.threshold)}` };
-    if (heldMs < this.minDurationMs) {
-      return { ...base, allowed: false, reason: `consistency has held at or above ${pct(this.threshold)} for ${heldMs} ms, ${this.minDurationMs} ms required` };
+    if (held < this.minDurationMs) {
+      return { ...base, allowed: false, reason: `consistency has held at or above ${pct(this.threshold)} for ${readableDuration(heldMs)}, ${readableDuration(this.minDurationMs)} required` };
     }
     const covered = this.coveredSinceReset();
     const missing = covered ? missingCoverage(covered, this.requireCoverage) : [];
     if (missing.length > 0) return { ...base, allowed: false, reason: `not enough compared since shadow began: ${missing.join(', ')}` };
-    return { ...base, allowed: true, reason: `consistency ${pct(rate)} over ${checks} checks, held for ${heldMs} ms` };
+    return { ...base, allowed: true, reason: `consistency ${pct(rate)} over ${checks} checks, held for ${readableDuration(heldMs)}` };
+  }
+
+  /** Evaluates a promotion being made (setMode shadow -> live) and keeps the decision as the last one. */
+  decide(): GateDecision {
+    const decision = this.evaluate();
+    this.#lastDecision = { ...decision, at: wholeMs(this.#clock.now()) };
+    return decision;
+  }
+
+  get lastDecision(): GateRecordedDecision | null {
+    return this.#lastDecision;
+  }
+
+  status(): GateStatus {
+    const now = this.evaluate();
+    return {
+      threshold: this.threshold,
+      rate: now.rate,
+      checks: now.checks,
+      minChecks: this.minChecks,
+      heldMs: now.heldMs,
+      minDurationMs: this.minDurationMs,
+      open: now.allowed,
+      reason: now.reason,
+      lastDecision: this.#lastDecision,
+    };
   }
 }

@@ -23,6 +23,7 @@ import type { NodeConfig } from './config.js';
 import { inboundBudget, softDescriptorLimit } from './descriptor-budget.js';
 import { plantFault } from './manager-faults.js';
 import { ObservedConnection } from './observed-connection.js';
+import { wholeMs } from '../util/readable-duration.js';
 
 /** The version a node announces unless `--node-version` says otherwise. */
 export const NODE_VERSION = '1.0.0';
@@ -195,7 +196,7 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> {
       {
         registry: this.registry,
         health: async () => ({ status: this.#stopping ? 'stopping' : 'ok', mode: pool.mode, peers: this.#stopping ? 0 : (await pool.getConnectedPeers()).length }),
-        shadow: () => pool.report(),
+        shadow: () => ({ ...pool.report(), waiting: this.#waiting() }),
       },
       log,
       { token: c.adminToken },
@@ -223,6 +224,17 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> {
     await this.#admin?.close();
     this.removeAllListeners();
     this.#log.info('node stopped');
+  }
+
+  /**
+   * For /shadow: the flag asks for a mode the gate refused, and the node stays where it is until
+   * the gate opens (the binding asks it again) or the flag changes; null otherwise.
+   */
+  #waiting(): { requested: string; mode: string; reason: string; since: string; waitedMs: number } | null {
+    const w = this.#binding?.waiting;
+    if (!w) return null;
+    // The system clock reads on the epoch scale: `since` as a date a person reads.
+    return { requested: w.requested, mode: w.mode, reason: w.reason, since: new Date(w.since).toISOString(), waitedMs: wholeMs(systemClock.now() - w.since) };
   }
 
   /** Peers the authoritative manager holds (its connections), read synchronously at each handshake. */

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { TimerSet } from '../contract/clock.js';
 import type { LockMonitor, LockParty } from './lock.js';
+import { wholeMs } from '../util/readable-duration.js';
 
 export interface LockStallReport {
   /** The wait that passed the bound. */
@@ -71,7 +72,7 @@ export class LockWatchdog {
         {
           lock: waiter.lock,
           op: waiter.op,
-          waitedMs,
+          waitedMs: wholeMs(waitedMs),
           holders: report.holders.map((h) => `${h.op} holds ${h.lock}`),
           waiters: report.waiters.map((w) => `${w.op} waits for ${w.lock}`),
         },

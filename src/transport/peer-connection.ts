@@ -17,6 +17,7 @@ import type { NetworkMessage } from '../contract/messages.js';
 import { SendQueue, type PendingSend } from './send-queue.js';
 import type { DisconnectReason } from '../contract/types.js';
 import { TRANSPORT_DEFAULTS } from './transport-defaults.js';
+import { wholeMs } from '../util/readable-duration.js';
 import { PeerRateBudget, resolvePeerRateLimit, type PeerRateLimitOptions } from '../limits/peer-rate-limit.js';
 
 export interface PeerConnectionOptions {
@@ -349,7 +350,7 @@ export class PeerConnection implements Connection {
     if (verdict === 'deliver') return true;
     if (verdict === 'disconnect') {
       const overMs = now - (budget.overSince(now) ?? now);
-      this.#log.warn({ dropped: budget.dropped, overMs }, 'peer over its rate limit: disconnecting');
+      this.#log.warn({ dropped: budget.dropped, overMs: wholeMs(overMs) }, 'peer over its rate limit: disconnecting');
       this.#droppedFor = 'rate-exceeded';
       this.close('rate-exceeded', `${budget.dropped} frames dropped over ${Math.round(overMs)} ms`);
       // A flooder that does not answer our close frame is not read for ws's 30 s: cut it off.

@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { POOL_MODES, type ManagerSide, type PoolMode } from '../modes.js';
 import { DIVERGENCE_KINDS } from './divergence.js';
 import { COVERAGE_REQUIREMENTS, type Coverage } from './coverage.js';
+import type { GateStatus } from '../promotion-gate.js';
 
 export type CheckOutcome = 'matched' | 'mismatched' | 'ignored' | 'errored' | 'sampled-out';
 
@@ -20,6 +21,18 @@ export class ShadowMetrics {
   /** What the run compared (the report's coverage section), so an alert or a gate can read it. */
   readonly coverage: Gauge<'what'>;
   readonly compared: Gauge<'kind' | 'op'>;
+  /** The promotion gate's progress and last decision, read from the gate at each scrape (watchGate). */
+  readonly gate: {
+    readonly checks: Gauge;
+    readonly minChecks: Gauge;
+    readonly heldSeconds: Gauge;
+    readonly minDurationSeconds: Gauge;
+    readonly open: Gauge;
+    readonly lastDecision: Gauge;
+    readonly lastDecisionTime: Gauge;
+    readonly waiting: Gauge;
+  };
+  #gateStatus: (() => GateStatus) | undefined;
 
   constructor(registry: Registry, prefix = 'poolshift_') {
     const registers = [registry];
@@ -48,6 +61,25 @@ export class ShadowMetrics {
       registers,
     });
     this.compared = new Gauge({ name: `${prefix}shadow_compared`, help: 'Comparisons made since the pool started, per read and per write operation', labelNames: ['kind', 'op'], registers });
+    // No comparison yet is no ratio, not 0 %: the series stays absent until the verifier's first
+    // comparison sets it, so an alert on a low ratio cannot fire on a node in legacy (where nothing
+    // is compared), and `poolshift_shadow_checks_total` says how many there were.
+    this.consistency.remove();
+    this.gate = {
+      checks: this.#gateGauge(registry, `${prefix}gate_checks`, 'Comparisons the promotion gate counts since shadow began', (s) => s.checks),
+      minChecks: this.#gateGauge(registry, `${prefix}gate_min_checks`, 'Comparisons the promotion gate requires', (s) => s.minChecks),
+      heldSeconds: this.#gateGauge(registry, `${prefix}gate_held_seconds`, 'Time the consistency rate has held at or above the gate threshold', (s) => s.heldMs / 1000),
+      minDurationSeconds: this.#gateGauge(registry, `${prefix}gate_min_duration_seconds`, 'Time the promotion gate requires the rate to have held', (s) => s.minDurationMs / 1000),
+      open: this.#gateGauge(registry, `${prefix}gate_open`, '1 when shadow -> live would pass the promotion gate now, else 0', (s) => (s.open ? 1 : 0)),
+      lastDecision: this.#gateGauge(registry, `${prefix}gate_last_decision`, 'The last promotion the gate decided: 1 allowed, 0 refused; absent before any', (s) =>
+        s.lastDecision ? (s.lastDecision.allowed ? 1 : 0) : undefined,
+      ),
+      lastDecisionTime: this.#gateGauge(registry, `${prefix}gate_last_decision_timestamp_seconds`, 'When the gate last decided a promotion (clock seconds); absent before any', (s) =>
+        s.lastDecision ? s.lastDecision.at / 1000 : undefined,
+      ),
+      waiting: new Gauge({ name: `${prefix}gate_waiting`, help: '1 while the mode flag asks for a promotion the gate refused (re-evaluated until it opens), else 0', registers }),
+    };
+    this.gate.waiting.set(0);
     for (const what of COVERAGE_REQUIREMENTS) this.coverage.set({ what }, 0);
     for (const kind of DIVERGENCE_KINDS) {
       this.divergences.inc({ kind, class: 'known' }, 0);
@@ -62,6 +94,27 @@ export class ShadowMetrics {
     this.coverage.set({ what: 'writesNotCompared' }, c.writesNotCompared);
     for (const [op, n] of Object.entries(c.reads)) this.compared.set({ kind: 'read', op }, n);
     for (const [op, n] of Object.entries(c.writes)) this.compared.set({ kind: 'write', op }, n);
+  }
+
+  /** A gauge read from the gate at each scrape (the time held moves between checks); absent while `read` gives nothing. */
+  #gateGauge(registry: Registry, name: string, help: string, read: (s: GateStatus) => number | undefined): Gauge {
+    const gauge: Gauge = new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect: (): void => {
+        const status = this.#gateStatus?.();
+        const value = status ? read(status) : undefined;
+        if (value === undefined) gauge.remove();
+        else gauge.set(value);
+      },
+    });
+    return gauge;
+  }
+
+  /** Where the gate gauges read from (the pool's gate, made after the metrics). */
+  watchGate(status: () => GateStatus): void {
+    this.#gateStatus = status;
   }
 
   setMode(mode: PoolMode): void {

@@ -4,6 +4,8 @@ import { describeEntry, DIVERGENCE_KINDS, type Divergence, type DivergenceKind, 
 import type { PoolMode } from '../modes.js';
 import type { KindCount, VerifierStats } from './verifier.js';
 import { mirrorResetText, type Coverage } from './coverage.js';
+import type { GateStatus } from '../promotion-gate.js';
+import { readableDuration } from '../../util/readable-duration.js';
 
 export interface ShadowReport {
   readonly mode: PoolMode;
@@ -17,8 +19,10 @@ export interface ShadowReport {
   readonly mirrorFailures: number;
   /** What the run exercised and compared: a pass covers only this. */
   readonly coverage: Coverage;
-  /** A unified diff of the two peer sets (one line per key), legacy on the left; '' when equal. */
+  /** A unified diff of the two peer sets (one line per key), legacy on the left; '' when equal or when one manager is not held (legacy, unified: nothing compared). */
   readonly peerSetDiff: string;
+  /** The promotion gate: progress against what it requires, its answer now, its last decision. */
+  readonly gate?: GateStatus;
 }
 
 /** One line per key, sorted, so that `diff` lines the two sets up. */
@@ -33,8 +37,11 @@ function line(e: SnapshotEntry): string {
 
 /** The readable diff of the legacy and unified peer sets, made with the `diff` package. */
 export function diffPeerSets(legacy: PoolSnapshot | undefined, unified: PoolSnapshot | undefined): string {
-  const left = legacy ? peerSetLines(legacy) : '';
-  const right = unified ? peerSetLines(unified) : '';
+  // With one manager (legacy or unified mode) there is nothing to diff: its peers against an
+  // empty set would read as every peer missing.
+  if (!legacy || !unified) return '';
+  const left = peerSetLines(legacy);
+  const right = peerSetLines(unified);
   if (left === right) return '';
   return createTwoFilesPatch('legacy', 'unified', left, right, undefined, undefined, { context: 2 });
 }
@@ -48,6 +55,7 @@ export function buildReport(input: {
   coverage: Coverage;
   legacy: PoolSnapshot | undefined;
   unified: PoolSnapshot | undefined;
+  gate?: GateStatus;
 }): ShadowReport {
   const { stats } = input;
   return {
@@ -70,6 +78,7 @@ export function buildReport(input: {
     mirrorFailures: input.mirrorFailures,
     coverage: input.coverage,
     peerSetDiff: diffPeerSets(input.legacy, input.unified),
+    ...(input.gate ? { gate: input.gate } : {}),
   };
 }
 
@@ -90,6 +99,7 @@ export function formatReport(r: ShadowReport): string {
     for (const s of r.samples[k]) out.push(`  [${k}] ${s.key} via ${s.source}${s.known ? ` (${s.known})` : ''}: authoritative ${s.authoritative} | shadow ${s.shadow}`);
   }
   out.push(...formatCoverage(r.coverage));
+  if (r.gate) out.push(...formatGate(r.gate));
   if (r.peerSetDiff) out.push('peer sets:', r.peerSetDiff);
   return out.join('\n');
 }
@@ -108,4 +118,14 @@ export function formatCoverage(c: Coverage): string[] {
   const never = (['events', 'staleRemovals', 'replacements', 'livenessEvidence', 'resourceChecks'] as const).filter((k) => c[k] === 0);
   if (never.length > 0) out.push(`  not exercised: ${never.join(', ')} (a pass says nothing about these)`);
   return out;
+}
+
+/** The gate section: progress against what it requires, its answer now, its last decision. */
+export function formatGate(g: GateStatus): string[] {
+  const last = g.lastDecision;
+  return [
+    `promotion gate: ${g.open ? 'open' : 'closed'} (${g.reason})`,
+    `  checks ${g.checks} of ${g.minChecks}, held ${readableDuration(g.heldMs)} of ${readableDuration(g.minDurationMs)}, consistency ${(g.rate * 100).toFixed(3)}% against ${(g.threshold * 100).toFixed(3)}%`,
+    `  last decision: ${last ? `${last.allowed ? 'allowed' : 'refused'} (${last.reason})` : 'none yet'}`,
+  ];
 }
