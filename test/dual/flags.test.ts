@@ -2,6 +2,7 @@ import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InMemoryProvider, OpenFeature } from '@openfeature/server-sdk';
+import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EnvFlagProvider } from '../../src/dual/flags/env-flag-provider.js';
 import { FileFlagProvider } from '../../src/dual/flags/file-flag-provider.js';
@@ -84,6 +85,69 @@ describe('the watched flag file', () => {
     await binding.close();
     await provider.close();
     await pool.close();
+  });
+});
+
+describe('a promotion the gate refused', () => {
+  it('is waited on: the gate is asked again on the clock, and the flag applied once it opens (logged)', async () => {
+    const log = captureLogs();
+    const registry = new Registry();
+    const { pool, clock } = makePool({ mode: 'shadow', registry, logger: log.logger, gate: { minChecks: 0, minDurationMs: 60_000 } });
+    const timersBefore = clock.pending;
+    const binding = bindModeFlag(pool, new EnvFlagProvider({ POOLSHIFT_MODE: 'live' }), log.logger, { clock, gateRetryIntervalMs: 1000 });
+    cleanup.push(async () => {
+      await binding.close();
+      await pool.close();
+    });
+    await binding.ready;
+    expect(pool.mode).toBe('shadow');
+    const since = clock.now();
+    expect(binding.waiting).toMatchObject({ requested: 'live', mode: 'shadow', since });
+    expect(binding.waiting?.reason).toMatch(/held .* for 0 ms, 60\.0 s required/);
+    expect(log.find(/mode flag not applied: waiting for the promotion gate/)).toMatchObject({ level: 40, code: 'POOLSHIFT_ERR_PROMOTION_REFUSED', target: 'live' });
+    expect(clock.pending).toBe(timersBefore + 1);
+    expect(await registry.metrics()).toMatch(/^poolshift_gate_waiting 1$/m);
+
+    clock.advance(30_000);
+    expect(pool.mode).toBe('shadow');
+    // The reason follows the gate's latest look; when the wait began does not move.
+    expect(binding.waiting).toMatchObject({ since, reason: expect.stringMatching(/for 30\.0 s, 60\.0 s required/) as unknown });
+    // Asked on the timer, not by setMode: no refusal logged per look, no decision recorded.
+    expect(log.messages().filter((m) => m === 'promotion refused by the gate')).toHaveLength(1);
+
+    clock.advance(30_000);
+    await waitFor(() => pool.mode === 'live', 'live once the gate opened');
+    await waitFor(() => log.find(/promotion gate opened/) !== undefined, 'the promotion logged');
+    expect(log.find(/promotion gate opened/)).toMatchObject({ level: 30, mode: 'live', requested: 'live', waitedMs: 60_000 });
+    expect(String(log.find(/promotion gate opened/)?.msg)).toContain('after waiting 60.0 s');
+    expect(binding.waiting).toBeUndefined();
+    expect(pool.gate.lastDecision).toMatchObject({ allowed: true });
+    expect(clock.pending).toBe(timersBefore);
+    expect(await registry.metrics()).toMatch(/^poolshift_gate_waiting 0$/m);
+  });
+
+  it('stops waiting when the flag asks for something else; close() clears the timer', async () => {
+    const log = captureLogs();
+    const env: NodeJS.ProcessEnv = { POOLSHIFT_MODE: 'unified' };
+    const { pool, clock } = makePool({ mode: 'shadow', gate: { minChecks: 0, minDurationMs: 60_000 } });
+    const timersBefore = clock.pending;
+    const binding = bindModeFlag(pool, new EnvFlagProvider(env), log.logger, { clock, gateRetryIntervalMs: 1000 });
+    cleanup.push(() => pool.close());
+    await binding.ready;
+    // Walking to unified stops at the gate: what is waited for is the flag's mode.
+    expect(binding.waiting).toMatchObject({ requested: 'unified', mode: 'shadow' });
+    env.POOLSHIFT_MODE = 'shadow';
+    await binding.refresh();
+    expect(binding.waiting).toBeUndefined();
+    expect(clock.pending).toBe(timersBefore);
+    expect(pool.mode).toBe('shadow');
+
+    env.POOLSHIFT_MODE = 'live';
+    await binding.refresh();
+    expect(binding.waiting?.requested).toBe('live');
+    expect(clock.pending).toBe(timersBefore + 1);
+    await binding.close();
+    expect(clock.pending).toBe(timersBefore);
   });
 });
 

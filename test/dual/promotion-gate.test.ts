@@ -90,4 +90,40 @@ describe('PromotionGate', () => {
     clock.advance(1000);
     expect(gate.evaluate().allowed).toBe(true);
   });
+
+  it('status() shows the progress against what it requires; only decide() records the last decision', () => {
+    const clock = new ManualClock();
+    const gate = new PromotionGate(clock, { threshold: 0.9, minChecks: 5, minDurationMs: 60_000 });
+    record(gate, 'matched', 3);
+    clock.advance(20_000);
+    const before = gate.status();
+    expect(before).toMatchObject({ threshold: 0.9, rate: 1, checks: 3, minChecks: 5, heldMs: 20_000, minDurationMs: 60_000, open: false, lastDecision: null });
+    expect(before.reason).toMatch(/only 3 checks.*5 required/);
+    // A look (the control channel's, a retry's) decides nothing.
+    gate.evaluate();
+    expect(gate.lastDecision).toBeNull();
+    const refused = gate.decide();
+    expect(gate.status().lastDecision).toEqual({ ...refused, at: clock.now() });
+    record(gate, 'matched', 2);
+    clock.advance(40_000);
+    expect(gate.status()).toMatchObject({ checks: 5, heldMs: 60_000, open: true, lastDecision: { allowed: false } });
+    gate.decide();
+    expect(gate.status().lastDecision).toMatchObject({ allowed: true, checks: 5, at: clock.now() });
+  });
+
+  it('times in its decisions are whole ms, and read as seconds past 10 s', () => {
+    const clock = new ManualClock();
+    const gate = new PromotionGate(clock, { threshold: 0.9, minChecks: 1, minDurationMs: 3_600_000 });
+    gate.record('matched');
+    // The system clock reads performance.now(): fractions of a ms in every difference.
+    clock.advance(37_830.465576171875);
+    const refused = gate.decide();
+    expect(refused.heldMs).toBe(37_830);
+    expect(refused.reason).toMatch(/for 37\.8 s, 3600\.0 s required$/);
+    expect(gate.status().lastDecision?.at).toBe(Math.round(clock.now()));
+    const short = new PromotionGate(clock, { threshold: 0.9, minChecks: 1, minDurationMs: 1000 });
+    short.record('matched');
+    clock.advance(412.75);
+    expect(short.evaluate().reason).toMatch(/for 413 ms, 1000 ms required$/);
+  });
 });

@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import { register as defaultRegistry, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/contract/clock.js';
+import { PromotionRefusedError } from '../../src/contract/errors.js';
 import { classify, type KeyEvidence, type KeyHint } from '../../src/dual/shadow/divergence.js';
 import { RingBuffer } from '../../src/util/ring-buffer.js';
 import { formatReport } from '../../src/dual/shadow/report.js';
@@ -128,6 +129,55 @@ describe('outcome counters, the report and metrics', () => {
     expect(text).toMatch(/poolshift_manager_operation_seconds_count\{side="unified",op="getPeerIps"\} [1-9]/);
     expect(text).toMatch(/poolshift_shadow_consistency_ratio 0\.\d+/);
     expect(defaultRegistry.getSingleMetric('poolshift_mode')).toBeUndefined();
+    await pool.close();
+  });
+
+  it('in legacy: no consistency ratio before a comparison (absent, not 0 %), no peer-set diff; the gate on the report and the metrics', async () => {
+    const registry = new Registry();
+    const { pool, add, clock } = makePool({ mode: 'legacy', registry, gate: { minChecks: 1, minDurationMs: 1000 } });
+    await add('10.0.0.1');
+    await add('10.0.0.2');
+    await pool.getConnectedPeers();
+    pool.checkNow();
+    let text = await registry.metrics();
+    // An alert on `ratio < 0.999` must not fire on every node in legacy, where nothing is compared.
+    expect(text).toContain('# TYPE poolshift_shadow_consistency_ratio gauge');
+    expect(text).not.toMatch(/^poolshift_shadow_consistency_ratio /m);
+    let report = pool.report();
+    expect(report.outcomes.total).toBe(0);
+    // Legacy's peers against no unified manager are not a difference.
+    expect(report.peerSetDiff).toBe('');
+    expect(formatReport(report)).not.toContain('peer sets:');
+    expect(report.gate).toMatchObject({ checks: 0, minChecks: 1, minDurationMs: 1000, open: false, lastDecision: null });
+    expect(text).toMatch(/^poolshift_gate_checks 0$/m);
+    expect(text).toMatch(/^poolshift_gate_min_checks 1$/m);
+    expect(text).toMatch(/^poolshift_gate_min_duration_seconds 1$/m);
+    expect(text).toMatch(/^poolshift_gate_open 0$/m);
+    expect(text).not.toMatch(/^poolshift_gate_last_decision /m);
+
+    await pool.setMode('shadow');
+    await pool.getConnectedPeers();
+    text = await registry.metrics();
+    expect(text).toMatch(/^poolshift_shadow_consistency_ratio 1$/m);
+    await expect(pool.setMode('live')).rejects.toBeInstanceOf(PromotionRefusedError);
+    clock.advance(400);
+    text = await registry.metrics();
+    expect(text).toMatch(/^poolshift_gate_checks 1$/m);
+    expect(text).toMatch(/^poolshift_gate_held_seconds 0\.4$/m);
+    expect(text).toMatch(/^poolshift_gate_last_decision 0$/m);
+    expect(text).toMatch(new RegExp(`^poolshift_gate_last_decision_timestamp_seconds ${(clock.now() - 400) / 1000}$`, 'm'));
+    expect(pool.report().gate?.lastDecision).toMatchObject({ allowed: false, reason: expect.stringMatching(/held .* for 0 ms, 1000 ms required/) as unknown });
+    clock.advance(600);
+    expect(await registry.metrics()).toMatch(/^poolshift_gate_open 1$/m);
+    await pool.setMode('live');
+    text = await registry.metrics();
+    expect(text).toMatch(/^poolshift_gate_last_decision 1$/m);
+    report = pool.report();
+    expect(report.gate?.lastDecision).toMatchObject({ allowed: true, at: clock.now() });
+    expect(formatReport(report)).toMatch(/last decision: allowed/);
+    await pool.setMode('shadow');
+    await pool.setMode('legacy');
+    expect(pool.report().peerSetDiff).toBe('');
     await pool.close();
   });
 
