@@ -1,9 +1,10 @@
 import { hostname } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli, type NodeChild } from './helpers/node-child.js';
+import { waitFor } from '../helpers/wait.js';
+import { getJson, runCli, type NodeChild } from './helpers/node-child.js';
 
 // The admin server's exposure: its bearer token, the warning beyond loopback, and the default
-// node id every peer learns. A real `poolshift node` on 127.0.68.1x.
+// node id every peer learns; what a legacy node shows. A real `poolshift node` on 127.0.68.1x.
 const children: NodeChild[] = [];
 const TOKEN = 'tok-3f9a1c0e7b';
 
@@ -91,4 +92,26 @@ describe('poolshift node: the default node id', () => {
     expect(String(ids[0])).not.toContain(hostname());
     expect(ids[1]).toBe(ids[0]);
   });
+});
+
+describe('poolshift node in legacy: /metrics and /shadow with nothing compared', () => {
+  it('shows no consistency ratio (absent, not 0 %) and no peer-set diff of the peers legacy holds; the gate is there', async () => {
+    const b = runCli(['node', '--log-format', 'json', '--mode', 'legacy', '--listen', '127.0.68.19:0', '--admin', '127.0.68.19:0']);
+    children.push(b);
+    const listenB = String((await b.waitForLog('node started')).listen);
+    const a = runCli(['node', '--log-format', 'json', '--mode', 'legacy', '--listen', '127.0.68.18:0', '--admin', '127.0.68.18:0', '--peers', listenB]);
+    children.push(a);
+    const admin = String((await a.waitForLog('node started')).admin);
+    await waitFor(async () => ((await getJson(`http://${admin}/healthz`)).body as { peers: number }).peers === 1, 'a holds b', 10_000);
+    const metrics = (await get(`http://${admin}/metrics`)).text;
+    // An alert on `poolshift_shadow_consistency_ratio < 0.999` must not fire on every legacy node.
+    expect(metrics).toContain('# TYPE poolshift_shadow_consistency_ratio gauge');
+    expect(metrics).not.toMatch(/^poolshift_shadow_consistency_ratio /m);
+    expect(metrics).toMatch(/^poolshift_gate_checks 0$/m);
+    expect(metrics).toMatch(/^poolshift_gate_waiting 0$/m);
+    expect(metrics).not.toMatch(/^poolshift_gate_last_decision /m);
+    const shadow = (await getJson(`http://${admin}/shadow`)).body as { mode: string; peerSetDiff: string; outcomes: { total: number }; waiting: unknown; gate: { checks: number; lastDecision: unknown } };
+    expect(shadow).toMatchObject({ mode: 'legacy', peerSetDiff: '', outcomes: { total: 0 }, waiting: null, gate: { checks: 0, lastDecision: null } });
+    // Two nodes started one after the other through tsx.
+  }, 30_000);
 });

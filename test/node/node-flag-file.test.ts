@@ -6,7 +6,8 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { sleep, waitFor } from '../helpers/wait.js';
 import { getJson, runCli, type NodeChild } from './helpers/node-child.js';
 
-// The flag file's edge cases, over real files and a real `poolshift node`, on 127.0.68.x.
+// The flag file's edge cases, over real files and a real `poolshift node`, on 127.0.68.x; and a
+// promotion the gate refused, waited on until the gate opens.
 const children: NodeChild[] = [];
 const dir = mkdtempSync(join(tmpdir(), 'poolshift-flag-file-test-'));
 const CAP = 64 * 1024;
@@ -29,6 +30,11 @@ function output(c: NodeChild): string {
 /** A flag file over the cap that is still valid JSON naming a valid mode. */
 function oversized(mode: string): string {
   return JSON.stringify({ mode }) + ' '.repeat(CAP);
+}
+
+async function metric(admin: string, name: string): Promise<string | undefined> {
+  const text = await (await fetch(`http://${admin}/metrics`)).text();
+  return new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1];
 }
 
 async function mode(admin: string): Promise<string> {
@@ -106,4 +112,52 @@ describe('poolshift node --flag-file', () => {
     c.kill('SIGTERM');
     expect(await exitWithin(c)).toBe(0);
   });
+
+  it('a promotion the gate refused is waited on, shown on /shadow and /metrics, and applied when the gate opens', async () => {
+    const flag = join(dir, 'waiting.json');
+    writeFileSync(flag, JSON.stringify({ mode: 'shadow' }));
+    const c = runCli(['node', '--log-format', 'json', '--gate-min-checks', '0', '--gate-min-duration', '6s', '--listen', '127.0.68.5:0', '--admin', '127.0.68.5:0', '--flag-file', flag]);
+    children.push(c);
+    const { admin } = (await c.waitForLog('node started')) as { admin: string };
+    writeFileSync(`${flag}.tmp`, JSON.stringify({ mode: 'live' }));
+    renameSync(`${flag}.tmp`, flag);
+    const refused = await c.waitForLog('mode flag not applied: waiting for the promotion gate', 'the refusal', 10_000);
+    expect(refused).toMatchObject({ level: 40, code: 'POOLSHIFT_ERR_PROMOTION_REFUSED', target: 'live' });
+
+    // Times in the log read as a person reads them: whole ms, no float digits.
+    const gateLog = c.logs('promotion refused by the gate')[0]!;
+    expect(Number.isInteger(gateLog.heldMs)).toBe(true);
+    expect(String(gateLog.reason)).toMatch(/for \d+ ms, 6000 ms required$/);
+
+    const shadow = (await getJson(`http://${admin}/shadow`)).body as {
+      mode: string;
+      waiting: { requested: string; mode: string; reason: string; since: string; waitedMs: number } | null;
+      gate: { open: boolean; checks: number; minChecks: number; heldMs: number; minDurationMs: number; lastDecision: { allowed: boolean; reason: string } | null };
+    };
+    expect(shadow.mode).toBe('shadow');
+    expect(shadow.waiting).toMatchObject({ requested: 'live', mode: 'shadow', reason: expect.stringMatching(/held .* 6000 ms required/) as unknown });
+    expect(Date.now() - Date.parse(shadow.waiting!.since)).toBeLessThan(60_000);
+    expect(Number.isInteger(shadow.waiting!.waitedMs)).toBe(true);
+    expect(shadow.gate).toMatchObject({ open: false, minChecks: 0, minDurationMs: 6000, lastDecision: { allowed: false } });
+    expect(shadow.gate.heldMs).toBeLessThan(6000);
+    expect(await metric(admin, 'poolshift_gate_waiting')).toBe('1');
+    expect(await metric(admin, 'poolshift_gate_last_decision')).toBe('0');
+    expect(await metric(admin, 'poolshift_gate_open')).toBe('0');
+    expect(await metric(admin, 'poolshift_gate_min_duration_seconds')).toBe('6');
+    expect(await metric(admin, 'poolshift_gate_checks')).toMatch(/^\d+$/);
+
+    // Nobody rewrites the file: the node promotes itself once the rate has held for 6 s.
+    await waitFor(async () => (await mode(admin)) === 'live', 'live once the gate opened', 20_000);
+    const opened = await c.waitForLog(/^promotion gate opened/, 'the promotion logged', 5000);
+    expect(opened).toMatchObject({ level: 30, mode: 'live', requested: 'live' });
+    expect(Number.isInteger(opened.waitedMs)).toBe(true);
+    const after = (await getJson(`http://${admin}/shadow`)).body as typeof shadow;
+    expect(after.waiting).toBeNull();
+    expect(after.gate.lastDecision).toMatchObject({ allowed: true });
+    expect(await metric(admin, 'poolshift_gate_waiting')).toBe('0');
+    expect(await metric(admin, 'poolshift_gate_last_decision')).toBe('1');
+    c.kill('SIGTERM');
+    expect(await exitWithin(c)).toBe(0);
+    // The gate's 6 s and its 5 s retry period, after a start through tsx.
+  }, 40_000);
 });
