@@ -66,13 +66,13 @@ export {
   type KeyEvidence,
   type KeyHint,
 } from './dual/shadow/divergence.js';
-export { buildReport, formatReport, formatCoverage, diffPeerSets, type ShadowReport } from './dual/shadow/report.js';
+export { buildReport, formatReport, formatCoverage, formatGate, diffPeerSets, type ShadowReport } from './dual/shadow/report.js';
 export { COVERAGE_REQUIREMENTS, CoverageCounter, missingCoverage, type Coverage, type CoverageRequirement } from './dual/shadow/coverage.js';
 export type { DistinctDivergence, DivergenceLogOptions } from './dual/shadow/divergence-log.js';
 export type { Finding } from './dual/shadow/findings.js';
-export { PromotionGate, GATE_DEFAULTS, type PromotionGateOptions, type GateDecision } from './dual/promotion-gate.js';
+export { PromotionGate, GATE_DEFAULTS, type PromotionGateOptions, type GateDecision, type GateRecordedDecision, type GateStatus } from './dual/promotion-gate.js';
 export { MODE_ENV_VAR, MODE_FLAG_KEY, type ModeFlagProvider } from './dual/flags/mode-flag-provider.js';
 export { EnvFlagProvider } from './dual/flags/env-flag-provider.js';
 export { FileFlagProvider } from './dual/flags/file-flag-provider.js';
 export { OpenFeatureFlagProvider, type OpenFeatureFlagOptions } from './dual/flags/openfeature-flag-provider.js';
-export { bindModeFlag, initialMode, type ModeFlagBinding } from './dual/flags/mode-flag-binding.js';
+export { bindModeFlag, initialMode, type FlagWaiting, type ModeFlagBinding, type ModeFlagBindingOptions } from './dual/flags/mode-flag-binding.js';

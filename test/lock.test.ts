@@ -3,6 +3,7 @@ import { ManualClock } from '../src/contract/clock.js';
 import { LockCanceledError } from '../src/contract/errors.js';
 import { LockMonitor } from '../src/pool/lock.js';
 import { LockWatchdog, type LockStallReport } from '../src/pool/lock-watchdog.js';
+import { captureLogs } from './helpers/log-capture.js';
 
 const flush = () => new Promise<void>((r) => setImmediate(r));
 
@@ -109,5 +110,25 @@ describe('LockWatchdog', () => {
     await expect(ya).rejects.toBeInstanceOf(LockCanceledError);
     xa();
     yb();
+  });
+
+  it('logs the time waited in whole ms (the system clock reads fractions of a ms)', async () => {
+    const clock = new ManualClock();
+    const log = captureLogs();
+    const monitor = new LockMonitor(clock);
+    const a = monitor.lock('a');
+    const dog = new LockWatchdog({ monitor, boundMs: 1000, checkEveryMs: 100, logger: log.logger });
+    dog.start();
+    const held = await a.write('x');
+    clock.advance(0.37);
+    const waiting = a.write('y');
+    await flush();
+    clock.advance(1100);
+    const stall = log.find(/lock wait exceeded bound/);
+    expect(stall).toMatchObject({ level: 50, lock: 'a', op: 'y', waitedMs: 1100 });
+    dog.stop();
+    monitor.cancelAll();
+    await expect(waiting).rejects.toBeInstanceOf(LockCanceledError);
+    held();
   });
 });

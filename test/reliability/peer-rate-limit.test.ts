@@ -22,6 +22,7 @@ import { startDualNode } from '../dual/helpers/dual-node.js';
 import { spawnPeer, stopAllPeers } from '../helpers/remote-peer.js';
 import { MANAGER_KINDS, startNode, TEST_NETWORK } from '../helpers/test-node.js';
 import { sleep, waitFor } from '../helpers/wait.js';
+import { captureLogs } from '../helpers/log-capture.js';
 import { rawPeer, type RawPeer } from './helpers/raw-peer.js';
 
 const ip = (n: number) => `127.0.87.${n}`;
@@ -139,6 +140,23 @@ describe('the token buckets, on the connection\'s clock (a ManualClock; the sock
     expect(p.server.droppedFor).toBe('rate-exceeded');
     expect(p.delivered).toHaveLength(1);
     await waitFor(() => p.server.resources().timers === 0 && p.server.resources().socketListeners === 0, 'the server side closed, nothing left');
+  });
+
+  it('the disconnect is logged with the time over budget in whole ms (the system clock reads fractions)', async () => {
+    const clock = new ManualClock();
+    const log = captureLogs();
+    const p = await pair({ clock, logger: log.logger, rateLimit: { messagesPerSecond: 0.1, messageBurst: 1, bytesPerSecond: Infinity, disconnectAfterMs: 2000 } }, 72);
+    const closed = new Promise<number>((resolve) => p.client.on('close', (code) => resolve(code)));
+    clock.advance(0.4);
+    await settle(p, votes(2)); // 1 delivered, 1 dropped at 0.4: over budget since
+    for (let i = 0; i < 2; i++) {
+      clock.advance(999.3);
+      await settle(p, votes(1, 10 + i)); // dropped at 999.7, 1999: the same run
+    }
+    clock.advance(1.75); // 2000.75: this drop finds the run 2000.35 ms old
+    await p.client.sendEncoded(JSON.stringify(vote(20)));
+    expect(await closed).toBe(4009);
+    expect(log.find(/peer over its rate limit: disconnecting/)).toMatchObject({ level: 40, overMs: 2000 });
   });
 
   it('pongs are never counted: keep-alive works while every frame is being dropped', async () => {
