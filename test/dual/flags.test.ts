@@ -144,8 +144,15 @@ describe('a promotion the gate refused', () => {
 
     env.POOLSHIFT_MODE = 'live';
     await binding.refresh();
-    expect(binding.waiting?.requested).toBe('live');
+    const since = clock.now();
+    expect(binding.waiting).toMatchObject({ requested: 'live', since });
     expect(clock.pending).toBe(timersBefore + 1);
+    // An operator moves the mode meanwhile: at the next look the flag is walked again, up to the gate.
+    await pool.setMode('legacy');
+    clock.advance(1000);
+    await waitFor(() => pool.mode === 'shadow', 'walked back to shadow');
+    await binding.refresh();
+    expect(binding.waiting).toMatchObject({ requested: 'live', mode: 'shadow', since });
     await binding.close();
     expect(clock.pending).toBe(timersBefore);
   });

@@ -100,13 +100,19 @@ export function bindModeFlag(pool: DualModePool, provider: ModeFlagProvider, log
     }
   };
 
-  /** The retry timer: the flag is applied again only once the gate would let the promotion pass. */
+  /**
+   * The retry timer: the flag is applied again once the gate would let the promotion pass (asked
+   * without deciding: no refusal logged at every look), or once the mode was moved meanwhile (an
+   * operator's setMode), which the flag then walks again.
+   */
   const lookAgain = (): void => {
     if (closed || !waiting) return;
-    const now = pool.gate.evaluate();
-    if (!now.allowed) {
-      waiting = { ...waiting, reason: now.reason };
-      return;
+    if (pool.mode === waiting.mode) {
+      const now = pool.gate.evaluate();
+      if (!now.allowed) {
+        waiting = { ...waiting, reason: now.reason };
+        return;
+      }
     }
     void refresh();
   };
