@@ -116,7 +116,7 @@ describe('poolshift node --flag-file', () => {
   it('a promotion the gate refused is waited on, shown on /shadow and /metrics, and applied when the gate opens', async () => {
     const flag = join(dir, 'waiting.json');
     writeFileSync(flag, JSON.stringify({ mode: 'shadow' }));
-    const c = runCli(['node', '--log-format', 'json', '--gate-min-checks', '0', '--gate-min-duration', '6s', '--listen', '127.0.68.5:0', '--admin', '127.0.68.5:0', '--flag-file', flag]);
+    const c = runCli(['node', '--log-format', 'json', '--gate-min-checks', '0', '--gate-min-duration', '8s', '--listen', '127.0.68.5:0', '--admin', '127.0.68.5:0', '--flag-file', flag]);
     children.push(c);
     const { admin } = (await c.waitForLog('node started')) as { admin: string };
     writeFileSync(`${flag}.tmp`, JSON.stringify({ mode: 'live' }));
@@ -127,7 +127,7 @@ describe('poolshift node --flag-file', () => {
     // Times in the log read as a person reads them: whole ms, no float digits.
     const gateLog = c.logs('promotion refused by the gate')[0]!;
     expect(Number.isInteger(gateLog.heldMs)).toBe(true);
-    expect(String(gateLog.reason)).toMatch(/for \d+ ms, 6000 ms required$/);
+    expect(String(gateLog.reason)).toMatch(/for \d+ ms, 8000 ms required$/);
 
     const shadow = (await getJson(`http://${admin}/shadow`)).body as {
       mode: string;
@@ -135,18 +135,18 @@ describe('poolshift node --flag-file', () => {
       gate: { open: boolean; checks: number; minChecks: number; heldMs: number; minDurationMs: number; lastDecision: { allowed: boolean; reason: string } | null };
     };
     expect(shadow.mode).toBe('shadow');
-    expect(shadow.waiting).toMatchObject({ requested: 'live', mode: 'shadow', reason: expect.stringMatching(/held .* 6000 ms required/) as unknown });
+    expect(shadow.waiting).toMatchObject({ requested: 'live', mode: 'shadow', reason: expect.stringMatching(/held .* 8000 ms required/) as unknown });
     expect(Date.now() - Date.parse(shadow.waiting!.since)).toBeLessThan(60_000);
     expect(Number.isInteger(shadow.waiting!.waitedMs)).toBe(true);
-    expect(shadow.gate).toMatchObject({ open: false, minChecks: 0, minDurationMs: 6000, lastDecision: { allowed: false } });
-    expect(shadow.gate.heldMs).toBeLessThan(6000);
+    expect(shadow.gate).toMatchObject({ open: false, minChecks: 0, minDurationMs: 8000, lastDecision: { allowed: false } });
+    expect(shadow.gate.heldMs).toBeLessThan(8000);
     expect(await metric(admin, 'poolshift_gate_waiting')).toBe('1');
     expect(await metric(admin, 'poolshift_gate_last_decision')).toBe('0');
     expect(await metric(admin, 'poolshift_gate_open')).toBe('0');
-    expect(await metric(admin, 'poolshift_gate_min_duration_seconds')).toBe('6');
+    expect(await metric(admin, 'poolshift_gate_min_duration_seconds')).toBe('8');
     expect(await metric(admin, 'poolshift_gate_checks')).toMatch(/^\d+$/);
 
-    // Nobody rewrites the file: the node promotes itself once the rate has held for 6 s.
+    // Nobody rewrites the file: the node promotes itself once the rate has held for 8 s.
     await waitFor(async () => (await mode(admin)) === 'live', 'live once the gate opened', 20_000);
     const opened = await c.waitForLog(/^promotion gate opened/, 'the promotion logged', 5000);
     expect(opened).toMatchObject({ level: 30, mode: 'live', requested: 'live' });
@@ -158,6 +158,6 @@ describe('poolshift node --flag-file', () => {
     expect(await metric(admin, 'poolshift_gate_last_decision')).toBe('1');
     c.kill('SIGTERM');
     expect(await exitWithin(c)).toBe(0);
-    // The gate's 6 s and its 5 s retry period, after a start through tsx.
+    // The gate's 8 s and its 5 s retry period, after a start through tsx.
   }, 40_000);
 });
