@@ -188,7 +188,7 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> {
     });
     pool.start();
     if (this.#provider) {
-      this.#binding = bindModeFlag(pool, this.#provider, log);
+      this.#binding = bindModeFlag(pool, this.#provider, log, { clock: systemClock });
       await this.#binding.ready;
     }
 
