@@ -485,6 +485,8 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
         if (!gate.allowed) this.#log.warn({ from, to: next, reason: gate.reason }, 'promotion gate overridden (force)');
       }
       this.#switching = true;
+      // Keys skipped for a limit are the old mode's; the hydration below marks the new mode's.
+      this.#overLimit.clear();
       let hydrated: number;
       try {
         hydrated = await this.#transition(from, next);
@@ -494,7 +496,6 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       this.verifier.resetPersistence();
       // The event streams and the evidence start afresh in the new mode: hydration's events are the switch's.
       this.#checks.reset();
-      this.#overLimit.clear();
       if (from === 'legacy' && next === 'shadow') this.gate.reset();
       this.metrics?.setMode(next);
       this.#log.info({ from, to: next, forced, source: options.source ?? 'api', hydrated, gate: gate?.reason }, `pool mode changed: ${from} -> ${next}`);
@@ -579,6 +580,9 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       const view = link.view(side).closedByOwner ? link.freshView(side) : link.view(side);
       adds.push(
         this.#deadlines.bound('hydrate', manager.addConnectedPeer(view, link.info)).catch((err: unknown) => {
+          // Legacy keeps no limit: a node past unified's cap when shadow begins (19 dials, a cap of
+          // 16, in a 20-node rehearsal) is a difference by design, as for a mirrored add.
+          if (err instanceof PeerLimitError && this.#mirrorOverLimit(err.key, side)) throw err;
           this.#log.warn({ key: link.key, side, err: (err as Error).message }, 'hydration of a connection failed');
           throw err;
         }),

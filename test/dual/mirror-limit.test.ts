@@ -88,4 +88,28 @@ describe('a unified mirror past maxPeers, legacy authoritative', () => {
     expect(f.pool.mirrorFailures).toBe(0);
     expect(unexpected(f)).toEqual({});
   });
+
+  it('legacy past the outbound cap when shadow begins: the connections unified refuses at hydration are skipped, not unexpected', async () => {
+    // Seen in a 20-node roll-out rehearsal: a node had dialled 19 peers in legacy (which keeps no
+    // cap); at legacy -> shadow the unified manager, hydrated with them, refused 3 past its outbound
+    // cap of 16, and each was reported missing-in-shadow, unexpected, for as long as it was held.
+    const dialled: FakeConnection[] = [];
+    const f = (fixture = makePool({ mode: 'legacy', dialer: fakeDialer(dialled), limits: { maxPeers: 3, outboundShare: 1 / 3 }, shadow: { persistenceChecks: 3, eventSettleMs: 100 } }));
+    f.pool.start();
+    await f.pool.connectToPeer({ host: '10.0.1.1', port: 7000 });
+    await f.pool.connectToPeer({ host: '10.0.1.2', port: 7000 });
+    const change = await f.pool.setMode('shadow');
+    expect(change.hydrated).toBe(1);
+    expect(f.pool.manager('unified')!.getPoolStats().total).toBe(1);
+    await passes(f, 8);
+    expect(unexpected(f)).toEqual({});
+    // Legacy lets the refused peer go: compared again, and the two agree.
+    const inUnified = new Set(f.pool.manager('unified')!.snapshot().entries.map((e) => e.key));
+    const refused = dialled.find((c) => !inUnified.has(c.remoteIp))!;
+    refused.peerClosed();
+    await flush();
+    await passes(f, 8);
+    expect(unexpected(f)).toEqual({});
+    expect(f.pool.manager('legacy')!.getPoolStats().total).toBe(1);
+  });
 });
