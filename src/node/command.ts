@@ -29,6 +29,7 @@ export function nodeCommand(): Command {
     .addOption(opt('--node-version <version>', 'version announced in the handshake (a node restarted with another one replaces its old connection)', 'POOLSHIFT_NODE_VERSION', d.nodeVersion))
     .addOption(new Option('--mode <mode>', 'fixed pool mode (default: from --flag-file, else POOLSHIFT_MODE, else legacy)').choices(POOL_MODES))
     .addOption(opt('--flag-file <path>', 'JSON flag file, watched: { "mode": "shadow", "nodes": { "<node-id>": "live" } } (default: none)', 'POOLSHIFT_FLAG_FILE'))
+    .addOption(opt('--flag-source <source>', 'where the mode flag comes from: file:<path> (as --flag-file), flagd:<path> (a flagd flag definition, evaluated in process with the node id as targeting key and --node-version as "version"; polled every 5 s) or flagd-sync:<host:port> (the same definitions from a flagd daemon\'s sync service) (default: none)', 'POOLSHIFT_FLAG_SOURCE'))
     .addOption(opt('--keep-alive <duration>', 'keep-alive ping interval (ms, or 500ms, 2s, 5m)', 'POOLSHIFT_KEEP_ALIVE', d.keepAlive))
     .addOption(opt('--stale-after <duration>', 'a peer not seen for longer is stale and reaped', 'POOLSHIFT_STALE_AFTER', d.staleAfter))
     .addOption(opt('--reaper-interval <duration>', 'how often the reaper looks for stale peers', 'POOLSHIFT_REAPER_INTERVAL', d.reaperInterval))

@@ -5,6 +5,7 @@ import type { PeerAddress } from '../contract/types.js';
 import { LIMIT_DEFAULTS } from '../limits/limit-defaults.js';
 import { parseDuration } from './duration.js';
 import { FAULT_KINDS, type FaultKind } from './manager-faults.js';
+import { parseFlagSource, type FlagSource } from './flag-source.js';
 import { defaultNodeId } from './node-id.js';
 
 export type LogFormat = 'auto' | 'pretty' | 'json';
@@ -22,7 +23,8 @@ export interface NodeConfig {
   readonly nodeVersion: string;
   /** A fixed mode; when absent the mode comes from the flag file or POOLSHIFT_MODE. */
   readonly mode: PoolMode | undefined;
-  readonly flagFile: string | undefined;
+  /** Where the mode flag comes from (--flag-source, or --flag-file as `file:`); POOLSHIFT_MODE when absent. */
+  readonly flagSource: FlagSource | undefined;
   readonly keepAliveIntervalMs: number;
   readonly staleAfterMs: number;
   readonly reaperIntervalMs: number;
@@ -63,6 +65,7 @@ export interface RawNodeOptions {
   readonly nodeVersion: string;
   readonly mode?: string;
   readonly flagFile?: string;
+  readonly flagSource?: string;
   readonly keepAlive: string;
   readonly staleAfter: string;
   readonly reaperInterval: string;
@@ -173,6 +176,9 @@ export function resolveNodeConfig(raw: RawNodeOptions): NodeConfig {
     mode = m;
   }
   if (mode !== undefined && raw.flagFile !== undefined) throw new ConfigError('--mode', 'and --flag-file are exclusive: a fixed mode or a flag, not both');
+  if (mode !== undefined && raw.flagSource !== undefined) throw new ConfigError('--mode', 'and --flag-source are exclusive: a fixed mode or a flag, not both');
+  if (raw.flagFile !== undefined && raw.flagSource !== undefined) throw new ConfigError('--flag-file', 'and --flag-source are exclusive: one flag source');
+  const flagSource = raw.flagSource !== undefined ? parseFlagSource(raw.flagSource) : raw.flagFile !== undefined ? { kind: 'file' as const, path: raw.flagFile } : undefined;
   const keepAliveIntervalMs = duration('--keep-alive', raw.keepAlive);
   const staleAfterMs = duration('--stale-after', raw.staleAfter);
   if (staleAfterMs < keepAliveIntervalMs) throw new ConfigError('--stale-after', `(${raw.staleAfter}) must not be shorter than --keep-alive (${raw.keepAlive})`);
@@ -194,7 +200,7 @@ export function resolveNodeConfig(raw: RawNodeOptions): NodeConfig {
     nodeId: raw.nodeId?.trim() || defaultNodeId(listen),
     nodeVersion,
     mode,
-    flagFile: raw.flagFile,
+    flagSource,
     keepAliveIntervalMs,
     staleAfterMs,
     reaperIntervalMs: duration('--reaper-interval', raw.reaperInterval),

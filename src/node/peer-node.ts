@@ -9,8 +9,7 @@ import type { Connection, NodeIdentity } from '../contract/connection.js';
 import { createDialer } from '../transport/dialer.js';
 import { DualModePool } from '../dual/dual-mode-pool.js';
 import { authoritativeSide, type PoolMode } from '../dual/modes.js';
-import { EnvFlagProvider } from '../dual/flags/env-flag-provider.js';
-import { FileFlagProvider } from '../dual/flags/file-flag-provider.js';
+import { createFlagProvider } from './flag-source.js';
 import { bindModeFlag, initialMode, type ModeFlagBinding } from '../dual/flags/mode-flag-binding.js';
 import type { ModeFlagProvider } from '../dual/flags/mode-flag-provider.js';
 import type { NetworkMessage } from '../contract/messages.js';
@@ -123,7 +122,7 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> {
     const identity = this.#identity(this.#listenAddress.port);
     const dial = createDialer({ identity, localAddress: c.listen.host, timeoutMs: c.dialTimeoutMs, logger: log, connection });
 
-    this.#provider = c.mode !== undefined ? undefined : c.flagFile !== undefined ? new FileFlagProvider(c.flagFile, { nodeId: c.nodeId, required: true }) : new EnvFlagProvider();
+    this.#provider = c.mode !== undefined ? undefined : createFlagProvider(c.flagSource, c, log);
     const mode = c.mode ?? (await initialMode(this.#provider!, log, { strict: true }));
     if (c.mode !== undefined) log.info({ mode }, `mode fixed by --mode: ${mode}`);
     // Stopped (SIGTERM) while the flag was read: build nothing that stop() would not clear.

@@ -6,6 +6,8 @@ export interface OpenFeatureFlagOptions {
   readonly client: Client;
   /** The targeting key: the node id, so a flag can roll out node by node. */
   readonly targetingKey: string;
+  /** More of the evaluation context (the node's version, for rules on it). */
+  readonly attributes?: Readonly<Record<string, string>>;
   readonly flagKey?: string;
 }
 
@@ -18,18 +20,18 @@ export class OpenFeatureFlagProvider implements ModeFlagProvider {
   readonly source: string;
   readonly #client: Client;
   readonly #flagKey: string;
-  readonly #targetingKey: string;
+  readonly #context: Readonly<Record<string, string>>;
   readonly #handlers = new Set<() => void>();
 
   constructor(options: OpenFeatureFlagOptions) {
     this.#client = options.client;
     this.#flagKey = options.flagKey ?? MODE_FLAG_KEY;
-    this.#targetingKey = options.targetingKey;
+    this.#context = { ...options.attributes, targetingKey: options.targetingKey };
     this.source = `openfeature ${this.#flagKey}`;
   }
 
   async read(): Promise<unknown> {
-    const details = await this.#client.getStringDetails(this.#flagKey, '', { targetingKey: this.#targetingKey });
+    const details = await this.#client.getStringDetails(this.#flagKey, '', this.#context);
     if (details.errorCode === 'FLAG_NOT_FOUND') return undefined;
     if (details.errorCode) return { error: details.errorCode, message: details.errorMessage };
     return details.value === '' ? undefined : details.value;
