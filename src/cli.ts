@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { codemodCommand } from '../codemods/cli.js';
 import { benchCommand } from './bench/command.js';
+import { gateCommand } from './fleet/command.js';
 import { nodeCommand } from './node/command.js';
 import { rehearseCommand } from './rehearsal/command.js';
 
@@ -14,5 +15,6 @@ program.addCommand(codemodCommand());
 program.addCommand(nodeCommand());
 program.addCommand(benchCommand());
 program.addCommand(rehearseCommand());
+program.addCommand(gateCommand());
 
 await program.parseAsync(process.argv);

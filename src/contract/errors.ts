@@ -35,6 +35,8 @@ export const ERROR_CODES = {
   PROMOTION_REFUSED: 'POOLSHIFT_ERR_PROMOTION_REFUSED',
   MIRROR_TIMEOUT: 'POOLSHIFT_ERR_MIRROR_TIMEOUT',
   FLAG_FILE: 'POOLSHIFT_ERR_FLAG_FILE',
+  // fleet: the fleet gate's reads of Prometheus
+  PROMETHEUS: 'POOLSHIFT_ERR_PROMETHEUS',
   // node: a fault planted by `poolshift node --inject-fault` (a plain Error carrying this code)
   INJECTED_FAULT: 'POOLSHIFT_ERR_INJECTED_FAULT',
 } as const;
@@ -228,5 +230,12 @@ export type FlagFileFault = 'missing' | 'not-regular' | 'too-large' | 'timeout';
 export class FlagFileError extends PoolshiftError {
   constructor(readonly fault: FlagFileFault, readonly path: string, detail: string) {
     super(ERROR_CODES.FLAG_FILE, `flag file ${path} refused (${fault}): ${detail}`);
+  }
+}
+
+/** Prometheus's HTTP API could not answer a query: unreachable, an HTTP error, or a query it refused. */
+export class PrometheusError extends PoolshiftError {
+  constructor(readonly url: string, detail: string) {
+    super(ERROR_CODES.PROMETHEUS, `Prometheus at ${url}: ${detail}`);
   }
 }

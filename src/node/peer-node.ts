@@ -100,6 +100,8 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> {
     const log = this.#log;
     collectDefaultMetrics({ register: this.registry });
     this.#halfOpen = new Counter({ name: 'poolshift_node_half_open_terminated_total', help: 'Connections terminated because a keep-alive ping went unanswered', registers: [this.registry] });
+    // Which node a scrape target is: the fleet gate names nodes by id, Prometheus knows them by address.
+    new Gauge({ name: 'poolshift_node_info', help: 'Always 1; the node id and version as labels', labelNames: ['node_id', 'version'], registers: [this.registry] }).set({ node_id: c.nodeId, version: c.nodeVersion }, 1);
     const connection = { pingTimeoutMs: c.pingTimeoutMs, logger: log };
     // The listener's share of the descriptors, so that with it full the admin server and the dials still have theirs.
     const budget = inboundBudget(c.maxInboundSockets, c.peers.length, softDescriptorLimit());

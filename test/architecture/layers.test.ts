@@ -21,6 +21,7 @@ const RANK: Record<string, number> = {
   'src/rehearsal': 6,
   'src/bench': 6,
   'src/soak': 6,
+  'src/fleet': 6,
   src: 7, // index.ts, cli.ts
   codemods: 7,
 };
