@@ -6,6 +6,7 @@ import { benchCommand } from './bench/command.js';
 import { gateCommand } from './fleet/command.js';
 import { nodeCommand } from './node/command.js';
 import { rehearseCommand } from './rehearsal/command.js';
+import { rolloutCommand } from './rehearsal/rollout-command.js';
 
 const program = new Command('poolshift')
   .description('migrate a P2P peer manager from three maps to one')
@@ -16,5 +17,6 @@ program.addCommand(nodeCommand());
 program.addCommand(benchCommand());
 program.addCommand(rehearseCommand());
 program.addCommand(gateCommand());
+program.addCommand(rolloutCommand());
 
 await program.parseAsync(process.argv);

@@ -20,6 +20,13 @@ export interface ClusterNodeOptions {
   readonly logFile: string;
 }
 
+/** The rehearsal's environment minus the flag variables a user may have set (the rehearsal gives each node its flag). */
+function nodeEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, [CONTROL_ENV]: 'ipc' };
+  for (const name of ['POOLSHIFT_MODE', 'POOLSHIFT_FLAG_FILE', 'POOLSHIFT_FLAG_SOURCE']) delete env[name];
+  return env;
+}
+
 /** An incarnation set aside by `retire()`: no longer the node's, still a process to freeze and end. */
 export interface RetiredProcess {
   readonly pid: number | undefined;
@@ -82,7 +89,7 @@ export class ClusterNode extends EventEmitter<ClusterNodeEvents> {
     try {
       child = spawn(exe!, [...lead, 'node', ...this.#args], {
         stdio: ['ignore', fd, fd, 'ipc'],
-        env: { ...process.env, [CONTROL_ENV]: 'ipc', POOLSHIFT_MODE: '', POOLSHIFT_FLAG_FILE: '' },
+        env: nodeEnv(),
       });
     } finally {
       closeSync(fd);
