@@ -52,7 +52,7 @@ export function gateCommand(): Command {
     .addOption(new Option('--stage <stage>', 'the stage to promote to: live (from shadow) or unified (from live)').default('live'))
     .option('--selector <matchers>', 'label matchers selecting the fleet\'s scrape targets', 'job="poolshift"')
     .option('--window <duration>', 'every condition must have held over this window', formatDuration(GATE_DEFAULTS.minDurationMs))
-    .option('--threshold <0..1>', 'lowest consistency ratio allowed in the window, per node', String(GATE_DEFAULTS.threshold))
+    .option('--threshold <0..1>', 'consistency over the window (agreeing comparisons over those made) each node must reach', String(GATE_DEFAULTS.threshold))
     .option('--min-checks <n>', 'comparisons each node must have made', String(GATE_DEFAULTS.minChecks))
     .option('--require-coverage <list>', `coverage each node must have reached, e.g. staleRemovals=1,replacements=1 (names: ${COVERAGE_REQUIREMENTS.join(', ')})`)
     .option('--expect-nodes <n>', 'nodes that must be reporting (fewer holds the gate)')

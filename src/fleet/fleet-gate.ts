@@ -13,7 +13,7 @@ export interface FleetGateOptions {
   readonly selector?: string;
   /** The window every condition must have held over, ms. Default: the node gate's minimum duration (1 h). */
   readonly windowMs?: number;
-  /** Each node's lowest consistency ratio in the window must be at least this. Default: the node gate's (0.999). */
+  /** Each node's consistency over the window (agreeing comparisons over those made) must be at least this. Default: the node gate's (0.999). */
   readonly threshold?: number;
   /** Comparisons each node must have made. Default: the node gate's (1000). */
   readonly minChecks?: number;
@@ -27,7 +27,8 @@ export interface FleetNode {
   readonly instance: string;
   readonly nodeId: string | undefined;
   readonly mode: string | undefined;
-  readonly lowestRatio: number | undefined;
+  /** Comparisons that agreed over those made in the window (NaN or undefined: none made). */
+  readonly ratio: number | undefined;
   readonly checks: number;
   readonly unexpected: number;
   /** Why this node holds the fleet back; empty when it does not. */
@@ -50,8 +51,8 @@ export function promDuration(ms: number): string {
 
 /**
  * The fleet-wide promotion rule, read from Prometheus only: every node reporting for the whole
- * window, in a mode that compares the two managers for the whole window, its consistency never
- * below the threshold in the window, no unexpected divergence in the window, enough comparisons
+ * window, in a mode that compares the two managers for the whole window, its consistency over the
+ * window at or above the threshold, no unexpected divergence in the window, enough comparisons
  * and the coverage required. Each node that fails a condition is named with the condition.
  */
 export async function evaluateFleetGate(api: PrometheusApi, options: FleetGateOptions): Promise<FleetVerdict> {
@@ -67,7 +68,9 @@ export async function evaluateFleetGate(api: PrometheusApi, options: FleetGateOp
     api.query(`min_over_time(${m('up')}[${w}])`),
     api.query(`${m('poolshift_mode')} == 1`),
     api.query(m('poolshift_node_info')),
-    api.query(`min_over_time(${m('poolshift_shadow_consistency_ratio')}[${w}])`),
+    // The ratio over the window, from the outcome counters: the gauge is the ratio since the node
+    // started, and one early dip (a switch's first seconds) would hold a node for hours.
+    api.query(`1 - sum by (instance) (increase(${m('poolshift_shadow_checks_total', 'outcome="mismatched"')}[${w}])) / sum by (instance) (increase(${m('poolshift_shadow_checks_total', 'outcome!="sampled-out"')}[${w}]))`),
     api.query(`sum by (instance) (increase(${m('poolshift_shadow_divergences_total', 'class="unexpected"')}[${w}]))`),
     api.query(`sum by (instance) (${m('poolshift_shadow_checks_total', 'outcome!="sampled-out"')})`),
     api.query(m('poolshift_shadow_coverage')),
@@ -92,8 +95,8 @@ export async function evaluateFleetGate(api: PrometheusApi, options: FleetGateOp
       else if (!(from as readonly string[]).includes(nodeMode)) holds.push(`in ${nodeMode}, not ${from.join(' or ')}`);
       else if ((held!.get(instance)?.value ?? 0) < 1) holds.push(`not in ${from.join(' or ')} for the whole ${w}`);
       if (nodeMode !== 'unified') {
-        if (ratio === undefined) holds.push('no consistency ratio yet (nothing compared)');
-        else if (ratio < threshold) holds.push(`consistency fell to ${ratio.toFixed(4)} in the last ${w}, under ${threshold}`);
+        if (ratio === undefined || Number.isNaN(ratio)) holds.push(`nothing compared in the last ${w}`);
+        else if (ratio < threshold) holds.push(`consistency ${ratio.toFixed(4)} in the last ${w}, under ${threshold}`);
         if (count < minChecks) holds.push(`${Math.round(count)} comparisons, ${minChecks} required`);
       }
       if (divergences > 0) holds.push(`${divergences} unexpected divergence(s) in the last ${w}`);
@@ -103,7 +106,7 @@ export async function evaluateFleetGate(api: PrometheusApi, options: FleetGateOp
         const have = coverage.find((s) => s.labels.instance === instance && s.labels.what === what)?.value ?? 0;
         if (have < min) holds.push(`coverage ${what}: ${have}/${min}`);
       }
-      return { instance, nodeId: id!.get(instance)?.labels.node_id, mode: nodeMode, lowestRatio: ratio, checks: Math.round(count), unexpected: divergences, holds };
+      return { instance, nodeId: id!.get(instance)?.labels.node_id, mode: nodeMode, ratio, checks: Math.round(count), unexpected: divergences, holds };
     });
   const fleetHolds: string[] = [];
   if (nodes.length === 0) fleetHolds.push(`no node found for {${sel}}`);
