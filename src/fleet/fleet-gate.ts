@@ -70,7 +70,11 @@ export async function evaluateFleetGate(api: PrometheusApi, options: FleetGateOp
     api.query(m('poolshift_node_info')),
     // The ratio over the window, from the outcome counters: the gauge is the ratio since the node
     // started, and one early dip (a switch's first seconds) would hold a node for hours.
-    api.query(`1 - sum by (instance) (increase(${m('poolshift_shadow_checks_total', 'outcome="mismatched"')}[${w}])) / sum by (instance) (increase(${m('poolshift_shadow_checks_total', 'outcome!="sampled-out"')}[${w}]))`),
+    // A node that never had one outcome has no series for it: the agreeing count falls back to 0.
+    api.query(
+      `(sum by (instance) (increase(${m('poolshift_shadow_checks_total', 'outcome=~"matched|ignored|errored"')}[${w}])) or 0 * sum by (instance) (increase(${m('poolshift_shadow_checks_total')}[${w}])))` +
+        ` / sum by (instance) (increase(${m('poolshift_shadow_checks_total', 'outcome!="sampled-out"')}[${w}]))`,
+    ),
     api.query(`sum by (instance) (increase(${m('poolshift_shadow_divergences_total', 'class="unexpected"')}[${w}]))`),
     api.query(`sum by (instance) (${m('poolshift_shadow_checks_total', 'outcome!="sampled-out"')})`),
     api.query(m('poolshift_shadow_coverage')),

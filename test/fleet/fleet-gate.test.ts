@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findPrometheus, PrometheusServer } from '../../src/fleet/prometheus-server.js';
+import { CHECK_OUTCOMES, ShadowMetrics } from '../../src/dual/shadow/metrics.js';
 import { PrometheusApi } from '../../src/fleet/prometheus-api.js';
 import { CLI } from '../node/helpers/node-child.js';
 import { waitFor } from '../helpers/wait.js';
@@ -33,8 +34,9 @@ class FakeNodeTarget {
     this.setMode('shadow');
     this.ratio.set(1);
     this.divergences.inc({ kind: 'missing-in-shadow', class: 'unexpected' }, 0);
+    // Every outcome exposed from the start at 0, as ShadowMetrics does (a series born at 2,000 has no increase).
+    for (const outcome of CHECK_OUTCOMES) this.checks.inc({ outcome }, 0);
     this.checks.inc({ outcome: 'matched' }, 5000);
-    this.checks.inc({ outcome: 'mismatched' }, 0);
     this.coverage.set({ what: 'staleRemovals' }, 2);
     this.server = createServer((_req, res) => {
       void this.registry.metrics().then((text) => res.writeHead(200, { 'content-type': this.registry.contentType }).end(text));
@@ -71,6 +73,16 @@ function gate(args: string[]): Promise<{ code: number | null; out: string; err: 
     child.once('exit', (code) => resolve({ code, out, err }));
   });
 }
+
+describe('what a node exposes for the fleet gate', () => {
+  it('every comparison outcome and divergence class from the start, at 0: a counter first seen at a burst shows no increase', async () => {
+    const registry = new Registry();
+    new ShadowMetrics(registry);
+    const text = await registry.metrics();
+    for (const outcome of CHECK_OUTCOMES) expect(text).toContain(`poolshift_shadow_checks_total{outcome="${outcome}"} 0`);
+    expect(text).toContain('poolshift_shadow_divergences_total{kind="missing-in-shadow",class="unexpected"} 0');
+  });
+});
 
 describe(`poolshift gate --prometheus${skip}`, () => {
   const dir = mkdtempSync(join(tmpdir(), 'poolshift-fleet-gate-'));

@@ -4,7 +4,8 @@ import { DIVERGENCE_KINDS } from './divergence.js';
 import { COVERAGE_REQUIREMENTS, type Coverage } from './coverage.js';
 import type { GateStatus } from '../promotion-gate.js';
 
-export type CheckOutcome = 'matched' | 'mismatched' | 'ignored' | 'errored' | 'sampled-out';
+export const CHECK_OUTCOMES = ['matched', 'mismatched', 'ignored', 'errored', 'sampled-out'] as const;
+export type CheckOutcome = (typeof CHECK_OUTCOMES)[number];
 
 /**
  * The dual-mode pool's Prometheus metrics, registered on the Registry handed in (never the
@@ -81,6 +82,8 @@ export class ShadowMetrics {
     };
     this.gate.waiting.set(0);
     for (const what of COVERAGE_REQUIREMENTS) this.coverage.set({ what }, 0);
+    // From the start, at 0: Prometheus's increase() sees nothing of a series first scraped after its first burst.
+    for (const outcome of CHECK_OUTCOMES) this.outcomes.inc({ outcome }, 0);
     for (const kind of DIVERGENCE_KINDS) {
       this.divergences.inc({ kind, class: 'known' }, 0);
       this.divergences.inc({ kind, class: 'unexpected' }, 0);
