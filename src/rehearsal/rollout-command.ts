@@ -19,6 +19,7 @@ interface RawOptions {
   gateWindow: string;
   gateTimeout: string;
   soak: string;
+  keepAlive: string;
   canaryFault: string;
   json?: string;
   html?: string;
@@ -71,6 +72,7 @@ export function rolloutCommand(): Command {
     .option('--gate-window <duration>', 'the fleet gate\'s window between stages', formatDuration(D.gateWindowMs))
     .option('--gate-timeout <duration>', 'how long a stage waits for the fleet gate', formatDuration(D.gateTimeoutMs))
     .option('--soak <duration>', 'traffic time in each stage before the gate is asked', formatDuration(D.soakMs))
+    .option('--keep-alive <duration>', 'keep-alive interval of the nodes (their stale bound is four times it); longer for a large fleet on a small machine', formatDuration(D.keepAliveMs))
     .option('--canary-fault <kind>', `the fault the canary's bad build carries: ${FAULT_KINDS.join(', ')}`, D.canaryFault)
     .option('--json <file>', 'write the result as JSON')
     .option('--html <file>', 'write a report: a lane per node (its mode over time), the stages, the gate\'s decisions')
@@ -99,7 +101,7 @@ export function rolloutCommand(): Command {
           gateWindowMs: ms('--gate-window', raw.gateWindow),
           gateTimeoutMs: ms('--gate-timeout', raw.gateTimeout),
           soakMs: ms('--soak', raw.soak),
-          keepAliveMs: D.keepAliveMs,
+          keepAliveMs: ms('--keep-alive', raw.keepAlive),
           proposalIntervalMs: D.proposalIntervalMs,
           canaryFault: raw.canaryFault,
           nodeCommand: currentCli(),

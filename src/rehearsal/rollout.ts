@@ -43,6 +43,18 @@ export interface RolloutResult {
   readonly rollback: { readonly fault: string; readonly plantedAt: number; readonly heldAt: number | null; readonly rolledBackAt: number | null } | null;
 }
 
+/** Up to this many neighbours dialled per node: a fleet is no full mesh (20 nodes: 80 connections, not 190). */
+const DIALS_PER_NODE = 4;
+
+/**
+ * The addresses node `i` dials: all those after it while the fleet is small enough for a full
+ * mesh, else the next DIALS_PER_NODE around the ring. Each pair is dialled by one side only.
+ */
+export function dialled(ips: readonly string[], i: number): string[] {
+  if (ips.length <= 2 * DIALS_PER_NODE + 1) return ips.slice(i + 1);
+  return Array.from({ length: DIALS_PER_NODE }, (_, k) => ips[(i + 1 + k) % ips.length]!);
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
 /**
@@ -111,7 +123,7 @@ export class RolloutRehearsal {
     const nodeIps = ips.slice(0, o.nodes);
     nodeIps.forEach((ip, i) => {
       const name = `n${i + 1}`;
-      const peers = nodeIps.slice(i + 1).map((p) => `${p}:${o.port}`);
+      const peers = dialled(nodeIps, i).map((p) => `${p}:${o.port}`);
       const node = new ClusterNode(name, ip, { command: o.nodeCommand, args: this.#args(name, ip, peers), logFile: join(o.workDir, `${name}.log`) });
       node.on('event', (e) => this.#onEvent(node, e));
       node.on('exit', ({ code, signal, expected }) => {
@@ -169,7 +181,7 @@ export class RolloutRehearsal {
   async #badCanary(name: string): Promise<void> {
     const o = this.#o;
     const node = this.#nodes.find((n) => n.name === name)!;
-    const peers = this.#nodes.slice(1).map((n) => `${n.ip}:${o.port}`);
+    const peers = dialled(this.#nodes.map((n) => n.ip), this.#nodes.indexOf(node)).map((p) => `${p}:${o.port}`);
     this.#progress(`${name} restarted with a bad build (fault planted in its unified manager: ${o.canaryFault})`);
     await node.shutdown();
     node.setArgs(this.#args(name, node.ip, peers, o.canaryFault));
