@@ -12,6 +12,7 @@ import { MODE_FLAG_KEY } from '../../src/dual/flags/mode-flag-provider.js';
 import { captureLogs } from '../helpers/log-capture.js';
 import { waitFor } from '../helpers/wait.js';
 import { makePool } from './helpers/fixtures.js';
+import { FlagdSyncServer } from '../helpers/flagd-sync-server.js';
 
 // flagd's documented bucketing, computed apart from flagd: murmur3 (32 bit) of flag key + targeting
 // key, scaled to the total weight; the first variant whose running weight exceeds it.
@@ -130,5 +131,25 @@ describe('flagd flag source', () => {
     await rewrite(file, definition(0, { 'node-1': 'legacy' }));
     await waitFor(() => pool.mode === 'legacy', 'the pool rolled back to legacy by the new definition', 15_000);
     expect(log.find(/pool mode changed: shadow -> legacy/)).toBeDefined();
+  }, 30_000);
+
+  it('the same definition from a flagd daemon\'s sync service (flagd-sync:<host:port>): read at connect, a pushed change switches the node', async () => {
+    const server = new FlagdSyncServer(definition(0));
+    const port = await server.listen('127.0.145.1');
+    cleanup.push(async () => server.close());
+    const log = captureLogs();
+    const provider = new FlagdFlagProvider({ source: { host: '127.0.145.1', port }, targetingKey: 'node-1', attributes: { version: '1.2.0' }, logger: log.logger });
+    cleanup.push(() => provider.close());
+    expect(provider.source).toBe(`flagd sync 127.0.145.1:${port}`);
+    expect(await provider.read()).toBe('shadow');
+    let changes = 0;
+    provider.watch(() => void changes++);
+    changes = 0;
+    server.push(definition(0, { 'node-1': 'live' }));
+    await waitFor(() => changes > 0, 'the provider told of the pushed definition', 10_000);
+    expect(await provider.read()).toBe('live');
+    const other = new FlagdFlagProvider({ source: { host: '127.0.145.1', port }, targetingKey: 'node-2', attributes: { version: '1.2.0' }, logger: log.logger });
+    cleanup.push(() => other.close());
+    expect(await other.read()).toBe('shadow');
   }, 30_000);
 });
