@@ -15,7 +15,7 @@ export function renderRolloutHtml(r: RolloutResult): string {
   const width = 1000;
   const left = 60;
   const laneH = 22;
-  const top = 40;
+  const top = 70;
   const span = Math.max(1, r.durationMs);
   const x = (at: number): number => left + ((width - left - 10) * at) / span;
   const height = top + names.length * laneH + 40;
@@ -34,6 +34,11 @@ export function renderRolloutHtml(r: RolloutResult): string {
     parts.push(`<line x1="${x(s.at).toFixed(1)}" y1="${top - 6}" x2="${x(s.at).toFixed(1)}" y2="${bottom}" stroke="#333" stroke-dasharray="3,3"/>`);
     parts.push(`<text class="stage" x="${(x(s.at) + 2).toFixed(1)}" y="${top - 10}" font-size="10" transform="rotate(-20 ${x(s.at).toFixed(1)} ${top - 10})">${esc(s.name)}</text>`);
   }
+  if (r.rollback) {
+    // The bad build's start on the canary's lane: what the gate had to catch.
+    const cx = x(r.rollback.plantedAt);
+    parts.push(`<path class="bad-build" d="M ${cx.toFixed(1)} ${top + 1} l -6 -10 h 12 z" fill="#d62728"><title>${esc(`bad build started (fault ${r.rollback.fault})`)}</title></path>`);
+  }
   for (const g of r.gate) {
     parts.push(`<circle class="gate-${g.open ? 'open' : 'held'}" cx="${x(g.at).toFixed(1)}" cy="${bottom + 12}" r="6" fill="${g.open ? '#2ca02c' : '#d62728'}"><title>${esc(`before ${g.before}: ${g.open ? 'open' : `held by ${g.heldBy.join(' | ')}`}`)}</title></circle>`);
   }
@@ -47,7 +52,7 @@ export function renderRolloutHtml(r: RolloutResult): string {
 <body>
 <h1>Roll-out: ${r.verdict}</h1>
 <p>${names.length} nodes, ${(r.durationMs / 1000).toFixed(0)} s; the flag from one flagd definition, the fleet gate read from Prometheus.${r.reasons.length > 0 ? ` Failed: ${esc(r.reasons.join('; '))}` : ''}</p>
-<p>${legend} &nbsp; <span style="color:#2ca02c">●</span> gate open <span style="color:#d62728">●</span> gate held</p>
+<p>${legend} &nbsp; <span style="color:#2ca02c">●</span> gate open <span style="color:#d62728">●</span> gate held <span style="color:#d62728">▼</span> bad build started</p>
 <svg id="lanes" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">
 ${parts.join('\n')}
 </svg>
