@@ -36,6 +36,10 @@ ${[
   s(`poolshift_shadow_divergences_total{${a},kind="missing-in-shadow",class="unexpected"}`, '0x80'),
   s(`poolshift_shadow_divergences_total{${b},kind="missing-in-shadow",class="unexpected"}`, '0x10 1x69'),
   s(`poolshift_shadow_divergences_total{${a},kind="liveness-mismatch",class="known"}`, '0+1x80'),
+  s(`poolshift_shadow_checks_total{${a},outcome="matched"}`, '0+100x80'),
+  s(`poolshift_shadow_checks_total{${a},outcome="mismatched"}`, '0x80'),
+  s(`poolshift_shadow_checks_total{${b},outcome="matched"}`, '0+98x80'),
+  s(`poolshift_shadow_checks_total{${b},outcome="mismatched"}`, '0+2x80'),
   s(`poolshift_shadow_coverage{${a},what="staleRemovals"}`, '0x10 1x70'),
   s(`poolshift_shadow_coverage{${b},what="staleRemovals"}`, '0x80'),
   s(`up{${a}}`, '1x80'),
@@ -65,6 +69,13 @@ ${[
         eval_time: 5m
         exp_samples:
           - labels: 'poolshift_fleet:consistency_ratio:min{job="poolshift"}'
+            value: 0.98
+      - expr: poolshift_node:consistency_ratio:rate5m
+        eval_time: 10m
+        exp_samples:
+          - labels: 'poolshift_node:consistency_ratio:rate5m{${a}}'
+            value: 1
+          - labels: 'poolshift_node:consistency_ratio:rate5m{${b}}'
             value: 0.98
       - expr: poolshift_fleet:coverage:min
         eval_time: 5m
