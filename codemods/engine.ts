@@ -5,6 +5,7 @@ import type { CodemodOptions } from './options.js';
 import { needsReview, type ManualSite } from './reasons.js';
 import type { WriteSkip } from './skips.js';
 import { dominantLineEnding, withLineEnding } from './text-form.js';
+import { relocateSites } from './positions.js';
 
 export type FileStatus = 'ok' | 'unmodified' | 'skipped' | 'error' | 'needs-review';
 
@@ -16,6 +17,8 @@ export interface FileResult {
   before: string;
   after: string;
   error?: string;
+  /** `manualSites` at their positions in `after` (what `--write` reports: the lines as written). */
+  manualSitesAfter: ManualSite[];
   /** Why `--write` left it as it was (status `skipped`). */
   skip?: WriteSkip;
 }
@@ -37,26 +40,27 @@ export function runCodemod(
     const plan = plans.get(fileName);
     if (!plan) {
       // Not loaded: its text cannot hold a site.
-      results.push({ fileName, status: 'skipped', edits: 0, manualSites: [], before, after: before });
+      results.push({ fileName, status: 'skipped', edits: 0, manualSites: [], manualSitesAfter: [], before, after: before });
       continue;
     }
     if (plan.error) {
-      results.push({ fileName, status: 'error', edits: 0, manualSites: [], before, after: before, error: plan.error });
+      results.push({ fileName, status: 'error', edits: 0, manualSites: [], manualSitesAfter: [], before, after: before, error: plan.error });
       continue;
     }
     let after = before;
     try {
       after = applyEdits(before, plan.edits);
     } catch (err) {
-      results.push({ fileName, status: 'error', edits: 0, manualSites: plan.manual, before, after: before, error: (err as Error).message });
+      results.push({ fileName, status: 'error', edits: 0, manualSites: plan.manual, manualSitesAfter: plan.manual, before, after: before, error: (err as Error).message });
       continue;
     }
     const changed = after !== before;
+    const manualSitesAfter = relocateSites(before, after, plan.edits, plan.manual);
     // The edits end their lines with `\n`: a CRLF file would come back mixed.
     if (changed) after = withLineEnding(after, dominantLineEnding(before));
     const status: FileStatus =
       plan.manual.some(needsReview) ? 'needs-review' : changed ? 'ok' : plan.scanned ? 'unmodified' : 'skipped';
-    results.push({ fileName, status, edits: changed ? plan.editCount : 0, manualSites: plan.manual, before, after });
+    results.push({ fileName, status, edits: changed ? plan.editCount : 0, manualSites: plan.manual, manualSitesAfter, before, after });
   }
   return results;
 }

@@ -8,6 +8,8 @@ import { findThreeMapClasses } from './classes.js';
 import type { ClassFindings, PendingManual } from '../ast/model.js';
 import { planClass } from './plan.js';
 import { Registry, scanFile } from './sites.js';
+import { differentKeys } from './keys.js';
+import { reportedSite } from './messages.js';
 
 /** What the codemod will do to one selected file; nothing is applied yet. */
 export interface FilePlan {
@@ -69,17 +71,25 @@ export function analyzeProgram(
   for (const sf of candidates) {
     if (!selected.has(sf.fileName)) continue;
     for (const cls of findThreeMapClasses(sf, checker, options)) {
+      const lookAlike = differentKeys(cls, checker, options);
+      if (lookAlike) {
+        plans.get(sf.fileName)?.manual.push(reportedSite(lookAlike, options));
+        continue;
+      }
       const findings: ClassFindings = { cls, conversions: [], writes: [], keyed: [], acquisitions: [], manual: [], outside: new Set() };
       registry.add(findings);
     }
   }
-  if (registry.classes.size === 0) return plans;
+  if (registry.classes.size === 0) {
+    for (const plan of plans.values()) plan.manual.sort((a, b) => a.line - b.line || a.column - b.column);
+    return plans;
+  }
   candidates.forEach((sf, i) => {
     scanFile(sf, checker, registry, selected.has(sf.fileName));
     progress?.(i + 1, candidates.length);
   });
 
-  const ignored = (m: PendingManual): boolean => isIgnored(m.file, m.node);
+  const ignored = (m: PendingManual): boolean => [m.node, ...(m.nodes ?? [])].some((n) => isIgnored(m.file, n));
   const importsNeeded = new Set<ts.SourceFile>();
   const todoSeen = new Set<string>();
   for (const findings of registry.classes.values()) {
@@ -95,8 +105,7 @@ export function analyzeProgram(
     for (const m of plan.fixed) {
       const filePlan = plans.get(m.file.fileName);
       if (!filePlan) continue;
-      const { line, character } = m.file.getLineAndCharacterOfPosition(m.node.getStart(m.file));
-      filePlan.manual.push({ line: line + 1, column: character + 1, code: m.code, message: m.message });
+      filePlan.manual.push(reportedSite(m, options));
     }
     for (const t of plan.touched) {
       const filePlan = plans.get(t.file.fileName);
@@ -112,8 +121,7 @@ export function analyzeProgram(
     for (const m of plan.manual) {
       const filePlan = plans.get(m.file.fileName);
       if (!filePlan || ignored(m)) continue;
-      const { line, character } = m.file.getLineAndCharacterOfPosition(m.node.getStart(m.file));
-      filePlan.manual.push({ line: line + 1, column: character + 1, code: m.code, message: m.message });
+      filePlan.manual.push(reportedSite(m, options));
       if (!options.insertTodos) continue;
       const todo = todoEdit(m.file, m.node, m.code, m.message);
       const key = `${m.file.fileName}:${todo?.start}:${m.code}`;

@@ -8,6 +8,7 @@ import { convertTripleInsert } from '../patterns/triple-insert.js';
 import { convertPairInsert, convertPartialDelete } from '../patterns/fixes.js';
 import type { ClassFindings, Conversion, PendingManual, WriteSite } from '../ast/model.js';
 import { enclosingFunction, regionOf } from '../ast/syntax.js';
+import { classHeldBackMessage, fixedDeleteSite, fixedInsertSite, partialDeleteSite, partialInsertSite } from './messages.js';
 
 /** What happens to one class: every conversion applies, or none does. */
 export interface ClassPlan {
@@ -37,7 +38,8 @@ export function planClass(
   const manual: PendingManual[] = [...fieldDeclarationBlockers(cls), ...findings.manual];
   const conversions: Conversion[] = [...findings.conversions];
 
-  const fixed: PendingManual[] = [];
+  // Messages are written once the class is decided: applied, or pending until it migrates.
+  const fixed: ((applied: boolean) => PendingManual)[] = [];
   for (const group of groupWrites(findings.writes)) {
     const byRole = new Map<MapRole, WriteSite[]>();
     for (const site of group) byRole.set(site.role, [...(byRole.get(site.role) ?? []), site]);
@@ -65,38 +67,20 @@ export function planClass(
       } else if (fixable) {
         const pair = { connections: sites.connections!, peers: sites.peers! };
         conversions.push({ file: first.file, at: first.statement, needsImport: true, edits: convertPairInsert(pair, options) });
-        fixed.push({
-          file: first.file,
-          node: lastOf(group).statement,
-          code: 'FIXED_PARTIAL_INSERT',
-          message: `connections and peers set without lastSeen: one UnifiedPeerConnection.from(connection, info), lastSeen = now until the next markSeen`,
-        });
+        fixed.push((applied) => fixedInsertSite(group, options, applied));
       } else if (group.length === 1 && first.role === 'lastSeen') {
         conversions.push({ file: first.file, at: first.statement, edits: convertMarkSeen(first, options) });
       } else {
-        for (const site of group) manual.push(partialInsert(site, group, byRole.has('connections')));
+        manual.push(partialInsertSite(group, options));
       }
     } else if (one) {
       conversions.push({ file: first.file, at: first.statement, edits: convertTripleDelete(sites as Record<MapRole, WriteSite>, options) });
     } else if (fixable) {
-      const present = [...byRole.keys()].join(', ');
-      const last = lastOf(group);
       conversions.push({ file: first.file, at: first.statement, edits: convertPartialDelete(group, options) });
       const later = readAfter(findings, group);
-      const note = later
-        ? `; \`${later.getText(first.file)}\` (line ${first.file.getLineAndCharacterOfPosition(later.getStart(first.file)).line + 1}) reads the key after it and now finds nothing`
-        : '';
-      fixed.push({
-        file: first.file,
-        node: last.statement,
-        code: 'FIXED_PARTIAL_DELETE',
-        message: `\`${first.op}\` of ${present} only: the whole entry goes${note}`,
-      });
+      fixed.push((applied) => fixedDeleteSite(group, options, later, applied));
     } else {
-      const present = [...byRole.keys()].join(', ');
-      for (const site of group) {
-        manual.push({ file: site.file, node: site.statement, code: 'PARTIAL_DELETE', message: `\`${site.op}\` of ${present} only here: in the unified map the entry goes as a whole` });
-      }
+      manual.push(partialDeleteSite(group, options));
     }
   }
 
@@ -112,7 +96,7 @@ export function planClass(
       ...conversions.flatMap((c) => (c.at ? [{ file: c.file, node: c.at }] : [])),
       ...findings.writes.map((w) => ({ file: w.file, node: w.statement as ts.Node })),
     ];
-    return { findings, migrate: true, conversions, manual, fixed, touched };
+    return { findings, migrate: true, conversions, manual, fixed: fixed.map((f) => f(true)), touched };
   }
   const ignored = manual.filter(isIgnored).length;
   const outside = [...findings.outside];
@@ -124,7 +108,7 @@ export function planClass(
     file,
     node,
     code: 'CLASS_NOT_MIGRATED',
-    message: `${cls.name} keeps its three maps until these are resolved: ${why.join('; ')}`,
+    message: classHeldBackMessage(cls, why, options),
   });
   const notes = [note(cls.file, cls.maps.connections.decl)];
   // A file whose sites were held back for this class says so once, even with nothing to review in it.
@@ -135,7 +119,8 @@ export function planClass(
     seen.add(c.file);
     notes.push(note(c.file, c.at));
   }
-  return { findings, migrate: false, conversions: [], manual: [...manual, ...notes], fixed: [], touched: [] };
+  // --apply-fixes still lists what it will fix once the rest is resolved, marked as not applied yet.
+  return { findings, migrate: false, conversions: [], manual: [...manual, ...notes], fixed: fixed.map((f) => f(false)), touched: [] };
 }
 
 function lastOf(group: WriteSite[]): WriteSite {
@@ -159,16 +144,6 @@ function readAfter(findings: ClassFindings, group: WriteSite[]): ts.Node | undef
       k.node.getStart(k.file) >= last.statement.end &&
       enclosingFunction(k.node) === fn,
   )?.node;
-}
-
-function partialInsert(site: WriteSite, group: WriteSite[], hasConnection: boolean): PendingManual {
-  const written = [...new Set(group.map((s) => s.role))];
-  if (site.role === 'peers' && !hasConnection) {
-    return { file: site.file, node: site.statement, code: 'PHANTOM_PEER', message: 'peers.set with no connection for this key (L2): connect first, or keep this peer elsewhere' };
-  }
-  const missing = MAP_ROLES.filter((r) => !written.includes(r));
-  const detail = missing.length > 0 ? `only ${written.join(', ')} written here (no ${missing.join(', ')})` : 'a map is written twice here';
-  return { file: site.file, node: site.statement, code: 'PARTIAL_INSERT', message: `${detail}: decide what the unified entry holds` };
 }
 
 /** Writes that may merge: same file, region, operation and key. */

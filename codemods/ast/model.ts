@@ -35,6 +35,10 @@ export interface PendingManual {
   node: ts.Node;
   code: ReasonCode;
   message: string;
+  /** The user's name of the map it is about, for the report. */
+  field?: string;
+  /** Every statement of one problem (a partial insert's writes): the site spans them, one report. */
+  nodes?: ts.Node[];
 }
 
 /** Edits that implement one conversion in one file. */
