@@ -90,7 +90,33 @@ describe('poolshift codemod', () => {
     const review = report.files.find((f) => f.path === 'src/review.ts')!;
     expect(review.status).toBe('needs-review');
     expect((review.manualSites as { code: string }[]).map((m) => m.code)).toContain('PHANTOM_PEER');
-    for (const m of review.manualSites as Record<string, unknown>[]) expect(Object.keys(m)).toEqual(['line', 'column', 'code', 'message']);
+    for (const m of review.manualSites as Record<string, unknown>[]) {
+      const keys = ['line', 'column', 'endLine', 'endColumn', 'code', ...('field' in m ? ['field'] : []), 'message', 'source'];
+      expect(Object.keys(m)).toEqual(keys);
+    }
+    // Each site names the user's field and carries its source line.
+    const phantom = (review.manualSites as Record<string, unknown>[]).find((m) => m.code === 'PHANTOM_PEER')!;
+    expect(phantom).toMatchObject({ line: 9, endLine: 10, field: 'peers', source: 'this.peers.set(key, info);' });
+  });
+
+  it('after --write --insert-todos, each site is reported at its line in the written file', () => {
+    const dir = workspace(base());
+    const r = cli(dir, 'src', '--write', '--insert-todos', '--report', 'json', '--import-from', './src/support.js');
+    expect(r.status).toBe(0);
+    const report = JSON.parse(r.stdout) as { files: { path: string; manualSites: { line: number; endLine: number; code: string; source: string; message: string }[] }[] };
+    const written = read(dir, 'src/review.ts').split('\n');
+    const sites = report.files.find((f) => f.path === 'src/review.ts')!.manualSites;
+    expect(sites.length).toBeGreaterThan(3);
+    for (const site of sites) {
+      // The line named is the site's own line (its TODO sits right above it), not where it was before.
+      expect(written[site.line - 1]!.trim()).toBe(site.source);
+      expect(written[site.line - 2]!).toContain(`TODO(poolshift): ${site.code}`);
+    }
+    // Lines named inside a message moved with the text too.
+    const phantom = sites.find((s) => s.code === 'PHANTOM_PEER')!;
+    expect(phantom.message).toContain(`(line ${phantom.line})`);
+    expect(phantom.message).toContain(`(line ${phantom.endLine})`);
+    expect(written[phantom.endLine - 1]!.trim()).toBe('this.lastSeen.set(key, Date.now());');
   });
 
   it('exits 2 with --fail-on-manual when sites need review, also with --silent, printing nothing', () => {
@@ -161,6 +187,39 @@ describe('poolshift codemod', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('introduced by the rewrite');
   });
+
+  it('--verify warns about a changed file with // @ts-nocheck, where it can check nothing', () => {
+    const dir = workspace({ ...base(), 'src/pool.ts': `// @ts-nocheck\n${fixture('aliases.input.ts')}` });
+    const r = cli(dir, 'src/pool.ts', '--verify', '--import-from', './src/support.js');
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain('warning: src/pool.ts has // @ts-nocheck: --verify cannot check it');
+    const checked = cli(dir, 'src/review.ts', '--verify', '--insert-todos');
+    expect(checked.stderr).not.toContain('@ts-nocheck');
+  });
+
+  it('when no class has the names given, suggests the flags for a pool found by its types and use', () => {
+    const renamed = fixture('aliases.input.ts')
+      .replace(/\bconnections\b/g, 'sockets')
+      .replace(/\bpeers\b/g, 'users')
+      .replace(/\blastSeen\b/g, 'lastPong');
+    const dir = workspace({ 'src/support.ts': fixture('support.ts'), 'src/pool.ts': renamed });
+    const command = 'npx poolshift codemod src --connections-field sockets --peers-field users --last-seen-field lastPong';
+    const dry = cli(dir, 'src');
+    expect(dry.status).toBe(0);
+    expect(dry.stdout).toContain('nothing matched the map names connections, peers, lastSeen');
+    expect(dry.stdout).toContain(`src/pool.ts:3  class Pool: ${command}`);
+    const detect = cli(dir, 'src', '--detect');
+    expect(detect.stdout).toMatch(/connections: sockets +\(its values \(Conn\) have send\(\)\)/);
+    expect(detect.stdout).toMatch(/lastSeen: +lastPong +\(numbers set from /);
+    expect(detect.stdout).toContain(`run: ${command}`);
+    expect(read(dir, 'src/pool.ts')).toBe(renamed);
+    // The command it prints converts the class as the default names would.
+    const run = cli(dir, 'src', '--connections-field', 'sockets', '--peers-field', 'users', '--last-seen-field', 'lastPong', '--write', '--import-from', './src/support.js');
+    expect(run.status).toBe(0);
+    expect(read(dir, 'src/pool.ts')).toContain('readonly sockets: Map<string, UnifiedPeerConnection<Conn, Info>>;');
+    // Once the names match, there is nothing to suggest.
+    expect(cli(dir, 'src', '--connections-field', 'sockets', '--peers-field', 'users', '--last-seen-field', 'lastPong').stdout).not.toContain('nothing matched');
+  }, 60_000);
 
   it('prints no progress line when stderr is not a terminal', () => {
     const dir = workspace(base());

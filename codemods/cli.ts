@@ -3,7 +3,9 @@ import { createTwoFilesPatch } from 'diff';
 import { siteFilter } from './analysis/analyze.js';
 import { runCodemod, type FileResult } from './engine.js';
 import { dirtyWorkTrees } from './git.js';
-import { resolveOptions } from './options.js';
+import { detectPeerPools, flagsFor, isComplete, type DetectedPool } from './analysis/detect.js';
+import { MAP_ROLES, resolveOptions, type CodemodOptions } from './options.js';
+import { needsReview } from './reasons.js';
 import { fullProgram, loadProject, type LoadedProject, type SourceSelection } from './project.js';
 import { displayPath, jsonReport, textReport } from './report.js';
 import { planWrites, writeRoots } from './targets.js';
@@ -27,6 +29,7 @@ export interface CodemodCliOptions {
   peersField: string;
   lastSeenField: string;
   lockSuffix: string;
+  detect?: boolean;
 }
 
 export interface CliIo {
@@ -67,6 +70,7 @@ export function codemodCommand(): Command {
     .option('--peers-field <name>', 'name of the peers map', 'peers')
     .option('--last-seen-field <name>', 'name of the lastSeen map', 'lastSeen')
     .option('--lock-suffix <suffix>', 'a map lock is named <map><suffix>', 'Lock')
+    .option('--detect', 'find peer pools by the types and use of their maps, whatever they are called, and print the command to convert them; changes nothing')
     .action(async (paths: string[], opts: CodemodCliOptions) => {
       process.exitCode = await runCodemodCli(paths, opts, {
         cwd: process.cwd(),
@@ -97,6 +101,8 @@ export async function runCodemodCli(paths: string[], opts: CodemodCliOptions, io
     cwd: io.cwd,
   });
 
+  if (opts.detect) return detectCommand(paths, selection, options, say, complain);
+
   const progress = io.isTTY && !opts.silent ? progressLine(io) : undefined;
   let results: FileResult[];
   let loaded: LoadedProject;
@@ -126,11 +132,19 @@ export async function runCodemodCli(paths: string[], opts: CodemodCliOptions, io
     if (dirty.length > 0) return EXIT_ERROR;
   }
   let verifyFailed = false;
+  if (opts.verify) {
+    // The checker reports nothing in such a file, before or after: --verify would pass blind.
+    for (const r of changed.filter((c) => hasNoCheck(c.before))) {
+      complain(`poolshift codemod: warning: ${displayPath(io.cwd, r.fileName)} has // @ts-nocheck: --verify cannot check it\n`);
+    }
+  }
   const before = opts.verify && changed.length > 0 ? diagnosticsOf(fullProgram(loaded, new Map()), changed.map((r) => r.fileName)) : undefined;
 
   for (const [r, target] of targets) {
     try {
       writeFileAtomic(target, r.after);
+      // From now on the file is the new text: its sites are reported at their lines there.
+      r.manualSites = r.manualSitesAfter;
     } catch (err) {
       r.status = 'error';
       r.error = `not written: ${(err as Error).message}`;
@@ -162,6 +176,11 @@ export async function runCodemodCli(paths: string[], opts: CodemodCliOptions, io
     }
     say(textReport(io.cwd, results, elapsed));
   }
+  if (!results.some((r) => r.after !== r.before || r.manualSites.some(needsReview))) {
+    // Nothing matched the names given: perhaps the pool is there under other names.
+    const hint = namesHint(paths, selection, options);
+    if (hint) (opts.report === 'json' ? complain : say)(hint);
+  }
   if (verifyFailed) complain('poolshift codemod: --verify failed: the rewrite introduced type errors\n');
 
   // A skipped write leaves the migration unfinished (its class, or the modules reaching into it).
@@ -169,6 +188,67 @@ export async function runCodemodCli(paths: string[], opts: CodemodCliOptions, io
   if (opts.failOnManual && results.some((r) => r.status === 'needs-review')) return EXIT_NEEDS_REVIEW;
   return EXIT_OK;
 }
+
+/** `--detect`: the pools found by types and use, each with the command that converts it. */
+function detectCommand(
+  paths: string[],
+  selection: SourceSelection,
+  options: CodemodOptions,
+  say: (t: string) => void,
+  complain: (t: string) => void,
+): number {
+  let pools: DetectedPool[];
+  try {
+    pools = findPools(selection);
+  } catch (err) {
+    complain(`poolshift codemod: ${(err as Error).message}\n`);
+    return EXIT_ERROR;
+  }
+  if (pools.length === 0) {
+    say('no peer pool found: no class holds Map fields keyed alike with sockets (values with send()), times set from a clock, and info objects\n');
+    return EXIT_OK;
+  }
+  const width = Math.max(...MAP_ROLES.map((r) => r.length)) + 1;
+  for (const pool of pools) {
+    say(`${displayPath(selection.cwd, pool.file)}:${pool.line}  class ${pool.className} (maps keyed by ${pool.keyType})\n`);
+    for (const role of MAP_ROLES) {
+      const found = pool.roles[role];
+      say(`  ${`${role}:`.padEnd(width)} ${found ? `${found.field}  (${found.why})` : 'none found'}\n`);
+    }
+    if (isComplete(pool)) say(`  run: ${commandFor(paths, flagsFor(pool, options))}\n`);
+    else say('  not the three-map pattern: the codemod converts classes with all three maps\n');
+  }
+  return EXIT_OK;
+}
+
+/** After a run that matched nothing: the flags that would match a pool found by its types, if any. */
+function namesHint(paths: string[], selection: SourceSelection, options: CodemodOptions): string | undefined {
+  let pools: DetectedPool[];
+  try {
+    pools = findPools(selection).filter((p) => isComplete(p) && flagsFor(p, options).length > 0);
+  } catch {
+    return undefined;
+  }
+  if (pools.length === 0) return undefined;
+  const names = MAP_ROLES.map((r) => options.fields[r]).join(', ');
+  const lines = [`nothing matched the map names ${names}; by their types and use, these classes look like peer pools:`];
+  for (const p of pools) {
+    lines.push(`  ${displayPath(selection.cwd, p.file)}:${p.line}  class ${p.className}: ${commandFor(paths, flagsFor(p, options))}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function findPools(selection: SourceSelection): DetectedPool[] {
+  const loaded = loadProject(selection, /\bMap\b/);
+  return detectPeerPools(loaded.program, loaded.selected);
+}
+
+function commandFor(paths: readonly string[], flags: readonly string[]): string {
+  const quote = (a: string): string => (/^[\w./@:-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+  return ['npx poolshift codemod', ...paths.map(quote), ...flags.map(quote)].join(' ');
+}
+
+const hasNoCheck = (text: string): boolean => /^\s*\/\/\s*@ts-nocheck\b/m.test(text.slice(0, 4096));
 
 function progressLine(io: CliIo): { update: (done: number, total: number) => void; done: () => void } {
   let last = 0;

@@ -34,7 +34,16 @@ export function jsonReport(cwd: string, results: readonly FileResult[], timeMs: 
       path: displayPath(cwd, r.fileName),
       status: r.status,
       edits: r.edits,
-      manualSites: r.manualSites.map(({ line, column, code, message }) => ({ line, column, code, message })),
+      manualSites: r.manualSites.map(({ line, column, endLine, endColumn, code, field, message, source }) => ({
+        line,
+        column,
+        endLine,
+        endColumn,
+        code,
+        ...(field ? { field } : {}),
+        message,
+        source,
+      })),
       ...(r.skip ? { reason: { code: r.skip.code, message: r.skip.message } } : {}),
     })),
     totals: totalsOf(results),
@@ -49,7 +58,10 @@ export function textReport(cwd: string, results: readonly FileResult[], timeMs: 
     const p = displayPath(cwd, r.fileName);
     if (r.error) lines.push(`${p}: error: ${r.error}`);
     if (r.skip) lines.push(`${p}: skipped (${r.skip.code}): ${r.skip.message}`);
-    for (const m of r.manualSites) lines.push(`${p}:${m.line}:${m.column}  ${m.code}  ${m.message}`);
+    for (const m of r.manualSites) {
+      const span = m.endLine > m.line ? `-${m.endLine}` : '';
+      lines.push(`${p}:${m.line}:${m.column}${span}  ${m.code}  ${m.message}`);
+    }
   }
   const t = totalsOf(results);
   const seconds = timeMs / 1000;

@@ -1,7 +1,7 @@
 import type { Conn, Info } from './support.js';
 
 export class Pool {
-  // TODO(poolshift): CLASS_NOT_MIGRATED Pool keeps its three maps until these are resolved: 1 site(s) marked for review
+  // TODO(poolshift): CLASS_NOT_MIGRATED Pool keeps its maps `connections`, `peers`, `lastSeen` (nothing of the class is rewritten) until these are resolved: 1 site(s) marked for review; then run again
   readonly connections = new Map<string, Conn>();
   readonly peers = new Map<string, Info>();
   readonly lastSeen = new Map<string, number>();

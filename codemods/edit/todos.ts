@@ -33,7 +33,9 @@ export function isIgnored(sf: ts.SourceFile, node: ts.Node): boolean {
 export function todoEdit(sf: ts.SourceFile, node: ts.Node, code: ReasonCode, message: string): TextEdit | undefined {
   const block = commentBlock(sf, node);
   if (block.text.includes(`${TODO_TAG} ${code}`)) return undefined;
-  return { start: block.anchorLine, end: block.anchorLine, text: `${block.indent}// ${TODO_TAG} ${code} ${message}\n` };
+  // Line numbers would be wrong as soon as a line is added above: the TODO sits on the lines it means.
+  const text = message.replace(/ \(line \d+\)/g, '');
+  return { start: block.anchorLine, end: block.anchorLine, text: `${block.indent}// ${TODO_TAG} ${code} ${text}\n` };
 }
 
 /**
