@@ -13,13 +13,13 @@ export function differentKeys(cls: ThreeMapClass, checker: ts.TypeChecker, optio
   const keys = MAP_ROLES.map((role) => ({ role, field: cls.maps[role], text: cls.maps[role].keyType?.replace(/\s+/g, '') }));
   if (keys.some((k) => k.text === undefined)) return undefined;
   const texts = new Set(keys.map((k) => k.text));
-  if (texts.size === 1) return undefined;
+  if (texts.size === 1) return differentKeysByUse(cls, options);
   const named = new Set(keys.filter((k) => !PRIMITIVE.has(k.text!)).map((k) => k.text));
   const types = keys.map((k) => keyTypeOf(k.field.decl, checker));
   const unrelated = types.some(
     (a, i) => a && types.some((b, j) => j > i && b && !checker.isTypeAssignableTo(a, b) && !checker.isTypeAssignableTo(b, a)),
   );
-  if (named.size < 2 && !unrelated) return undefined;
+  if (named.size < 2 && !unrelated) return differentKeysByUse(cls, options);
   const list = keys.map((k) => `\`${options.fields[k.role]}\` by \`${cls.maps[k.role].keyType}\``).join(', ');
   return {
     file: cls.file,
@@ -27,6 +27,56 @@ export function differentKeys(cls: ThreeMapClass, checker: ts.TypeChecker, optio
     code: 'DIFFERENT_KEYS',
     message: `${cls.name} keys its maps differently (${list}): one unified entry per key needs one key, so this is not the three-map pattern and nothing of it is rewritten. If these ids name the same peer, key all three maps by one type and run again`,
   };
+}
+
+/**
+ * Keys of one type (`string`) may still name different things: a block that sets the connection
+ * under one key and the info under another (`connections.set(connId, ...)`, `peers.set(userId, ...)`)
+ * while no block sets both under the same key.
+ */
+function differentKeysByUse(cls: ThreeMapClass, options: CodemodOptions): PendingManual | undefined {
+  const { connections, peers } = options.fields;
+  let apart: { conn: ts.CallExpression; peer: ts.CallExpression } | undefined;
+  let together = false;
+  const visit = (node: ts.Node): void => {
+    if (ts.isBlock(node)) {
+      const sets = (field: string): ts.CallExpression[] =>
+        node.statements.flatMap((s) => (ts.isExpressionStatement(s) && isSetOf(s.expression, field) ? [s.expression] : []));
+      const conns = sets(connections);
+      const infos = sets(peers);
+      const key = (call: ts.CallExpression): string => call.arguments[0]!.getText(cls.file);
+      for (const c of conns) {
+        for (const p of infos) {
+          if (key(c) === key(p)) together = true;
+          else apart ??= { conn: c, peer: p };
+        }
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(cls.decl);
+  if (!apart || together) return undefined;
+  const text = (call: ts.CallExpression): string => `\`${call.getText(cls.file).replace(/^this\./, '').replace(/,.*$/s, ', ...)')}\``;
+  const line = cls.file.getLineAndCharacterOfPosition(apart.conn.getStart(cls.file)).line + 1;
+  return {
+    file: cls.file,
+    node: cls.decl.name ?? cls.decl,
+    code: 'DIFFERENT_KEYS',
+    field: peers,
+    message: `${cls.name} keys \`${peers}\` by something else than \`${connections}\`: ${text(apart.conn)} and ${text(apart.peer)} (line ${line}) are set under different keys, and never under the same one. One unified entry per key needs one key, so this is not the three-map pattern and nothing of it is rewritten. If the keys name the same peer, set both under it and run again`,
+  };
+}
+
+function isSetOf(e: ts.Expression, field: string): e is ts.CallExpression {
+  return (
+    ts.isCallExpression(e) &&
+    e.arguments.length === 2 &&
+    ts.isPropertyAccessExpression(e.expression) &&
+    e.expression.name.text === 'set' &&
+    ts.isPropertyAccessExpression(e.expression.expression) &&
+    e.expression.expression.expression.kind === ts.SyntaxKind.ThisKeyword &&
+    e.expression.expression.name.text === field
+  );
 }
 
 const PRIMITIVE = new Set(['string', 'number', 'bigint', 'symbol']);

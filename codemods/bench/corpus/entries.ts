@@ -76,4 +76,9 @@ export const CORPUS: readonly CorpusEntry[] = [
     shape: 'hub: sockets by connection id, profiles by user id',
     expected: { refused: 'DIFFERENT_KEYS' },
   },
+  {
+    name: 'socket-rooms',
+    shape: 'Socket.IO-style rooms: all keys plain strings, sockets by socket id, members by user id',
+    expected: { refused: 'DIFFERENT_KEYS' },
+  },
 ];
