@@ -8,7 +8,7 @@ import { findThreeMapClasses } from './classes.js';
 import type { ClassFindings, PendingManual } from '../ast/model.js';
 import { planClass } from './plan.js';
 import { Registry, scanFile } from './sites.js';
-import { differentKeys } from './keys.js';
+import { differentKeys, lastSeenNotNumbers } from './keys.js';
 import { reportedSite } from './messages.js';
 
 /** What the codemod will do to one selected file; nothing is applied yet. */
@@ -77,6 +77,8 @@ export function analyzeProgram(
         continue;
       }
       const findings: ClassFindings = { cls, conversions: [], writes: [], keyed: [], acquisitions: [], manual: [], outside: new Set() };
+      const notNumbers = lastSeenNotNumbers(cls, checker, options);
+      if (notNumbers) findings.manual.push(notNumbers);
       registry.add(findings);
     }
   }
