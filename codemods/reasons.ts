@@ -16,6 +16,7 @@ export const REASONS = {
   UNSUPPORTED_OPERATION: 'a map operation with no conversion pattern (or whose result is used)',
   PARAMETER_PROPERTY: 'the map is a constructor parameter property: merging the maps would change the constructor',
   UNKNOWN_TYPES: 'the key and value types of the maps could not be read from their declarations',
+  LAST_SEEN_NOT_NUMBER: 'the last-seen map holds something else than numbers: the unified entry keeps milliseconds',
   DIFFERENT_KEYS: 'the maps are not keyed by the same thing: not the three-map pattern, left as it is',
   LOCK_ESCAPES: 'a map lock is used other than `const release = await lock.<mode>(...)`',
   LOCK_UNTRACKED: 'a nested lock acquisition whose release could not be followed, or no lock to merge into',

@@ -79,6 +79,31 @@ function isSetOf(e: ts.Expression, field: string): e is ts.CallExpression {
   );
 }
 
+/**
+ * The unified entry's `lastSeen` is a number (`markSeen(t)`, `isStale(ms, now)`): a last-seen map
+ * of `Date`s would be converted into code that does not compile, so the class waits for a person.
+ */
+export function lastSeenNotNumbers(cls: ThreeMapClass, checker: ts.TypeChecker, options: CodemodOptions): PendingManual | undefined {
+  const field = cls.maps.lastSeen;
+  const type = field.typeArgLists[0]?.[1] ? checker.getTypeFromTypeNode(field.typeArgLists[0][1]) : valueTypeOf(field.decl, checker);
+  if (!type || type.flags & (ts.TypeFlags.NumberLike | ts.TypeFlags.Any)) return undefined;
+  const name = options.fields.lastSeen;
+  const text = field.valueType ?? checker.typeToString(type);
+  return {
+    file: cls.file,
+    node: field.decl,
+    code: 'LAST_SEEN_NOT_NUMBER',
+    field: name,
+    message: `\`${name}\` holds \`${text}\` values, and the unified entry's lastSeen is a number of milliseconds (markSeen(t), isStale(ms, now)): store \`Date.now()\` in \`${name}\` (and make a \`Date\` where one is read), then run again`,
+  };
+}
+
+function valueTypeOf(decl: ts.Node, checker: ts.TypeChecker): ts.Type | undefined {
+  const type = checker.getTypeAtLocation(ts.isPropertyDeclaration(decl) || ts.isParameter(decl) ? decl.name : decl);
+  const isReference = (type.flags & ts.TypeFlags.Object) !== 0 && ((type as ts.ObjectType).objectFlags & ts.ObjectFlags.Reference) !== 0;
+  return isReference ? checker.getTypeArguments(type as ts.TypeReference)[1] : undefined;
+}
+
 const PRIMITIVE = new Set(['string', 'number', 'bigint', 'symbol']);
 
 function keyTypeOf(decl: ts.Node, checker: ts.TypeChecker): ts.Type | undefined {

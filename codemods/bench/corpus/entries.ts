@@ -77,6 +77,11 @@ export const CORPUS: readonly CorpusEntry[] = [
     expected: { refused: 'DIFFERENT_KEYS' },
   },
   {
+    name: 'online-dates',
+    shape: 'online tracker keyed by numeric user id, last heartbeat kept as a Date, bare fields set in the constructor',
+    expected: { refused: 'LAST_SEEN_NOT_NUMBER' },
+  },
+  {
     name: 'socket-rooms',
     shape: 'Socket.IO-style rooms: all keys plain strings, sockets by socket id, members by user id',
     expected: { refused: 'DIFFERENT_KEYS' },
