@@ -123,9 +123,10 @@ export function analyzeProgram(
     for (const m of plan.manual) {
       const filePlan = plans.get(m.file.fileName);
       if (!filePlan || ignored(m)) continue;
-      filePlan.manual.push(reportedSite(m, options));
+      const site = reportedSite(m, options);
+      filePlan.manual.push(site);
       if (!options.insertTodos) continue;
-      const todo = todoEdit(m.file, m.node, m.code, m.message);
+      const todo = todoEdit(m.file, m.node, m.code, site.message);
       const key = `${m.file.fileName}:${todo?.start}:${m.code}`;
       if (todo && !todoSeen.has(key)) {
         todoSeen.add(key);
