@@ -8,7 +8,7 @@ export class Pool {
 
   add(key: string, conn: Conn, info: Info): void {
     this.connections.set(key, conn);
-    // TODO(poolshift): INTERLEAVED_ACCESS `this.connections.has(key)` reads the key between the writes merged here
+    // TODO(poolshift): INTERLEAVED_ACCESS `this.connections.has(key)` reads the key between the writes merged here: move the read before or after the writes, then run again
     const had = this.connections.has(key);
     this.peers.set(key, info);
     this.lastSeen.set(key, had ? 1 : 0);

@@ -18,18 +18,18 @@ export class Pool {
   }
 
   raw(): Map<string, Info> {
-    // TODO(poolshift): MAP_ESCAPES `peers` escapes
+    // TODO(poolshift): MAP_ESCAPES `peers` escapes: give callers a method for what they need instead of `peers` itself
     return this.peers;
   }
 
   leak(): void {
     const seen = this.lastSeen;
-    // TODO(poolshift): ALIAS_ESCAPES alias `seen` of `lastSeen` escapes
+    // TODO(poolshift): ALIAS_ESCAPES alias `seen` of `lastSeen` escapes: use `this.lastSeen` directly there, or convert that code by hand
     register(seen);
   }
 
   byName(name: 'peers' | 'lastSeen'): number {
-    // TODO(poolshift): COMPUTED_ACCESS `this[name]` may reach the maps
+    // TODO(poolshift): COMPUTED_ACCESS `this[name]` may reach the maps: name the field (`this.<map>`) so the codemod can follow it
     return this[name].size;
   }
 

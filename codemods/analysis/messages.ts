@@ -1,7 +1,7 @@
 import type { ts } from 'ts-morph';
 import { MAP_ROLES, type CodemodOptions, type MapRole } from '../options.js';
 import type { PendingManual, ThreeMapClass, WriteSite } from '../ast/model.js';
-import type { ManualSite } from '../reasons.js';
+import type { ManualSite, ReasonCode } from '../reasons.js';
 
 /**
  * The messages of the sites `plan` reports, in the user's words: their field names, their lines,
@@ -126,7 +126,9 @@ export function reportedSite(m: PendingManual, options: CodemodOptions): ManualS
   const end = file.getLineAndCharacterOfPosition(last.end);
   const lineEnd = file.text.indexOf('\n', m.node.getStart(file));
   const source = file.text.slice(file.getLineStarts()[start.line], lineEnd === -1 ? undefined : lineEnd).trim();
-  const field = m.field ?? fieldNamedIn(m.node, file, options);
+  const field = m.field ?? (CLASS_LEVEL.has(m.code) ? undefined : fieldNamedIn(`${m.node.getText(file)} ${m.message}`, options));
+  const advice = ADVICE[m.code]?.(field);
+  const message = advice && !m.message.includes(advice) ? `${m.message}: ${advice}` : m.message;
   return {
     line: start.line + 1,
     column: start.character + 1,
@@ -134,15 +136,34 @@ export function reportedSite(m: PendingManual, options: CodemodOptions): ManualS
     endColumn: end.character + 1,
     code: m.code,
     ...(field ? { field } : {}),
-    message: m.message,
+    message,
     source,
   };
 }
 
-/** The first map field (or its lock) the node's text names, e.g. the `peers` of `return this.peers`. */
-function fieldNamedIn(node: ts.Node, file: ts.SourceFile, options: CodemodOptions): string | undefined {
+/** Codes about a whole class: they name no one field. */
+const CLASS_LEVEL: ReadonlySet<ReasonCode> = new Set<ReasonCode>(['CLASS_NOT_MIGRATED', 'DIFFERENT_KEYS']);
+
+/**
+ * What to do, for the codes whose site messages say only what was found (they are written where
+ * the site is found, in sites.ts and the patterns): added once, naming the user's field.
+ */
+const ADVICE: Partial<Record<ReasonCode, (field: string | undefined) => string>> = {
+  INTERLEAVED_ACCESS: () => 'move the read before or after the writes, then run again',
+  ALIAS_ESCAPES: (f) => `use ${f ? `\`this.${f}\`` : 'the field'} directly there, or convert that code by hand`,
+  MAP_ESCAPES: (f) => `give callers a method for what they need instead of ${f ? `\`${f}\`` : 'the map'} itself`,
+  MAP_REASSIGNED: (f) => `call ${f ? `\`${f}.clear()\`` : '`clear()`'} instead of assigning a new map, or convert by hand`,
+  COMPUTED_ACCESS: (f) => `name the field (${f ? `\`this.${f}\`` : '`this.<map>`'}) so the codemod can follow it`,
+  UNSUPPORTED_OPERATION: () => 'rewrite it as one of the forms the codemod converts (see "What is rewritten"), or convert by hand',
+  PARAMETER_PROPERTY: () => 'declare the maps as fields of the class instead',
+  LOCK_ESCAPES: () => 'acquire it as `const release = await lock.<mode>(...)`, or convert by hand',
+  LOCK_UNTRACKED: () => 'hold the release in a `const` and call it as `release();`',
+};
+
+/** The first map field (or its lock) the site's text or message names, e.g. the `peers` of `return this.peers`. */
+function fieldNamedIn(text: string, options: CodemodOptions): string | undefined {
   const fields = MAP_ROLES.map((r) => options.fields[r]);
-  const words = node.getText(file).match(/[A-Za-z_$][\w$]*/g) ?? [];
+  const words = text.match(/[A-Za-z_$][\w$]*/g) ?? [];
   for (const w of words) {
     const field = fields.find((f) => w === f || w === `${f}${options.lockSuffix}`);
     if (field) return field;
