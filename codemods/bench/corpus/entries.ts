@@ -68,7 +68,7 @@ export const CORPUS: readonly CorpusEntry[] = [
   },
   {
     name: 'partial-delete',
-    shape: 'link table removing a dead connection and keeping its info (the L3 bug)',
+    shape: 'link table removing a dead connection and keeping its info and time',
     expected: { refused: 'PARTIAL_DELETE' },
   },
   {
