@@ -208,7 +208,12 @@ describe('poolshift codemod', () => {
     expect(dry.status).toBe(0);
     expect(dry.stdout).toContain('nothing matched the map names connections, peers, lastSeen');
     expect(dry.stdout).toContain(`src/pool.ts:3  class Pool: ${command}`);
-    const detect = cli(dir, 'src', '--detect');
+    // With --report json the hint goes to stderr: stdout stays the report alone.
+    const json = cli(dir, 'src', '--report', 'json');
+    expect(json.stderr).toContain(`src/pool.ts:3  class Pool: ${command}`);
+    expect(() => JSON.parse(json.stdout) as unknown).not.toThrow();
+    // Whatever names a --detect run is given, the command it prints names the maps in full.
+    const detect = cli(dir, 'src', '--detect', '--peers-field', 'users');
     expect(detect.stdout).toMatch(/connections: sockets +\(its values \(Conn\) have send\(\)\)/);
     expect(detect.stdout).toMatch(/lastSeen: +lastPong +\(numbers set from /);
     expect(detect.stdout).toContain(`run: ${command}`);

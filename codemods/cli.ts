@@ -3,7 +3,7 @@ import { createTwoFilesPatch } from 'diff';
 import { siteFilter } from './analysis/analyze.js';
 import { runCodemod, type FileResult } from './engine.js';
 import { dirtyWorkTrees } from './git.js';
-import { detectPeerPools, flagsFor, isComplete, type DetectedPool } from './analysis/detect.js';
+import { detectPeerPools, flagsFor, isComplete, matchesNames, type DetectedPool } from './analysis/detect.js';
 import { MAP_ROLES, resolveOptions, type CodemodOptions } from './options.js';
 import { needsReview } from './reasons.js';
 import { fullProgram, loadProject, type LoadedProject, type SourceSelection } from './project.js';
@@ -215,7 +215,7 @@ function detectCommand(
       const found = pool.roles[role];
       say(`  ${`${role}:`.padEnd(width)} ${found ? `${found.field}  (${found.why})` : 'none found'}\n`);
     }
-    if (isComplete(pool)) say(`  run: ${commandFor(paths, flagsFor(pool, options))}\n`);
+    if (isComplete(pool)) say(`  run: ${commandFor(paths, flagsFor(pool))}\n`);
     else say('  not the three-map pattern: the codemod converts classes with all three maps\n');
   }
   return EXIT_OK;
@@ -225,7 +225,7 @@ function detectCommand(
 function namesHint(paths: string[], selection: SourceSelection, options: CodemodOptions): string | undefined {
   let pools: DetectedPool[];
   try {
-    pools = findPools(selection).filter((p) => isComplete(p) && flagsFor(p, options).length > 0);
+    pools = findPools(selection).filter((p) => isComplete(p) && !matchesNames(p, options));
   } catch {
     return undefined;
   }
@@ -233,7 +233,7 @@ function namesHint(paths: string[], selection: SourceSelection, options: Codemod
   const names = MAP_ROLES.map((r) => options.fields[r]).join(', ');
   const lines = [`nothing matched the map names ${names}; by their types and use, these classes look like peer pools:`];
   for (const p of pools) {
-    lines.push(`  ${displayPath(selection.cwd, p.file)}:${p.line}  class ${p.className}: ${commandFor(paths, flagsFor(p, options))}`);
+    lines.push(`  ${displayPath(selection.cwd, p.file)}:${p.line}  class ${p.className}: ${commandFor(paths, flagsFor(p))}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -1,6 +1,6 @@
 // --detect's analysis on in-memory files: the roles found by types and use, and the flags.
 import { describe, expect, it } from 'vitest';
-import { detectPeerPools, flagsFor, isComplete } from './analysis/detect.js';
+import { detectPeerPools, flagsFor, isComplete, matchesNames } from './analysis/detect.js';
 import { resolveOptions } from './options.js';
 import { inMemoryProject } from './project.js';
 
@@ -36,9 +36,11 @@ export class Room {
     // Line 15 of the file: the six lines of TYPES above the class, then its own.
     expect(pool!.roles.lastSeen).toEqual({ field: 'lastPong', why: 'numbers set from Date.now() (line 15)' });
     expect(isComplete(pool!)).toBe(true);
-    expect(flagsFor(pool!, resolveOptions())).toEqual([
+    expect(flagsFor(pool!)).toEqual([
       '--connections-field', 'sessions', '--peers-field', 'users', '--last-seen-field', 'lastPong', '--lock-suffix', 'Mutex',
     ]);
+    expect(matchesNames(pool!, resolveOptions())).toBe(false);
+    expect(matchesNames(pool!, resolveOptions({ fields: { connections: 'sessions', peers: 'users', lastSeen: 'lastPong' } }))).toBe(true);
   });
 
   it('takes a number map for lastSeen only when it is set from a clock', () => {

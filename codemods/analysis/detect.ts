@@ -1,5 +1,5 @@
 import { ts } from 'ts-morph';
-import { MAP_ROLES, type CodemodOptions, type MapRole } from '../options.js';
+import { DEFAULT_OPTIONS, MAP_ROLES, type CodemodOptions, type MapRole } from '../options.js';
 
 /**
  * Finds the three maps of a peer pool by their types and their use, whatever they are called:
@@ -195,16 +195,24 @@ function lockSuffixOf(cls: ts.ClassLikeDeclaration, field: string): string | und
   return undefined;
 }
 
-/** The flags that name this pool's maps (only those that differ from the options given). */
-export function flagsFor(pool: DetectedPool, options: CodemodOptions): string[] {
+/**
+ * The flags that name this pool's maps: those whose names differ from the defaults, so the
+ * command runs as printed whatever flags the detecting run was given.
+ */
+export function flagsFor(pool: DetectedPool): string[] {
   const flag: Record<MapRole, string> = { connections: '--connections-field', peers: '--peers-field', lastSeen: '--last-seen-field' };
   const flags: string[] = [];
   for (const role of MAP_ROLES) {
     const field = pool.roles[role]?.field;
-    if (field && field !== options.fields[role]) flags.push(flag[role], field);
+    if (field && field !== DEFAULT_OPTIONS.fields[role]) flags.push(flag[role], field);
   }
-  if (pool.lockSuffix && pool.lockSuffix !== options.lockSuffix) flags.push('--lock-suffix', pool.lockSuffix);
+  if (pool.lockSuffix && pool.lockSuffix !== DEFAULT_OPTIONS.lockSuffix) flags.push('--lock-suffix', pool.lockSuffix);
   return flags;
+}
+
+/** Do the names given already match this pool (so a run with them found it)? */
+export function matchesNames(pool: DetectedPool, options: CodemodOptions): boolean {
+  return MAP_ROLES.every((r) => pool.roles[r]?.field === options.fields[r]);
 }
 
 /** Is it the three maps (so the codemod can run on it with these names)? */
