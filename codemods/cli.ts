@@ -225,7 +225,9 @@ function detectCommand(
 function namesHint(paths: string[], selection: SourceSelection, options: CodemodOptions): string | undefined {
   let pools: DetectedPool[];
   try {
-    pools = findPools(selection).filter((p) => isComplete(p) && !matchesNames(p, options));
+    // A pool under the names given was seen by the run (and told about, e.g. DIFFERENT_KEYS).
+    const named = (p: DetectedPool): boolean => MAP_ROLES.every((r) => !p.roles[r] || p.roles[r].field === options.fields[r]);
+    pools = findPools(selection).filter((p) => !matchesNames(p, options) && !named(p));
   } catch {
     return undefined;
   }
@@ -233,7 +235,15 @@ function namesHint(paths: string[], selection: SourceSelection, options: Codemod
   const names = MAP_ROLES.map((r) => options.fields[r]).join(', ');
   const lines = [`nothing matched the map names ${names}; by their types and use, these classes look like peer pools:`];
   for (const p of pools) {
-    lines.push(`  ${displayPath(selection.cwd, p.file)}:${p.line}  class ${p.className}: ${commandFor(paths, flagsFor(p))}`);
+    const where = `  ${displayPath(selection.cwd, p.file)}:${p.line}  class ${p.className}`;
+    if (isComplete(p)) {
+      lines.push(`${where}: ${commandFor(paths, flagsFor(p))}`);
+    } else {
+      // Two of the three maps: say which is missing rather than stay silent.
+      const found = MAP_ROLES.filter((r) => p.roles[r]).map((r) => `${r}: ${p.roles[r]!.field}`);
+      const missing = MAP_ROLES.filter((r) => !p.roles[r]);
+      lines.push(`${where}: ${found.join(', ')}, but no ${missing.join(' or ')} map keyed by ${p.keyType}: not the three-map pattern (--detect says more)`);
+    }
   }
   return `${lines.join('\n')}\n`;
 }
