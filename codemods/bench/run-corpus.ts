@@ -1,7 +1,7 @@
 // Runs the codemod over the corpus of managers (corpus/entries.ts) as a user would, and checks
 // each result: converted (compiles, its harness gives the same results as the original's, a second
 // run changes nothing) or refused with the reason expected (the file untouched, still compiling).
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -93,6 +93,8 @@ export async function runEntry(entry: CorpusEntry): Promise<EntryResult> {
   const dir = path.join(work, 'entry');
   try {
     writeFileSync(path.join(work, 'package.json'), '{ "type": "module" }\n');
+    // A harness on real sockets imports `ws`: the copy resolves it as the repository does.
+    symlinkSync(path.join(root, 'node_modules'), path.join(work, 'node_modules'), 'dir');
     cpSync(path.join(corpusDir, 'kit.ts'), path.join(work, 'kit.ts'));
     mkdirSync(dir);
     for (const f of ['manager.ts', 'harness.ts']) cpSync(path.join(corpusDir, entry.name, f), path.join(dir, f));

@@ -33,6 +33,11 @@ export const CORPUS: readonly CorpusEntry[] = [
     expected: { converted: true },
   },
   {
+    name: 'ws-relay',
+    shape: 'topic relay on real ws sockets (loopback): forwards, acknowledges, leaves on close',
+    expected: { converted: true },
+  },
+  {
     name: 'durable-object-room',
     shape: 'Durable Object chat room: sessions/users/lastPong, found by --detect',
     expected: { converted: true },
