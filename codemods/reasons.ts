@@ -19,6 +19,7 @@ export const REASONS = {
   LAST_SEEN_NOT_NUMBER: 'the last-seen map holds something else than numbers: the unified entry keeps milliseconds',
   DIFFERENT_KEYS: 'the maps are not keyed by the same thing: not the three-map pattern, left as it is',
   LOCK_ESCAPES: 'a map lock is used other than `const release = await lock.<mode>(...)`',
+  FIELD_MODIFIERS: 'the three map fields differ in a way one merged field cannot keep (some static, some not)',
   LOCK_UNTRACKED: 'a nested lock acquisition whose release could not be followed, or no lock to merge into',
   CLASS_NOT_MIGRATED: 'the class keeps its maps until the sites marked for review are resolved',
   FIXED_PARTIAL_INSERT:
