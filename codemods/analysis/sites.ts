@@ -3,11 +3,13 @@ import { lockName, MAP_ROLES, type CodemodOptions, type MapRole } from '../optio
 import type { ReasonCode } from '../reasons.js';
 import type { TextEdit } from '../ast/text-edits.js';
 import { convertDestructuredAlias } from '../patterns/aliases.js';
-import { convertForEach, convertIteration, type PatternResult } from '../patterns/iteration.js';
+import { consumesIterable, convertForEach, convertIteration, type PatternResult } from '../patterns/iteration.js';
+import { convertMapArgument } from '../patterns/map-argument.js';
 import { convertGet, convertKeyRead } from '../patterns/reads.js';
 import { renameReceiver } from '../patterns/receiver.js';
 import type { ClassFindings } from '../ast/model.js';
-import { enclosingFunction, isAssignmentTarget, isConstDeclaration, normalizeKey, referencesTo } from '../ast/syntax.js';
+import { readOnlyParameterBlocker } from './read-only-parameter.js';
+import { enclosingFunction, isAssignmentTarget, isConstDeclaration, normalizeKey, referencesTo, skipParensUp } from '../ast/syntax.js';
 
 interface FieldRef {
   findings: ClassFindings;
@@ -74,7 +76,11 @@ export function scanFile(sf: ts.SourceFile, checker: ts.TypeChecker, registry: R
   const mapRef = (receiver: ts.Expression, ref: FieldRef, isAlias: boolean): void => {
     const p = receiver.parent;
     const name = ref.findings.cls.maps[ref.role].decl.name.getText(ref.findings.cls.file);
-    if (ts.isVariableDeclaration(p) && p.initializer === receiver) {
+    if (ts.isVariableDeclaration(p) && p.initializer === receiver && !ts.isArrayBindingPattern(p.name)) {
+      // `const { size } = this.peers` reads the size, the same on the merged map.
+      if (ts.isObjectBindingPattern(p.name) && p.name.elements.every((e) => (e.propertyName ?? e.name).getText(sf) === 'size' && !e.dotDotDotToken)) {
+        return convert(ref, p, convertKeyRead(receiver, ref.role, options));
+      }
       if (!ts.isIdentifier(p.name)) return manual(ref, p, 'ALIAS_ESCAPES', `\`${name}\` destructured in a way the codemod cannot follow`);
       convert(ref, p, renameReceiver(receiver, ref.role, options));
       return followAlias(p.name, ref, isConstDeclaration(p));
@@ -136,11 +142,26 @@ export function scanFile(sf: ts.SourceFile, checker: ts.TypeChecker, registry: R
     }
     const iterated =
       (ts.isForOfStatement(p) && p.expression === receiver) ||
-      (ts.isSpreadElement(p) && ts.isArrayLiteralExpression(p.parent)) ||
+      consumesIterable(receiver) ||
       (ts.isCallExpression(p) && p.arguments[0] === receiver && p.expression.getText(sf) === 'Array.from');
     if (iterated) return fromPattern(ref, receiver, convertIteration(receiver, receiver, 'entries', role, checker, options));
-    if (isAlias) manual(ref, receiver, 'ALIAS_ESCAPES', `alias \`${receiver.getText(sf)}\` of \`${name}\` escapes`);
-    else manual(ref, receiver, 'MAP_ESCAPES', `\`${name}\` escapes`);
+    let why = escapeKind(receiver);
+    if (ts.isCallExpression(p) && p.expression !== receiver) {
+      const blocker = readOnlyParameterBlocker(p, p.arguments.indexOf(receiver), checker);
+      if (!blocker) return convert(ref, receiver, convertMapArgument(receiver, role, options));
+      why = `escapes: ${blocker}`;
+    }
+    if (isAlias) manual(ref, receiver, 'ALIAS_ESCAPES', `alias \`${receiver.getText(sf)}\` of \`${name}\` ${why}`);
+    else manual(ref, receiver, 'MAP_ESCAPES', `\`${name}\` ${why}`);
+  };
+
+  /** How a map leaves the code's hands, for the message. */
+  const escapeKind = (receiver: ts.Expression): string => {
+    const up = skipParensUp(receiver);
+    const q = up.parent;
+    if (ts.isReturnStatement(q) || (ts.isArrowFunction(q) && q.body === up)) return 'is returned';
+    if ((ts.isBinaryExpression(q) && q.right === up) || ts.isPropertyAssignment(q) || ts.isShorthandPropertyAssignment(q)) return 'is stored';
+    return 'escapes';
   };
 
   const lockRef = (access: ts.PropertyAccessExpression, ref: FieldRef): void => {

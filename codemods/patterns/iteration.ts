@@ -55,11 +55,15 @@ export function convertIteration(
       ? `(entry) => entry.${field}`
       : `([key, entry]) => [key, entry.${field}] satisfies [unknown, unknown]`;
 
-  if (ts.isSpreadElement(parent) && ts.isArrayLiteralExpression(parent.parent)) {
+  const converted = `Array.from(${iterText}, ${mapper})`;
+  if (ts.isSpreadElement(parent)) {
+    // `[...m.values()]` alone is the array itself; in a longer list or a call's arguments
+    // (`Math.max(...lastSeen.values())`) the array is spread in its place.
     const list = parent.parent;
-    const converted = `Array.from(${iterText}, ${mapper})`;
-    if (list.elements.length === 1) return { edits: [{ start: list.getStart(sf), end: list.end, text: converted }] };
-    return { edits: [{ start: parent.getStart(sf), end: parent.end, text: `...${converted}` }] };
+    if (ts.isArrayLiteralExpression(list) && list.elements.length === 1) {
+      return { edits: [{ start: list.getStart(sf), end: list.end, text: converted }] };
+    }
+    return { edits: [{ start: iterable.getStart(sf), end: iterable.end, text: converted }] };
   }
 
   if (ts.isCallExpression(parent) && parent.arguments[0] === iterable && parent.expression.getText(sf) === 'Array.from') {
@@ -81,7 +85,40 @@ export function convertIteration(
     }
     return { unsupported: 'Array.from with a mapper that is not a function literal' };
   }
+  if (consumesIterable(iterable)) return { edits: [{ start: iterable.getStart(sf), end: iterable.end, text: converted }] };
+  const first = firstValue(iterable, form);
+  if (first) return { edits: [...rename, { start: first.end, end: first.end, text: `?.${field}` }] };
   return { unsupported: 'the values are used in a way the codemod cannot follow' };
+}
+
+/**
+ * Places that read an iterable whole and keep nothing of the iterator: array destructuring
+ * (`const [first] = peers.values()`), `new Set(...)` / `new Map(...)`, spreads. An array of the
+ * entries' values reads the same there.
+ */
+export function consumesIterable(iterable: ts.Expression): boolean {
+  const p = iterable.parent;
+  if (ts.isSpreadElement(p)) return true;
+  if (ts.isVariableDeclaration(p) && p.initializer === iterable) return ts.isArrayBindingPattern(p.name);
+  if (ts.isBinaryExpression(p) && p.right === iterable && p.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+    return ts.isArrayLiteralExpression(p.left);
+  }
+  if (ts.isNewExpression(p) && p.arguments?.length === 1 && p.arguments[0] === iterable) {
+    return ts.isIdentifier(p.expression) && (p.expression.text === 'Set' || p.expression.text === 'Map');
+  }
+  return false;
+}
+
+/** `m.values().next().value`: the first value, read from the first entry. */
+function firstValue(iterable: ts.Expression, form: 'values' | 'entries'): ts.Node | undefined {
+  if (form !== 'values' || !ts.isCallExpression(iterable)) return undefined;
+  const next = iterable.parent;
+  const call = next.parent;
+  const value = call?.parent;
+  const isNext = ts.isPropertyAccessExpression(next) && next.expression === iterable && next.name.text === 'next';
+  if (!isNext || !ts.isCallExpression(call) || call.expression !== next || call.arguments.length > 0) return undefined;
+  if (!value || !ts.isPropertyAccessExpression(value) || value.expression !== call || value.name.text !== 'value') return undefined;
+  return value;
 }
 
 /** `map.forEach((value, key) => ...)`: the callback's value parameter is destructured. */
