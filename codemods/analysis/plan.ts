@@ -3,12 +3,13 @@ import { MAP_ROLES, type CodemodOptions, type MapRole } from '../options.js';
 import { convertFieldDeclarations, fieldDeclarationBlockers } from '../patterns/field-declarations.js';
 import { convertLocks } from '../patterns/lock-merge.js';
 import { convertMarkSeen } from '../patterns/mark-seen.js';
-import { convertTripleDelete } from '../patterns/triple-delete.js';
+import { convertTripleDelete, type GuardedDeletes } from '../patterns/triple-delete.js';
 import { convertTripleInsert } from '../patterns/triple-insert.js';
 import { convertPairInsert, convertPartialDelete } from '../patterns/fixes.js';
 import type { ClassFindings, Conversion, PendingManual, WriteSite } from '../ast/model.js';
 import { enclosingFunction, regionOf } from '../ast/syntax.js';
 import { classHeldBackMessage, fixedDeleteSite, fixedInsertSite, partialDeleteSite, partialInsertSite } from './messages.js';
+import { presenceGuard, removalOf } from './guarded-deletes.js';
 
 /** What happens to one class: every conversion applies, or none does. */
 export interface ClassPlan {
@@ -40,7 +41,14 @@ export function planClass(
 
   // Messages are written once the class is decided: applied, or pending until it migrates.
   const fixed: ((applied: boolean) => PendingManual)[] = [];
-  for (const group of groupWrites(findings.writes)) {
+  const guards = new Map<WriteSite, ts.IfStatement>();
+  // Guards removed whole: the conversions of the reads in their conditions go with them.
+  const dropped = new Set<ts.Node>();
+  for (const w of findings.writes) {
+    const guard = presenceGuard(w, checker);
+    if (guard) guards.set(w, guard);
+  }
+  for (const group of groupWrites(findings.writes, guards)) {
     const byRole = new Map<MapRole, WriteSite[]>();
     for (const site of group) byRole.set(site.role, [...(byRole.get(site.role) ?? []), site]);
     const one = MAP_ROLES.every((r) => byRole.get(r)?.length === 1) && group.length === 3;
@@ -74,7 +82,8 @@ export function planClass(
         manual.push(partialInsertSite(group, options));
       }
     } else if (one) {
-      conversions.push({ file: first.file, at: first.statement, edits: convertTripleDelete(sites as Record<MapRole, WriteSite>, options) });
+      const edits = convertTripleDelete(sites as Record<MapRole, WriteSite>, options, guardedDeletes(group, guards, dropped));
+      conversions.push({ file: first.file, at: first.statement, edits });
     } else if (fixable) {
       conversions.push({ file: first.file, at: first.statement, edits: convertPartialDelete(group, options) });
       const later = readAfter(findings, group);
@@ -82,6 +91,15 @@ export function planClass(
     } else {
       manual.push(partialDeleteSite(group, options));
     }
+  }
+
+  if (dropped.size > 0) {
+    const inDropped = (c: Conversion): boolean =>
+      !!c.at && [...dropped].some((g) => g.getSourceFile() === c.file && c.at!.pos >= g.pos && c.at!.end <= g.end);
+    const reads = new Set(findings.conversions);
+    const kept = conversions.filter((c) => !reads.has(c) || !inDropped(c));
+    conversions.length = 0;
+    conversions.push(...kept);
   }
 
   const locks = convertLocks(findings.acquisitions, checker, options);
@@ -123,6 +141,26 @@ export function planClass(
   return { findings, migrate: false, conversions: [], manual: [...manual, ...notes], fixed: fixed.map((f) => f(false)), touched: [] };
 }
 
+/** For a delete group holding guarded deletes: keep an unguarded one, drop guards left empty. */
+function guardedDeletes(
+  group: WriteSite[],
+  guards: ReadonlyMap<WriteSite, ts.IfStatement>,
+  dropped: Set<ts.Node>,
+): GuardedDeletes | undefined {
+  if (!group.some((s) => guards.has(s))) return undefined;
+  const keep = [...group].sort((a, b) => a.statement.pos - b.statement.pos).filter((s) => !guards.has(s)).at(-1);
+  const merged = new Set<ts.Node>(group.filter((s) => s !== keep).map((s) => s.statement));
+  return {
+    keep,
+    removal: (site) => {
+      const guard = guards.get(site);
+      const removed = guard ? removalOf(site, guard, merged) : site.statement;
+      if (removed === guard) dropped.add(guard);
+      return removed;
+    },
+  };
+}
+
 function lastOf(group: WriteSite[]): WriteSite {
   return [...group].sort((a, b) => a.statement.pos - b.statement.pos).at(-1)!;
 }
@@ -146,11 +184,14 @@ function readAfter(findings: ClassFindings, group: WriteSite[]): ts.Node | undef
   )?.node;
 }
 
-/** Writes that may merge: same file, region, operation and key. */
-function groupWrites(writes: WriteSite[]): WriteSite[][] {
+/**
+ * Writes that may merge: same file, region, operation and key. A delete under a guard of its own
+ * map's presence belongs to the region around the guard.
+ */
+function groupWrites(writes: WriteSite[], guards: ReadonlyMap<WriteSite, ts.IfStatement>): WriteSite[][] {
   const groups = new Map<ts.Node, Map<string, WriteSite[]>>();
   for (const w of writes) {
-    const region = regionOf(w.statement);
+    const region = regionOf(guards.get(w) ?? w.statement);
     const byKey = groups.get(region) ?? new Map<string, WriteSite[]>();
     groups.set(region, byKey);
     const k = `${w.op}\u0000${w.key}`;

@@ -21,12 +21,21 @@ export function convertTripleInsert(sites: Record<'connections' | 'peers' | 'las
   return replaceLastRemoveOthers([connections, peers, lastSeen], insert);
 }
 
-/** Keeps the last statement of a write group, as `text`; removes the others. */
-export function replaceLastRemoveOthers(sites: WriteSite[], text: string): TextEdit[] {
+/**
+ * Keeps the last statement of a write group, as `text`; removes the others (or what `removal`
+ * names for one: a guard left with nothing to do). `keep` picks another statement to keep.
+ */
+export function replaceLastRemoveOthers(
+  sites: WriteSite[],
+  text: string,
+  removal: (site: WriteSite) => ts.Node = (site) => site.statement,
+  keep?: WriteSite,
+): TextEdit[] {
   const ordered = [...sites].sort((a, b) => a.statement.pos - b.statement.pos);
-  const last = ordered.pop()!;
+  const last = keep ?? ordered.at(-1)!;
   const sf: ts.SourceFile = last.file;
-  const edits: TextEdit[] = ordered.map((s) => removeLines(sf.text, s.statement.getStart(sf), s.statement.end));
+  const removed = new Set(ordered.filter((s) => s !== last).map(removal));
+  const edits: TextEdit[] = [...removed].map((n) => removeLines(sf.text, n.getStart(sf), n.end));
   edits.push({ start: last.statement.expression.getStart(sf), end: last.statement.expression.end, text });
   return edits;
 }
