@@ -3,11 +3,12 @@ import { lockName, MAP_ROLES, type CodemodOptions, type MapRole } from '../optio
 import type { ReasonCode } from '../reasons.js';
 import type { TextEdit } from '../ast/text-edits.js';
 import { convertDestructuredAlias } from '../patterns/aliases.js';
-import { consumesIterable, convertForEach, convertIteration, type PatternResult } from '../patterns/iteration.js';
+import { consumesIterable, convertForEach, convertIteration, type InHandReads, type PatternResult } from '../patterns/iteration.js';
 import { convertMapArgument } from '../patterns/map-argument.js';
 import { convertGet, convertKeyRead } from '../patterns/reads.js';
 import { renameReceiver } from '../patterns/receiver.js';
 import type { ClassFindings } from '../ast/model.js';
+import { inHandReads } from './in-hand-reads.js';
 import { readOnlyParameterBlocker } from './read-only-parameter.js';
 import { enclosingFunction, isAssignmentTarget, isConstDeclaration, normalizeKey, referencesTo, skipParensUp } from '../ast/syntax.js';
 
@@ -63,9 +64,28 @@ export function scanFile(sf: ts.SourceFile, checker: ts.TypeChecker, registry: R
   const convert = (ref: FieldRef, at: ts.Node, edits: TextEdit[]): void => {
     if (edits.length > 0) ref.findings.conversions.push({ file: sf, at, edits });
   };
+  /** `get` calls a loop's entry in hand answers: converted with the loop, not on their own. */
+  const inHandCalls = new Set<ts.Node>();
   const fromPattern = (ref: FieldRef, at: ts.Node, result: PatternResult): void => {
-    if ('edits' in result) convert(ref, at, result.edits);
-    else manual(ref, at, 'UNSUPPORTED_OPERATION', result.unsupported);
+    if ('edits' in result) {
+      convert(ref, at, result.edits);
+      for (const call of result.inHand ?? []) inHandCalls.add(call);
+    } else manual(ref, at, 'UNSUPPORTED_OPERATION', result.unsupported);
+  };
+  /** The role of a map-valued field access of the same class, for reads by a loop's key. */
+  const roleIn = (ref: FieldRef) => (receiver: ts.Expression): MapRole | undefined => {
+    if (!ts.isPropertyAccessExpression(receiver)) return undefined;
+    const other = registry.resolve(checker.getSymbolAtLocation(receiver.name));
+    return other && !other.lock && other.findings === ref.findings ? other.role : undefined;
+  };
+  /** `for (const [k, ...] of <iterable>)`: the reads by `k` in its body. */
+  const loopReads = (iterable: ts.Expression, ref: FieldRef): InHandReads => {
+    const loop = iterable.parent;
+    if (!ts.isForOfStatement(loop) || loop.expression !== iterable || !ts.isVariableDeclarationList(loop.initializer)) return [];
+    const name = loop.initializer.declarations[0]?.name;
+    const key = name && ts.isArrayBindingPattern(name) ? name.elements[0] : undefined;
+    if (!key || !ts.isBindingElement(key) || !ts.isIdentifier(key.name)) return [];
+    return inHandReads(loop, key.name, checker, roleIn(ref));
   };
   const outside = (ref: FieldRef): boolean => {
     if (!inSelection) ref.findings.outside.add(sf.fileName);
@@ -121,6 +141,7 @@ export function scanFile(sf: ts.SourceFile, checker: ts.TypeChecker, registry: R
             return convert(ref, call, convertKeyRead(receiver, role, options));
           case 'get':
             if (key) findings.keyed.push({ file: sf, role, node: call, key: normalizeKey(key, sf) });
+            if (inHandCalls.has(call)) return;
             return convert(ref, call, convertGet(receiver, call, role, options));
           case 'set':
           case 'delete':
@@ -132,8 +153,10 @@ export function scanFile(sf: ts.SourceFile, checker: ts.TypeChecker, registry: R
             if (key) findings.keyed.push({ file: sf, role, node: call, key: normalizeKey(key, sf) });
             return;
           case 'values':
-          case 'entries':
-            return fromPattern(ref, call, convertIteration(receiver, call, method, role, checker, options));
+          case 'entries': {
+            const reads = method === 'entries' ? loopReads(call, ref) : [];
+            return fromPattern(ref, call, convertIteration(receiver, call, method, role, checker, options, reads));
+          }
           case 'forEach':
             return fromPattern(ref, call, convertForEach(receiver, call, role, options));
         }
@@ -144,7 +167,9 @@ export function scanFile(sf: ts.SourceFile, checker: ts.TypeChecker, registry: R
       (ts.isForOfStatement(p) && p.expression === receiver) ||
       consumesIterable(receiver) ||
       (ts.isCallExpression(p) && p.arguments[0] === receiver && p.expression.getText(sf) === 'Array.from');
-    if (iterated) return fromPattern(ref, receiver, convertIteration(receiver, receiver, 'entries', role, checker, options));
+    if (iterated) {
+      return fromPattern(ref, receiver, convertIteration(receiver, receiver, 'entries', role, checker, options, loopReads(receiver, ref)));
+    }
     let why = escapeKind(receiver);
     if (ts.isCallExpression(p) && p.expression !== receiver) {
       const blocker = readOnlyParameterBlocker(p, p.arguments.indexOf(receiver), checker);

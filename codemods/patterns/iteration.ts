@@ -2,9 +2,13 @@ import { ts } from 'ts-morph';
 import { ENTRY_FIELD, type CodemodOptions, type MapRole } from '../options.js';
 import type { TextEdit } from '../ast/text-edits.js';
 import { renameReceiver, renamedReceiverText } from './receiver.js';
+import { convertLoopEntry, readsFromEntry, type InHandReads } from './loop-entry.js';
+
+export type { InHandReads } from './loop-entry.js';
 import { convertStaleScan } from './stale-scan.js';
 
-export type PatternResult = { edits: TextEdit[] } | { unsupported: string };
+export type PatternResult = { edits: TextEdit[]; inHand?: readonly ts.CallExpression[] } | { unsupported: string };
+
 
 /**
  * Iteration over a map's values or entries: `for...of`, spreads, `Array.from`. The loop or
@@ -20,6 +24,7 @@ export function convertIteration(
   role: MapRole,
   checker: ts.TypeChecker,
   options: CodemodOptions,
+  inHand: InHandReads = [],
 ): PatternResult {
   const sf = receiver.getSourceFile();
   const field = ENTRY_FIELD[role];
@@ -41,11 +46,16 @@ export function convertIteration(
         binding = second.name;
       }
     } else return { unsupported: 'entries iterated into one variable' };
-    if (!binding) return { edits: rename };
-    if (role === 'lastSeen' && ts.isIdentifier(binding)) {
+    const calls = inHand.map((r) => r.call);
+    if (role === 'lastSeen' && binding && ts.isIdentifier(binding)) {
       const stale = convertStaleScan(parent, binding, checker);
-      if (stale) return { edits: [...rename, ...stale] };
+      if (stale) return { edits: [...rename, ...stale.edits, ...readsFromEntry(inHand, stale.entry)], inHand: calls };
     }
+    if (form === 'entries' && ts.isArrayBindingPattern(declName)) {
+      const loop = convertLoopEntry(parent, declName, role, inHand);
+      if (loop) return { edits: [...rename, ...loop], inHand: calls };
+    }
+    if (!binding) return { edits: rename };
     return { edits: [...rename, destructure(binding, field, sf)] };
   }
 

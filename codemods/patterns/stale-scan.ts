@@ -8,13 +8,14 @@ import { enclosingFunction, freshName, referencesTo } from '../ast/syntax.js';
  * comparison (`now - t > x`, `x < now - t`, or their negations `<=`, `>=`), since `isStale` is
  * strict; otherwise the loop is converted like any other iteration.
  *
- * Returns the edits for the binding and comparisons (the receiver is renamed by the caller).
+ * Returns the edits for the binding and comparisons (the receiver is renamed by the caller), and
+ * the entry's name.
  */
 export function convertStaleScan(
   loop: ts.ForOfStatement,
   binding: ts.Identifier,
   checker: ts.TypeChecker,
-): TextEdit[] | undefined {
+): { edits: TextEdit[]; entry: string } | undefined {
   const sf = loop.getSourceFile();
   const symbol = checker.getSymbolAtLocation(binding);
   if (!symbol) return undefined;
@@ -29,7 +30,7 @@ export function convertStaleScan(
     const call = `${entry}.isStale(${threshold.getText(sf)}, ${now.getText(sf)})`;
     edits.push({ start: node.getStart(sf), end: node.end, text: negated ? `!${call}` : call });
   }
-  return edits;
+  return { edits, entry };
 }
 
 interface StaleComparison {
