@@ -10,6 +10,8 @@ import type { ClassFindings, Conversion, PendingManual, WriteSite } from '../ast
 import { enclosingFunction, regionOf } from '../ast/syntax.js';
 import { classHeldBackMessage, fixedDeleteSite, fixedInsertSite, partialDeleteSite, partialInsertSite } from './messages.js';
 import { presenceGuard, removalOf } from './guarded-deletes.js';
+import { findSplitInserts } from './split-inserts.js';
+import { convertSplitInsert } from '../patterns/split-insert.js';
 
 /** What happens to one class: every conversion applies, or none does. */
 export interface ClassPlan {
@@ -48,7 +50,26 @@ export function planClass(
     const guard = presenceGuard(w, checker);
     if (guard) guards.set(w, guard);
   }
-  for (const group of groupWrites(findings.writes, guards)) {
+  const groups = groupWrites(findings.writes, guards);
+  // Inserts split between a method and one it calls (or a callback it makes): converted whole, or
+  // reported once for both parts.
+  const split = findSplitInserts(groups, findings, checker);
+  const consumed = new Set<WriteSite[]>();
+  for (const s of split.splits) {
+    consumed.add(s.first).add(s.rest);
+    const files = new Set([...s.first, ...s.rest].map((w) => w.file));
+    const edits = convertSplitInsert(s, checker, options);
+    conversions.push({ file: s.first[0]!.file, at: s.call, needsImport: true, edits: edits.slice(0, 1 + s.first.length) });
+    if (files.size > 1 || s.rest[0]!.file !== s.first[0]!.file) conversions.push({ file: s.rest[0]!.file, edits: edits.slice(1 + s.first.length) });
+    else conversions.at(-1)!.edits.push(...edits.slice(1 + s.first.length));
+  }
+  for (const r of split.reports) {
+    consumed.add(r.first).add(r.rest);
+    const at = lastOf(r.rest);
+    manual.push({ file: at.file, node: at.statement, code: 'PARTIAL_INSERT', message: `${describePart(r.first)}, ${describePart(r.rest)}: ${r.why}` });
+  }
+  for (const group of groups) {
+    if (consumed.has(group)) continue;
     const byRole = new Map<MapRole, WriteSite[]>();
     for (const site of group) byRole.set(site.role, [...(byRole.get(site.role) ?? []), site]);
     const one = MAP_ROLES.every((r) => byRole.get(r)?.length === 1) && group.length === 3;
@@ -159,6 +180,19 @@ function guardedDeletes(
       return removed;
     },
   };
+}
+
+/** `connections set in \`onOpen\` (line 12)`: one part of a split insert, for its report. */
+function describePart(part: WriteSite[]): string {
+  const first = part[0]!;
+  const fn = enclosingFunction(first.statement);
+  let named: ts.Node = fn;
+  while (ts.isFunctionLike(named) && !named.name && !ts.isSourceFile(named.parent)) named = enclosingFunction(named);
+  const method = ts.isFunctionLike(named) && named.name ? `\`${named.name.getText(first.file)}\`` : 'a function';
+  const name = named === fn ? method : `a callback in ${method}`;
+  const line = first.file.getLineAndCharacterOfPosition(first.statement.getStart(first.file)).line + 1;
+  const roles = part.map((s) => s.role).join(', ');
+  return `${roles} set in ${name} (line ${line})`;
 }
 
 function lastOf(group: WriteSite[]): WriteSite {
