@@ -2,6 +2,7 @@ import path from 'node:path';
 import { ts } from 'ts-morph';
 import { UNIFIED_CLASS, type CodemodOptions } from '../options.js';
 import type { TextEdit } from '../ast/text-edits.js';
+import { fileStyle } from '../ast/style.js';
 
 /** The specifier to write in `file`: a bare module as given, a file path made relative. */
 export function moduleSpecifierFor(fileName: string, options: CodemodOptions): string {
@@ -27,8 +28,8 @@ export function importEdit(sf: ts.SourceFile, options: CodemodOptions): TextEdit
   );
   const last = sameModule && named(sameModule)?.elements.at(-1);
   if (last) return { start: last.end, end: last.end, text: `, ${UNIFIED_CLASS}` };
-  const quote = imports[0] && sf.text[imports[0].moduleSpecifier.getStart(sf)] === '"' ? '"' : "'";
-  const line = `import { ${UNIFIED_CLASS} } from ${quote}${specifier}${quote};`;
+  const { quote, semi } = fileStyle(sf);
+  const line = `import { ${UNIFIED_CLASS} } from ${quote}${specifier}${quote}${semi}`;
   const after = imports.at(-1);
   if (after) return { start: after.end, end: after.end, text: `\n${line}` };
   const first = sf.statements[0];

@@ -2,6 +2,7 @@ import { ts } from 'ts-morph';
 import { ENTRY_FIELD, type MapRole } from '../options.js';
 import { indentAt, type TextEdit } from '../ast/text-edits.js';
 import { enclosingFunction, freshName } from '../ast/syntax.js';
+import { fileStyle } from '../ast/style.js';
 
 /** Reads by the loop key, inside a `for...of` over entries, that the entry in hand can answer. */
 export type InHandReads = readonly { call: ts.CallExpression; role: MapRole; nullable: boolean }[];
@@ -37,7 +38,7 @@ export function convertLoopEntry(
     edits.push({ start: second.name.getStart(sf), end: second.name.end, text: entry });
     const first = body.statements[0];
     const indent = first ? indentAt(sf.text, first.getStart(sf)) : `${indentAt(sf.text, loop.getStart(sf))}  `;
-    const line = `\n${indent}${keyword} ${second.name.getText(sf)} = ${entry}.${ENTRY_FIELD[role]};`;
+    const line = `\n${indent}${keyword} ${second.name.getText(sf)} = ${entry}.${ENTRY_FIELD[role]}${fileStyle(sf).semi}`;
     edits.push({ start: body.getStart(sf) + 1, end: body.getStart(sf) + 1, text: line });
   } else {
     const last = pattern.elements[0]!;

@@ -2,6 +2,7 @@ import { ts } from 'ts-morph';
 import { UNIFIED_CLASS, type CodemodOptions, type MapRole } from '../options.js';
 import { applyEdits, indentAt, lineStart, removeLines, type TextEdit } from '../ast/text-edits.js';
 import type { WriteSite } from '../ast/model.js';
+import { fileStyle } from '../ast/style.js';
 import { renamedReceiverText } from './receiver.js';
 
 /**
@@ -29,7 +30,7 @@ export function convertSplitInsert(
     ? renamedReceiverText(connections.receiver, 'connections', sf, options)
     : `this.${options.fields.connections}`;
   const key = first[0]!.call.arguments[0]!.getText(sf);
-  const insert = `${receiver}.set(${key}, ${UNIFIED_CLASS}.from(${value('connections')}, ${value('peers')}, { lastSeen: ${value('lastSeen')} }));`;
+  const insert = `${receiver}.set(${key}, ${UNIFIED_CLASS}.from(${value('connections')}, ${value('peers')}, { lastSeen: ${value('lastSeen')} }))${fileStyle(sf).semi}`;
   const at = lineStart(sf.text, call.getStart(sf));
   const edits: TextEdit[] = [{ start: at, end: at, text: `${indentAt(sf.text, call.getStart(sf))}${insert}\n` }];
   for (const s of [...first, ...rest]) edits.push(removeLines(s.file.text, s.statement.getStart(s.file), s.statement.end));
