@@ -136,9 +136,12 @@ export function scanFile(sf: ts.SourceFile, checker: ts.TypeChecker, registry: R
         const key = call.arguments[0];
         switch (method) {
           case 'has':
-          case 'keys':
+          case 'keys': {
             if (key) findings.keyed.push({ file: sf, role, node: call, key: normalizeKey(key, sf) });
+            const same = method === 'has' ? repeatedHas(call, receiver, ref) : undefined;
+            if (same) return convert(ref, call, [{ start: same.end, end: skipParensUp(call).end, text: '' }]);
             return convert(ref, call, convertKeyRead(receiver, role, options));
+          }
           case 'get':
             if (key) findings.keyed.push({ file: sf, role, node: call, key: normalizeKey(key, sf) });
             if (inHandCalls.has(call)) return;
@@ -178,6 +181,28 @@ export function scanFile(sf: ts.SourceFile, checker: ts.TypeChecker, registry: R
     }
     if (isAlias) manual(ref, receiver, 'ALIAS_ESCAPES', `alias \`${receiver.getText(sf)}\` of \`${name}\` ${why}`);
     else manual(ref, receiver, 'MAP_ESCAPES', `\`${name}\` ${why}`);
+  };
+
+  /**
+   * `peers.has(k) && lastSeen.has(k)`: both ask the one merged map the same, so the second goes.
+   * Returns the `has` call left of this one in its `&&` chain, when it asks the same object's maps
+   * for the same key.
+   */
+  const repeatedHas = (call: ts.CallExpression, receiver: ts.Expression, ref: FieldRef): ts.Node | undefined => {
+    const and = skipParensUp(call).parent;
+    if (!ts.isBinaryExpression(and) || and.operatorToken.kind !== ts.SyntaxKind.AmpersandAmpersandToken || skipParensUp(call) !== and.right) return undefined;
+    let left: ts.Expression = and.left;
+    while (ts.isParenthesizedExpression(left)) left = left.expression;
+    if (ts.isBinaryExpression(left) && left.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken) left = left.right;
+    while (ts.isParenthesizedExpression(left)) left = left.expression;
+    if (!ts.isCallExpression(left) || !ts.isPropertyAccessExpression(left.expression) || left.expression.name.text !== 'has') return undefined;
+    const other = left.expression.expression;
+    if (!ts.isPropertyAccessExpression(other) || !ts.isPropertyAccessExpression(receiver)) return undefined;
+    const otherRef = registry.resolve(checker.getSymbolAtLocation(other.name));
+    if (!otherRef || otherRef.lock || otherRef.findings !== ref.findings) return undefined;
+    const sameObject = normalizeKey(other.expression, sf) === normalizeKey(receiver.expression, sf);
+    const sameKey = normalizeKey(left.arguments[0], sf) === normalizeKey(call.arguments[0], sf) && call.arguments.length === 1;
+    return sameObject && sameKey ? and.left : undefined;
   };
 
   /** How a map leaves the code's hands, for the message. */
