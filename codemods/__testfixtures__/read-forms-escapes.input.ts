@@ -30,6 +30,10 @@ export class Hub {
     logSoon(this.lastSeen);
   }
 
+  cursor(): Iterator<Info> {
+    return valuesOf(this.peers);
+  }
+
   get all(): ReadonlyMap<string, Info> {
     return this.peers;
   }
@@ -42,6 +46,11 @@ function dropOlder(seen: Map<string, number>, before: number): void {
 async function countLater(peers: ReadonlyMap<string, Info>): Promise<number> {
   await Promise.resolve();
   return peers.size;
+}
+
+/** Reads, but hands back an iterator that reads the map later. */
+function valuesOf(peers: ReadonlyMap<string, Info>): Iterator<Info> {
+  return peers.values();
 }
 
 function logSoon(seen: ReadonlyMap<string, number>): void {

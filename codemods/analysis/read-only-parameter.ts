@@ -44,8 +44,19 @@ function describeUse(use: ts.Node, sf: ts.SourceFile): string {
 function isRead(use: ts.Identifier): boolean {
   const p = skipParensUp(use).parent;
   if (ts.isPropertyAccessExpression(p) && p.expression === use) {
-    if (!READS.has(p.name.text)) return false;
-    return p.name.text === 'size' || (ts.isCallExpression(p.parent) && p.parent.expression === p);
+    const method = p.name.text;
+    if (!READS.has(method)) return false;
+    if (method === 'size') return true;
+    const call = p.parent;
+    if (!ts.isCallExpression(call) || call.expression !== p) return false;
+    // An iterator kept or returned would read the copy later, not the live map.
+    if (method === 'keys' || method === 'values' || method === 'entries') return consumedAtOnce(call);
+    // forEach's third callback parameter is the map itself.
+    if (method === 'forEach') {
+      const fn = call.arguments[0];
+      return !!fn && (ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) && fn.parameters.length <= 2;
+    }
+    return true;
   }
   if (ts.isForOfStatement(p) && p.expression === use) return true;
   if (ts.isSpreadElement(p)) return true;
@@ -67,4 +78,11 @@ function readBeforeReturn(use: ts.Node, callee: ts.Node): boolean {
     if (!isCallback) return false;
   }
   return true;
+}
+
+function consumedAtOnce(call: ts.Expression): boolean {
+  const p = skipParensUp(call).parent;
+  if (ts.isForOfStatement(p) || ts.isSpreadElement(p)) return true;
+  if (ts.isCallExpression(p) && p.arguments[0] === call && p.expression.getText() === 'Array.from') return true;
+  return ts.isNewExpression(p) && ts.isIdentifier(p.expression) && (p.expression.text === 'Set' || p.expression.text === 'Map');
 }

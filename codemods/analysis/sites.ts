@@ -82,6 +82,8 @@ export function scanFile(sf: ts.SourceFile, checker: ts.TypeChecker, registry: R
   const loopReads = (iterable: ts.Expression, ref: FieldRef): InHandReads => {
     const loop = iterable.parent;
     if (!ts.isForOfStatement(loop) || loop.expression !== iterable || !ts.isVariableDeclarationList(loop.initializer)) return [];
+    // A `let` key may be reassigned in the body: a read by it may not be the entry in hand.
+    if ((loop.initializer.flags & ts.NodeFlags.Const) === 0) return [];
     const name = loop.initializer.declarations[0]?.name;
     const key = name && ts.isArrayBindingPattern(name) ? name.elements[0] : undefined;
     if (!key || !ts.isBindingElement(key) || !ts.isIdentifier(key.name)) return [];
