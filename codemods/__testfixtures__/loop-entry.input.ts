@@ -81,3 +81,23 @@ export class Lobby {
     return out;
   }
 }
+
+/** forEach callbacks, the other loop real gateways write. */
+export class Broadcaster {
+  private readonly connections = new Map<string, Conn>();
+  private readonly peers = new Map<string, Info>();
+  private readonly lastSeen = new Map<string, number>();
+
+  add(id: string, ws: Conn, info: Info, now: number): void {
+    this.connections.set(id, ws);
+    this.peers.set(id, info);
+    this.lastSeen.set(id, now);
+  }
+
+  ping(now: number): void {
+    this.connections.forEach((ws, id) => {
+      const info = this.peers.get(id)!;
+      if (now - this.lastSeen.get(id)! > 1000) void ws.send(`ping ${info.ip}`);
+    });
+  }
+}

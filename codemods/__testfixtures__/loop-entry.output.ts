@@ -75,3 +75,20 @@ export class Lobby {
     return out;
   }
 }
+
+/** forEach callbacks, the other loop real gateways write. */
+export class Broadcaster {
+  private readonly connections = new Map<string, UnifiedPeerConnection<Conn, Info>>();
+
+  add(id: string, ws: Conn, info: Info, now: number): void {
+    this.connections.set(id, UnifiedPeerConnection.from(ws, info, { lastSeen: now }));
+  }
+
+  ping(now: number): void {
+    this.connections.forEach((entry, id) => {
+      const ws = entry.connection;
+      const info = entry.info;
+      if (now - entry.lastSeen > 1000) void ws.send(`ping ${info.ip}`);
+    });
+  }
+}

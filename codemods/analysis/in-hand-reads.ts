@@ -11,7 +11,8 @@ export interface InHandRead {
 }
 
 /**
- * Reads of the class's maps by the loop key inside `for (const [k, v] of map)`, which the entry
+ * Reads of the class's maps by the loop key inside `for (const [k, v] of map)` (or a
+ * `map.forEach((v, k) => ...)` callback), which the entry
  * the loop holds can answer without a second lookup. A read counts only when it runs while the
  * loop's entry is still the map's: in the loop's own function (not a callback that may run
  * later), with no write to any of the maps in the loop body before it, nor anywhere in an inner
@@ -20,14 +21,16 @@ export interface InHandRead {
  * `roleOf` names the role of a map-valued expression of the same class, or undefined.
  */
 export function inHandReads(
-  loop: ts.ForOfStatement,
+  loop: ts.ForOfStatement | ts.ArrowFunction | ts.FunctionExpression,
   key: ts.Identifier,
   checker: ts.TypeChecker,
   roleOf: (receiver: ts.Expression) => MapRole | undefined,
 ): InHandRead[] {
   const keySymbol = checker.getSymbolAtLocation(key);
   if (!keySymbol) return [];
-  const fn = enclosingFunction(loop);
+  // A forEach callback is its own function: its reads must be in it, not in callbacks it makes.
+  const fn = ts.isForOfStatement(loop) ? enclosingFunction(loop) : loop;
+  const body = ts.isForOfStatement(loop) ? loop.statement : loop.body;
   const writes: ts.CallExpression[] = [];
   const reads: InHandRead[] = [];
   const visit = (n: ts.Node): void => {
@@ -44,7 +47,7 @@ export function inHandReads(
     }
     ts.forEachChild(n, visit);
   };
-  visit(loop.statement);
+  visit(body);
   return reads.filter(({ call }) => {
     if (enclosingFunction(call) !== fn) return false;
     const at = call.getStart();

@@ -78,6 +78,16 @@ export function scanFile(sf: ts.SourceFile, checker: ts.TypeChecker, registry: R
     const other = registry.resolve(checker.getSymbolAtLocation(receiver.name));
     return other && !other.lock && other.findings === ref.findings ? other.role : undefined;
   };
+  /** `map.forEach((v, k) => { ... })`: the reads by `k` in the callback. */
+  const callbackReads = (call: ts.CallExpression, ref: FieldRef): InHandReads => {
+    const fn = call.arguments[0];
+    const key = fn && (ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) ? fn.parameters[1] : undefined;
+    if (!key || !ts.isIdentifier(key.name) || key.initializer) return [];
+    // A parameter may be reassigned, unlike a const loop key.
+    const symbol = checker.getSymbolAtLocation(key.name);
+    if (!symbol || referencesTo(fn!, symbol, key.name, checker).some(isAssignmentTarget)) return [];
+    return inHandReads(fn as ts.ArrowFunction | ts.FunctionExpression, key.name, checker, roleIn(ref));
+  };
   /** `for (const [k, ...] of <iterable>)`: the reads by `k` in its body. */
   const loopReads = (iterable: ts.Expression, ref: FieldRef): InHandReads => {
     const loop = iterable.parent;
@@ -163,7 +173,7 @@ export function scanFile(sf: ts.SourceFile, checker: ts.TypeChecker, registry: R
             return fromPattern(ref, call, convertIteration(receiver, call, method, role, checker, options, reads));
           }
           case 'forEach':
-            return fromPattern(ref, call, convertForEach(receiver, call, role, options));
+            return fromPattern(ref, call, convertForEach(receiver, call, role, options, callbackReads(call, ref)));
         }
       }
       return manual(ref, p, 'UNSUPPORTED_OPERATION', `\`${name}.${method}\` has no conversion pattern`);

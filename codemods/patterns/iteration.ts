@@ -2,7 +2,7 @@ import { ts } from 'ts-morph';
 import { ENTRY_FIELD, type CodemodOptions, type MapRole } from '../options.js';
 import type { TextEdit } from '../ast/text-edits.js';
 import { renameReceiver, renamedReceiverText } from './receiver.js';
-import { convertLoopEntry, readsFromEntry, type InHandReads } from './loop-entry.js';
+import { convertCallbackEntry, convertLoopEntry, readsFromEntry, type InHandReads } from './loop-entry.js';
 
 export type { InHandReads } from './loop-entry.js';
 import { convertStaleScan } from './stale-scan.js';
@@ -137,6 +137,7 @@ export function convertForEach(
   call: ts.CallExpression,
   role: MapRole,
   options: CodemodOptions,
+  inHand: InHandReads = [],
 ): PatternResult {
   const sf = receiver.getSourceFile();
   const rename = renameReceiver(receiver, role, options);
@@ -145,6 +146,8 @@ export function convertForEach(
     return { unsupported: 'forEach with a callback that is not a function literal' };
   }
   if (fn.parameters.length > 2) return { unsupported: 'forEach callback reading the map argument' };
+  const inCallback = convertCallbackEntry(fn, role, inHand);
+  if (inCallback) return { edits: [...rename, ...inCallback], inHand: inHand.map((r) => r.call) };
   const first = fn.parameters[0];
   if (!first) return { edits: rename };
   if (first.type || first.initializer || first.dotDotDotToken) {

@@ -67,3 +67,22 @@ export function readsFromEntry(reads: InHandReads, entry: string): TextEdit[] {
     return { start: call.getStart(), end: call.end, text };
   });
 }
+
+/**
+ * The same for `map.forEach((ws, k) => { ... })`: `(entry, k) => { const ws = entry.connection; ... }`.
+ */
+export function convertCallbackEntry(fn: ts.ArrowFunction | ts.FunctionExpression, role: MapRole, reads: InHandReads): TextEdit[] | undefined {
+  const sf = fn.getSourceFile();
+  const body = fn.body;
+  const value = fn.parameters[0];
+  if (!ts.isBlock(body) || reads.length === 0 || !value || value.type || value.initializer || value.dotDotDotToken) return undefined;
+  const entry = freshName(fn, sf, 'entry');
+  const first = body.statements[0];
+  const indent = first ? indentAt(sf.text, first.getStart(sf)) : `${indentAt(sf.text, fn.getStart(sf))}  `;
+  const line = `\n${indent}const ${value.name.getText(sf)} = ${entry}.${ENTRY_FIELD[role]}${fileStyle(sf).semi}`;
+  return [
+    { start: value.name.getStart(sf), end: value.name.end, text: entry },
+    { start: body.getStart(sf) + 1, end: body.getStart(sf) + 1, text: line },
+    ...readsFromEntry(reads, entry),
+  ];
+}
