@@ -1,6 +1,7 @@
 import type { Conn, Info } from "./support.js"
 
 // A file written without semicolons and with double quotes: what the codemod adds follows it.
+// A `has` then a `get` of the same key asks the merged map once.
 export class Presence {
   readonly connections = new Map<string, Conn>()
   readonly peers = new Map<string, Info>()
@@ -18,6 +19,14 @@ export class Presence {
 
   online(id: string): boolean {
     return this.connections.has(id) && this.peers.has(id) && (this.lastSeen.has(id))
+  }
+
+  ip(id: string): string {
+    return this.connections.has(id) ? this.peers.get(id)!.ip : "unknown"
+  }
+
+  since(id: string): number | undefined {
+    return this.peers.has(id) ? this.lastSeen.get(id) : undefined
   }
 
   idle(now: number, ms: number): string[] {

@@ -2,6 +2,7 @@ import type { Conn, Info } from "./support.js"
 import { UnifiedPeerConnection } from "./support.js"
 
 // A file written without semicolons and with double quotes: what the codemod adds follows it.
+// A `has` then a `get` of the same key asks the merged map once.
 export class Presence {
   readonly connections = new Map<string, UnifiedPeerConnection<Conn, Info>>()
 
@@ -15,6 +16,14 @@ export class Presence {
 
   online(id: string): boolean {
     return this.connections.has(id)
+  }
+
+  ip(id: string): string {
+    return (this.connections.get(id)?.info.ip ?? "unknown")
+  }
+
+  since(id: string): number | undefined {
+    return this.connections.get(id)?.lastSeen
   }
 
   idle(now: number, ms: number): string[] {

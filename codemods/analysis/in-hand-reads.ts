@@ -60,7 +60,8 @@ export function inHandReads(
   });
 }
 
-function valuesNullable(checker: ts.TypeChecker, map: ts.Expression): boolean {
+/** Can the map's values themselves be undefined or null (so `?.` and `??` after a read matter)? */
+export function valuesNullable(checker: ts.TypeChecker, map: ts.Expression): boolean {
   const type = checker.getTypeAtLocation(map);
   const value = (type.flags & ts.TypeFlags.Object) !== 0 ? checker.getTypeArguments(type as ts.TypeReference)[1] : undefined;
   if (!value) return true;

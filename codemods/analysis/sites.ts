@@ -5,7 +5,7 @@ import type { TextEdit } from '../ast/text-edits.js';
 import { convertDestructuredAlias } from '../patterns/aliases.js';
 import { consumesIterable, convertForEach, convertIteration, type InHandReads, type PatternResult } from '../patterns/iteration.js';
 import { convertMapArgument } from '../patterns/map-argument.js';
-import { convertGet, convertKeyRead } from '../patterns/reads.js';
+import { convertGet, convertHasThenGet, convertKeyRead } from '../patterns/reads.js';
 import { renameReceiver } from '../patterns/receiver.js';
 import type { ClassFindings } from '../ast/model.js';
 import { inHandReads } from './in-hand-reads.js';
@@ -150,6 +150,11 @@ export function scanFile(sf: ts.SourceFile, checker: ts.TypeChecker, registry: R
           case 'has':
           case 'keys': {
             if (key) findings.keyed.push({ file: sf, role, node: call, key: normalizeKey(key, sf) });
+            const ternary = method === 'has' ? hasThenGet(call, receiver, ref) : undefined;
+            if (ternary) {
+              inHandCalls.add(ternary.get);
+              return convert(ref, ternary.node, [ternary.edit]);
+            }
             const same = method === 'has' ? repeatedHas(call, receiver, ref) : undefined;
             if (same) return convert(ref, call, [{ start: same.end, end: skipParensUp(call).end, text: '' }]);
             return convert(ref, call, convertKeyRead(receiver, role, options));
@@ -215,6 +220,34 @@ export function scanFile(sf: ts.SourceFile, checker: ts.TypeChecker, registry: R
     const sameObject = normalizeKey(other.expression, sf) === normalizeKey(receiver.expression, sf);
     const sameKey = normalizeKey(left.arguments[0], sf) === normalizeKey(call.arguments[0], sf) && call.arguments.length === 1;
     return sameObject && sameKey ? and.left : undefined;
+  };
+
+  /**
+   * `peers.has(k) ? peers.get(k)! : d` (any two of the maps, one object, one key): one lookup,
+   * `connections.get(k)?.info ?? d`, when the values cannot be undefined themselves.
+   */
+  const hasThenGet = (call: ts.CallExpression, receiver: ts.Expression, ref: FieldRef): { node: ts.Node; get: ts.CallExpression; edit: TextEdit } | undefined => {
+    const cond = skipParensUp(call).parent;
+    if (!ts.isConditionalExpression(cond) || skipParensUp(call) !== cond.condition || call.arguments.length !== 1) return undefined;
+    // The `get` may be followed by `!` and property names: `peers.get(k)!.ip`.
+    let whenTrue: ts.Expression = cond.whenTrue;
+    while (ts.isParenthesizedExpression(whenTrue)) whenTrue = whenTrue.expression;
+    while (ts.isPropertyAccessExpression(whenTrue) && !ts.isCallExpression(whenTrue.expression) || ts.isNonNullExpression(whenTrue)) {
+      whenTrue = whenTrue.expression;
+    }
+    if (ts.isPropertyAccessExpression(whenTrue) && whenTrue.name.text !== 'get') whenTrue = whenTrue.expression;
+    if (!ts.isCallExpression(whenTrue) || !ts.isPropertyAccessExpression(whenTrue.expression) || whenTrue.expression.name.text !== 'get') return undefined;
+    const getReceiver = whenTrue.expression.expression;
+    if (!ts.isPropertyAccessExpression(getReceiver) || !ts.isPropertyAccessExpression(receiver)) return undefined;
+    const other = registry.resolve(checker.getSymbolAtLocation(getReceiver.name));
+    if (!other || other.lock || other.findings !== ref.findings) return undefined;
+    // `?? d` stands for the `: d` only when what the true branch reads is never undefined itself.
+    const nullable = (t: ts.Type): boolean =>
+      (t.isUnion() ? t.types : [t]).some((p) => (p.flags & (ts.TypeFlags.Undefined | ts.TypeFlags.Null | ts.TypeFlags.Any | ts.TypeFlags.Unknown)) !== 0);
+    if (cond.whenFalse.getText(sf) !== 'undefined' && nullable(checker.getTypeAtLocation(cond.whenTrue))) return undefined;
+    if (normalizeKey(getReceiver.expression, sf) !== normalizeKey(receiver.expression, sf)) return undefined;
+    if (normalizeKey(whenTrue.arguments[0], sf) !== normalizeKey(call.arguments[0], sf) || whenTrue.arguments.length !== 1) return undefined;
+    return { node: cond, get: whenTrue, edit: convertHasThenGet(cond, getReceiver, whenTrue, other.role, options) };
   };
 
   /** How a map leaves the code's hands, for the message. */

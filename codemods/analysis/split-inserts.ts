@@ -105,7 +105,7 @@ function relate(first: WriteSite[], rest: WriteSite[], findings: ClassFindings, 
   for (const [i, p] of fnB.parameters.entries()) {
     const arg = call.arguments[i];
     const symbol = ts.isIdentifier(p.name) ? checker.getSymbolAtLocation(p.name) : undefined;
-    if (!symbol || p.dotDotDotToken) return report('its parameters cannot be followed');
+    if (!symbol || p.dotDotDotToken || (!arg && p.initializer)) return report('its parameters cannot be followed');
     if (arg && !isPlainValue(arg)) return report(`the argument \`${arg.getText()}\` would be evaluated twice`);
     args.set(symbol, arg ? arg.getText() : 'undefined');
   }
