@@ -9,6 +9,7 @@ import { convertGet, convertHasThenGet, convertKeyRead } from '../patterns/reads
 import { renameReceiver } from '../patterns/receiver.js';
 import type { ClassFindings } from '../ast/model.js';
 import { inHandReads } from './in-hand-reads.js';
+import { hasThenGet, repeatedHas } from './repeated-lookups.js';
 import { readOnlyParameterBlocker } from './read-only-parameter.js';
 import { enclosingFunction, isAssignmentTarget, isConstDeclaration, normalizeKey, referencesTo, skipParensUp } from '../ast/syntax.js';
 
@@ -150,12 +151,12 @@ export function scanFile(sf: ts.SourceFile, checker: ts.TypeChecker, registry: R
           case 'has':
           case 'keys': {
             if (key) findings.keyed.push({ file: sf, role, node: call, key: normalizeKey(key, sf) });
-            const ternary = method === 'has' ? hasThenGet(call, receiver, ref) : undefined;
+            const ternary = method === 'has' ? hasThenGet(call, receiver, roleIn(ref), checker) : undefined;
             if (ternary) {
               inHandCalls.add(ternary.get);
-              return convert(ref, ternary.node, [ternary.edit]);
+              return convert(ref, ternary.cond, [convertHasThenGet(ternary.cond, ternary.get, ternary.role, options)]);
             }
-            const same = method === 'has' ? repeatedHas(call, receiver, ref) : undefined;
+            const same = method === 'has' ? repeatedHas(call, receiver, roleIn(ref)) : undefined;
             if (same) return convert(ref, call, [{ start: same.end, end: skipParensUp(call).end, text: '' }]);
             return convert(ref, call, convertKeyRead(receiver, role, options));
           }
@@ -198,56 +199,6 @@ export function scanFile(sf: ts.SourceFile, checker: ts.TypeChecker, registry: R
     }
     if (isAlias) manual(ref, receiver, 'ALIAS_ESCAPES', `alias \`${receiver.getText(sf)}\` of \`${name}\` ${why}`);
     else manual(ref, receiver, 'MAP_ESCAPES', `\`${name}\` ${why}`);
-  };
-
-  /**
-   * `peers.has(k) && lastSeen.has(k)`: both ask the one merged map the same, so the second goes.
-   * Returns the `has` call left of this one in its `&&` chain, when it asks the same object's maps
-   * for the same key.
-   */
-  const repeatedHas = (call: ts.CallExpression, receiver: ts.Expression, ref: FieldRef): ts.Node | undefined => {
-    const and = skipParensUp(call).parent;
-    if (!ts.isBinaryExpression(and) || and.operatorToken.kind !== ts.SyntaxKind.AmpersandAmpersandToken || skipParensUp(call) !== and.right) return undefined;
-    let left: ts.Expression = and.left;
-    while (ts.isParenthesizedExpression(left)) left = left.expression;
-    if (ts.isBinaryExpression(left) && left.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken) left = left.right;
-    while (ts.isParenthesizedExpression(left)) left = left.expression;
-    if (!ts.isCallExpression(left) || !ts.isPropertyAccessExpression(left.expression) || left.expression.name.text !== 'has') return undefined;
-    const other = left.expression.expression;
-    if (!ts.isPropertyAccessExpression(other) || !ts.isPropertyAccessExpression(receiver)) return undefined;
-    const otherRef = registry.resolve(checker.getSymbolAtLocation(other.name));
-    if (!otherRef || otherRef.lock || otherRef.findings !== ref.findings) return undefined;
-    const sameObject = normalizeKey(other.expression, sf) === normalizeKey(receiver.expression, sf);
-    const sameKey = normalizeKey(left.arguments[0], sf) === normalizeKey(call.arguments[0], sf) && call.arguments.length === 1;
-    return sameObject && sameKey ? and.left : undefined;
-  };
-
-  /**
-   * `peers.has(k) ? peers.get(k)! : d` (any two of the maps, one object, one key): one lookup,
-   * `connections.get(k)?.info ?? d`, when the values cannot be undefined themselves.
-   */
-  const hasThenGet = (call: ts.CallExpression, receiver: ts.Expression, ref: FieldRef): { node: ts.Node; get: ts.CallExpression; edit: TextEdit } | undefined => {
-    const cond = skipParensUp(call).parent;
-    if (!ts.isConditionalExpression(cond) || skipParensUp(call) !== cond.condition || call.arguments.length !== 1) return undefined;
-    // The `get` may be followed by `!` and property names: `peers.get(k)!.ip`.
-    let whenTrue: ts.Expression = cond.whenTrue;
-    while (ts.isParenthesizedExpression(whenTrue)) whenTrue = whenTrue.expression;
-    while (ts.isPropertyAccessExpression(whenTrue) && !ts.isCallExpression(whenTrue.expression) || ts.isNonNullExpression(whenTrue)) {
-      whenTrue = whenTrue.expression;
-    }
-    if (ts.isPropertyAccessExpression(whenTrue) && whenTrue.name.text !== 'get') whenTrue = whenTrue.expression;
-    if (!ts.isCallExpression(whenTrue) || !ts.isPropertyAccessExpression(whenTrue.expression) || whenTrue.expression.name.text !== 'get') return undefined;
-    const getReceiver = whenTrue.expression.expression;
-    if (!ts.isPropertyAccessExpression(getReceiver) || !ts.isPropertyAccessExpression(receiver)) return undefined;
-    const other = registry.resolve(checker.getSymbolAtLocation(getReceiver.name));
-    if (!other || other.lock || other.findings !== ref.findings) return undefined;
-    // `?? d` stands for the `: d` only when what the true branch reads is never undefined itself.
-    const nullable = (t: ts.Type): boolean =>
-      (t.isUnion() ? t.types : [t]).some((p) => (p.flags & (ts.TypeFlags.Undefined | ts.TypeFlags.Null | ts.TypeFlags.Any | ts.TypeFlags.Unknown)) !== 0);
-    if (cond.whenFalse.getText(sf) !== 'undefined' && nullable(checker.getTypeAtLocation(cond.whenTrue))) return undefined;
-    if (normalizeKey(getReceiver.expression, sf) !== normalizeKey(receiver.expression, sf)) return undefined;
-    if (normalizeKey(whenTrue.arguments[0], sf) !== normalizeKey(call.arguments[0], sf) || whenTrue.arguments.length !== 1) return undefined;
-    return { node: cond, get: whenTrue, edit: convertHasThenGet(cond, getReceiver, whenTrue, other.role, options) };
   };
 
   /** How a map leaves the code's hands, for the message. */

@@ -26,14 +26,9 @@ export function convertGet(receiver: ts.Expression, call: ts.CallExpression, rol
  * `m.has(k) ? n.get(k)! : d` -> `(connections.get(k)?.field ?? d)`: one lookup instead of a `has`
  * then a `get` of the same merged map (the analysis checks the values cannot be undefined).
  */
-export function convertHasThenGet(
-  cond: ts.ConditionalExpression,
-  getReceiver: ts.Expression,
-  get: ts.CallExpression,
-  role: MapRole,
-  options: CodemodOptions,
-): TextEdit {
+export function convertHasThenGet(cond: ts.ConditionalExpression, get: ts.CallExpression, role: MapRole, options: CodemodOptions): TextEdit {
   const sf = cond.getSourceFile();
+  const getReceiver = (get.expression as ts.PropertyAccessExpression).expression;
   const fallback = cond.whenFalse.getText(sf);
   // What the true branch read after the `get` (`!.ip`), the `!` dropped: the `?.` covers it.
   let rest = sf.text.slice(get.end, skipParens(cond.whenTrue).end);
