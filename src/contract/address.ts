@@ -40,6 +40,8 @@ export function parseAddress(input: string | PeerAddress): PeerAddress {
 
 function checkHost(input: string, host: string, v6: boolean): string {
   if (host === '') throw new AddressError(input, 'empty host');
+  // Digits and dots only is meant as IPv4, never a name: 300.1.1.1 is refused here, not by getaddrinfo.
+  if (/^[0-9.]+$/.test(host) && isIP(host) !== 4) throw new AddressError(input, `bad host ${JSON.stringify(host)}: not an IPv4 address`);
   if (v6 || isIP(host) !== 0 || HOSTNAME.test(host)) return host;
   throw new AddressError(input, `bad host ${JSON.stringify(host)}`);
 }

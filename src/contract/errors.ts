@@ -57,7 +57,7 @@ export class PoolshiftError extends Error {
 
 /** An address that does not parse, or a port out of range. */
 export class AddressError extends PoolshiftError {
-  constructor(readonly input: string, why: string) {
+  constructor(readonly input: string, readonly why: string) {
     super(ERROR_CODES.BAD_ADDRESS, `invalid peer address ${JSON.stringify(input)}: ${why}`);
   }
 }

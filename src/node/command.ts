@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { ConfigError } from '../contract/errors.js';
+import { MODE_ENV_VAR } from '../dual/flags/mode-flag-provider.js';
 import { POOL_MODES } from '../dual/modes.js';
 import { resolveNodeConfig, NODE_DEFAULTS, type RawNodeOptions } from './config.js';
 import { attachControlChannel } from './control-channel.js';
@@ -51,7 +52,7 @@ export function nodeCommand(): Command {
     .action(async (raw: RawNodeOptions) => {
       let config;
       try {
-        config = resolveNodeConfig(raw);
+        config = resolveNodeConfig({ ...raw, envMode: process.env[MODE_ENV_VAR] });
       } catch (err) {
         if (err instanceof ConfigError) {
           process.stderr.write(`poolshift node: ${err.message}\n`);

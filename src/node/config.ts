@@ -1,5 +1,5 @@
 import { parseAddress } from '../contract/address.js';
-import { ConfigError } from '../contract/errors.js';
+import { AddressError, ConfigError } from '../contract/errors.js';
 import { POOL_MODES, isPoolMode, type PoolMode } from '../dual/modes.js';
 import type { PeerAddress } from '../contract/types.js';
 import { LIMIT_DEFAULTS } from '../limits/limit-defaults.js';
@@ -84,6 +84,8 @@ export interface RawNodeOptions {
   readonly logLevel: string;
   readonly logFormat: string;
   readonly injectFault?: string;
+  /** POOLSHIFT_MODE as found in the environment: the mode when neither --mode nor --flag-file is given. */
+  readonly envMode?: string;
 }
 
 /** One place for the defaults; `--help` shows them. */
@@ -127,14 +129,18 @@ export const ADMIN_DEFAULTS = {
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-/** A `host:port`; port 0 (an ephemeral port, for listening addresses) only where `ephemeral`. */
-function address(field: string, text: string, ephemeral = false): PeerAddress {
+/**
+ * A `host:port`; port 0 (an ephemeral port, for listening addresses) only where `ephemeral`. The
+ * error names the option and what the address is for (`listen address`, not a peer's).
+ */
+function address(field: string, what: string, text: string, ephemeral = false): PeerAddress {
   try {
     const t = text.trim();
     if (ephemeral && t.endsWith(':0')) return { host: parseAddress(`${t.slice(0, -2)}:1`).host, port: 0 };
     return parseAddress(t);
   } catch (err) {
-    throw new ConfigError(field, (err as Error).message);
+    if (!(err instanceof AddressError)) throw err;
+    throw new ConfigError(field, `${JSON.stringify(text)} is not a valid ${what} address: ${err.why}`);
   }
 }
 
@@ -154,13 +160,13 @@ function number(field: string, text: string, min: number, max: number, integer =
 
 /** Validates every field, naming the one that is wrong (as `--option`). */
 export function resolveNodeConfig(raw: RawNodeOptions): NodeConfig {
-  const listen = address('--listen', raw.listen, true);
+  const listen = address('--listen', 'listen', raw.listen, true);
   const peers = raw.peers
     .split(',')
     .map((p) => p.trim())
     .filter((p) => p !== '')
-    .map((p) => address('--peers', p));
-  const admin = address('--admin', raw.admin, true);
+    .map((p) => address('--peers', 'peer', p));
+  const admin = address('--admin', 'admin', raw.admin, true);
   const adminToken = raw.adminToken;
   // An empty token (an unset secret exported as '') must not quietly mean "no authentication".
   if (adminToken !== undefined && !/^[\x21-\x7e]{1,1024}$/.test(adminToken)) {
@@ -179,6 +185,13 @@ export function resolveNodeConfig(raw: RawNodeOptions): NodeConfig {
   if (mode !== undefined && raw.flagSource !== undefined) throw new ConfigError('--mode', 'and --flag-source are exclusive: a fixed mode or a flag, not both');
   if (raw.flagFile !== undefined && raw.flagSource !== undefined) throw new ConfigError('--flag-file', 'and --flag-source are exclusive: one flag source');
   const flagSource = raw.flagSource !== undefined ? parseFlagSource(raw.flagSource) : raw.flagFile !== undefined ? { kind: 'file' as const, path: raw.flagFile } : undefined;
+  // Read only without --mode and a flag source; refused here, before anything listens, like --mode.
+  const envMode = raw.envMode?.trim().toLowerCase();
+  if (mode === undefined && flagSource === undefined && envMode && !isPoolMode(envMode)) {
+    throw new ConfigError('POOLSHIFT_MODE', `must be one of ${POOL_MODES.join(', ')}, got ${JSON.stringify(raw.envMode)}`);
+  }
+  // An id given empty (an unset variable exported as '') must not quietly become the default id.
+  if (raw.nodeId !== undefined && raw.nodeId.trim() === '') throw new ConfigError('--node-id', 'must not be empty (leave it out for the default id)');
   const keepAliveIntervalMs = duration('--keep-alive', raw.keepAlive);
   const staleAfterMs = duration('--stale-after', raw.staleAfter);
   if (staleAfterMs < keepAliveIntervalMs) throw new ConfigError('--stale-after', `(${raw.staleAfter}) must not be shorter than --keep-alive (${raw.keepAlive})`);
@@ -197,7 +210,7 @@ export function resolveNodeConfig(raw: RawNodeOptions): NodeConfig {
     admin,
     adminToken,
     network: raw.network.trim(),
-    nodeId: raw.nodeId?.trim() || defaultNodeId(listen),
+    nodeId: raw.nodeId?.trim() ?? defaultNodeId(listen),
     nodeVersion,
     mode,
     flagSource,

@@ -1,9 +1,10 @@
 import { writeFileSync } from 'node:fs';
+import { isIPv4 } from 'node:net';
 import { Command, Option } from 'commander';
 import { formatDuration, parseDuration } from '../node/duration.js';
 import { FAULT_KINDS, EXPECTED_DIVERGENCE, type FaultKind } from '../node/manager-faults.js';
 import { renderHtmlReport } from './html-report.js';
-import { currentCli, REHEARSAL_DEFAULTS as D, type RehearsalOptions } from './plan.js';
+import { currentCli, nodeAddresses, REHEARSAL_DEFAULTS as D, type RehearsalOptions } from './plan.js';
 import { progressPrinter } from './progress.js';
 import { Rehearsal } from './rehearsal.js';
 import type { RehearsalResult } from './report.js';
@@ -46,6 +47,17 @@ function int(field: string, text: string, min: number, max: number): number {
   return v;
 }
 
+/** The first node's address, refused before the run starts (not after an empty report). */
+function baseAddress(text: string, count: number): string {
+  if (!isIPv4(text) || !text.startsWith('127.')) fail(`--base-address must be an IPv4 loopback address (127.x.y.z), got ${JSON.stringify(text)}`);
+  try {
+    nodeAddresses(text, count);
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  return text;
+}
+
 /** `poolshift rehearse`: a whole migration on a local cluster (what `npm start` runs). */
 export function rehearseCommand(): Command {
   return new Command('rehearse')
@@ -68,11 +80,13 @@ export function rehearseCommand(): Command {
     .option('--work-dir <dir>', 'where node logs and flag files go (default: a new temporary folder)')
     .action(async (raw: RawOptions) => {
       const keepAliveMs = ms('--keep-alive', raw.keepAlive);
+      const nodes = int('--nodes', raw.nodes, 2, 200);
+      const witness = raw.witness !== false;
       const options: RehearsalOptions = {
-        nodes: int('--nodes', raw.nodes, 2, 200),
-        witness: raw.witness !== false,
+        nodes,
+        witness,
         durationMs: ms('--duration', raw.duration),
-        baseAddress: raw.baseAddress,
+        baseAddress: baseAddress(raw.baseAddress, nodes + (witness ? 1 : 0)),
         port: int('--port', raw.port, 1, 65535),
         adminPort: int('--admin-port', raw.adminPort, 1, 65535),
         keepAliveMs,

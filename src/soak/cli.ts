@@ -8,6 +8,7 @@
  * divergences by kind (every kind) and what the shadow verification covered.
  */
 import { writeFile } from 'node:fs/promises';
+import { isIPv4 } from 'node:net';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { mirrorResetText } from '../dual/shadow/coverage.js';
@@ -21,22 +22,21 @@ async function main(): Promise<number> {
       options: { duration: { type: 'string' }, peers: { type: 'string' }, json: { type: 'string' }, processes: { type: 'string' }, gate: { type: 'string' }, 'node-ip': { type: 'string' }, 'peer-net': { type: 'string' }, 'log-level': { type: 'string' } },
     }));
   } catch (err) {
-    console.error((err as Error).message);
-    return 2;
+    return bad((err as Error).message);
   }
   const durationS = Number(values.duration ?? 180);
   const peers = Number(values.peers ?? 200);
   const processes = Number(values.processes ?? 4);
-  if (!(durationS > 0 && durationS <= 3600)) return bad('--duration must be a number of seconds in (0, 3600]');
-  if (!(Number.isInteger(peers) && peers > 0 && peers <= 250)) return bad('--peers must be an integer in 1..250');
-  if (!(Number.isInteger(processes) && processes > 0 && processes <= 16)) return bad('--processes must be an integer in 1..16');
+  if (!(durationS > 0 && durationS <= 3600)) return bad(`--duration must be a number of seconds in (0, 3600], got ${JSON.stringify(values.duration)}`);
+  if (!(Number.isInteger(peers) && peers > 0 && peers <= 250)) return bad(`--peers must be an integer in 1..250, got ${JSON.stringify(values.peers)}`);
+  if (!(Number.isInteger(processes) && processes > 0 && processes <= 16)) return bad(`--processes must be an integer in 1..16, got ${JSON.stringify(values.processes)}`);
   const nodeIp = values['node-ip'] ?? SOAK_NODE_IP;
   const peerNet = values['peer-net'] ?? SOAK_PEER_NET;
-  if (!/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(nodeIp)) return bad('--node-ip must be an IPv4 loopback address (127.x.y.z)');
-  if (!/^127\.\d{1,3}\.\d{1,3}$/.test(peerNet)) return bad('--peer-net must be the first three octets of a loopback /24 (127.x.y)');
-  if (nodeIp.startsWith(`${peerNet}.`)) return bad('--node-ip must lie outside --peer-net');
+  if (!isIPv4(nodeIp) || !nodeIp.startsWith('127.')) return bad(`--node-ip must be an IPv4 loopback address (127.x.y.z), got ${JSON.stringify(nodeIp)}`);
+  if (!/^127\.\d{1,3}\.\d{1,3}$/.test(peerNet) || !isIPv4(`${peerNet}.1`)) return bad(`--peer-net must be the first three octets of a loopback /24 (127.x.y), got ${JSON.stringify(peerNet)}`);
+  if (nodeIp.startsWith(`${peerNet}.`)) return bad(`--node-ip ${nodeIp} must lie outside --peer-net ${peerNet}`);
   const logLevel = values['log-level'] ?? 'silent';
-  if (!['silent', 'error', 'warn', 'info', 'debug'].includes(logLevel)) return bad('--log-level must be one of silent, error, warn, info, debug');
+  if (!['silent', 'error', 'warn', 'info', 'debug'].includes(logLevel)) return bad(`--log-level must be one of silent, error, warn, info, debug, got ${JSON.stringify(logLevel)}`);
   const poolLogger = pino({ level: logLevel }, pino.destination(2));
   const gate = (values.gate ?? SOAK_TARGETS.join(',')).split(',').filter(Boolean);
   const unknown = gate.filter((g) => !(SOAK_TARGETS as readonly string[]).includes(g));
@@ -95,8 +95,9 @@ export function summary(r: SoakResult): string {
   return lines.join('\n');
 }
 
+/** A usage error: one line naming the option and the value, exit 2. */
 function bad(message: string): number {
-  console.error(message);
+  console.error(`soak: ${message}`);
   return 2;
 }
 
