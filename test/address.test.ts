@@ -32,6 +32,11 @@ describe('parseAddress', () => {
     ['[::1:9000', /unclosed/],
     ['bad host:80', /bad host/],
     ['ho$t:80', /bad host/],
+    // Digits and dots are an IPv4 literal or nothing: getaddrinfo would fail on them later.
+    ['300.1.1.1:7700', /not an IPv4 address/],
+    ['127.0.0.256:80', /not an IPv4 address/],
+    ['1.2.3:80', /not an IPv4 address/],
+    ['1.2.3.4.5:80', /not an IPv4 address/],
     ['', /no port/],
   ])('refuses %j', (input, why) => {
     let caught: unknown;

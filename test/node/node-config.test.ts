@@ -34,6 +34,28 @@ describe('poolshift node configuration: the default node id', () => {
   });
 });
 
+describe('poolshift node configuration: errors a person can act on', () => {
+  it('refuses an empty --node-id (or POOLSHIFT_NODE_ID=""), instead of falling back to the default id', () => {
+    for (const nodeId of ['', '   ']) expect(() => resolveNodeConfig(raw({ nodeId }))).toThrow(/--node-id must not be empty/);
+  });
+
+  it('names the address --listen and --admin are for, and the value', () => {
+    expect(() => resolveNodeConfig(raw({ listen: '300.1.1.1:7700' }))).toThrow('--listen "300.1.1.1:7700" is not a valid listen address');
+    expect(() => resolveNodeConfig(raw({ listen: '300.1.1.1:7700' }))).not.toThrow(/peer address/);
+    expect(() => resolveNodeConfig(raw({ admin: '127.0.0.1' }))).toThrow('--admin "127.0.0.1" is not a valid admin address: no port');
+    expect(() => resolveNodeConfig(raw({ peers: '127.0.0.2:1,127.0.0.3' }))).toThrow('--peers "127.0.0.3" is not a valid peer address');
+  });
+
+  it('refuses a POOLSHIFT_MODE that is not a mode where it would be read, naming the value', () => {
+    expect(() => resolveNodeConfig(raw({ envMode: 'turbo' }))).toThrow('POOLSHIFT_MODE must be one of legacy, shadow, live, unified, got "turbo"');
+    expect(() => resolveNodeConfig(raw({ envMode: 'turbo' }))).toThrow(ConfigError);
+    // Unused beside --mode or --flag-file: not refused; empty is unset; case and spaces as the flag reads them.
+    expect(resolveNodeConfig(raw({ envMode: 'turbo', mode: 'shadow' })).mode).toBe('shadow');
+    expect(resolveNodeConfig(raw({ envMode: 'turbo', flagFile: '/tmp/flags.json' })).flagFile).toBe('/tmp/flags.json');
+    for (const envMode of ['', ' Shadow ', 'live']) expect(() => resolveNodeConfig(raw({ envMode }))).not.toThrow();
+  });
+});
+
 describe('poolshift node configuration: --admin-token', () => {
   it('is off by default, and taken as given', () => {
     expect(resolveNodeConfig(raw()).adminToken).toBeUndefined();
