@@ -221,11 +221,11 @@ export class MirrorTimeoutError extends PoolshiftError {
 }
 
 /**
- * A flag file refused before (or instead of) being read whole: `missing` (where the file is
- * required), `not-regular` (a FIFO, a directory, a device), `too-large` (over the size cap) or
- * `timeout` (not read in time: a hung mount).
+ * A flag file refused: `missing` (where the file is required), `not-regular` (a FIFO, a
+ * directory, a device), `too-large` (over the size cap), `timeout` (not read in time: a hung
+ * mount), or, read whole, `invalid-json` (the message says where: line, column, what was expected).
  */
-export type FlagFileFault = 'missing' | 'not-regular' | 'too-large' | 'timeout';
+export type FlagFileFault = 'missing' | 'not-regular' | 'too-large' | 'timeout' | 'invalid-json';
 
 export class FlagFileError extends PoolshiftError {
   constructor(readonly fault: FlagFileFault, readonly path: string, detail: string) {

@@ -37,6 +37,11 @@ export function parseFlagSource(text: string): FlagSource {
 /** The provider for a node: `nodeId` targets per-node rules and fractional roll-outs, `version` rules on versions. */
 export function createFlagProvider(source: FlagSource | undefined, node: { readonly nodeId: string; readonly nodeVersion: string }, logger: Logger): ModeFlagProvider {
   if (source === undefined) return new EnvFlagProvider();
-  if (source.kind === 'file') return new FileFlagProvider(source.path, { nodeId: node.nodeId, required: true });
+  if (source.kind === 'file') {
+    // Overrides for other ids only: a canary elsewhere, or this node's id mistyped; said once per set of ids.
+    const onOtherOverrides = (ids: readonly string[]): void =>
+      logger.warn({ ids, nodeId: node.nodeId }, `flag file overrides node ids ${ids.map((id) => JSON.stringify(id)).join(', ')}, none of them this node's (${JSON.stringify(node.nodeId)}): its "mode" applies here`);
+    return new FileFlagProvider(source.path, { nodeId: node.nodeId, required: true, onOtherOverrides });
+  }
   return new FlagdFlagProvider({ source: source.source, targetingKey: node.nodeId, attributes: { version: node.nodeVersion }, logger });
 }

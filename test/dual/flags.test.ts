@@ -10,7 +10,7 @@ import { bindModeFlag, initialMode } from '../../src/dual/flags/mode-flag-bindin
 import { OpenFeatureFlagProvider } from '../../src/dual/flags/openfeature-flag-provider.js';
 import { waitFor } from '../helpers/wait.js';
 import { makePool } from './helpers/fixtures.js';
-import { captureLogs } from '../helpers/log-capture.js';
+import { captureLogs, type LogLine } from '../helpers/log-capture.js';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -35,7 +35,7 @@ describe('env POOLSHIFT_MODE', () => {
     const binding = bindModeFlag(pool, new EnvFlagProvider({ POOLSHIFT_MODE: 'sideways' }), log.logger);
     await binding.ready;
     expect(pool.mode).toBe('shadow');
-    expect(log.find(/invalid mode flag value: mode unchanged/)?.value).toBe('sideways');
+    expect(log.find(/invalid mode flag value "sideways": mode unchanged/)?.value).toBe('sideways');
     await binding.close();
     await pool.close();
   });
@@ -64,10 +64,87 @@ describe('the watched flag file', () => {
     await rename(join(dir, 'tmp.json'), path);
     await waitFor(() => pool.mode === 'unified', 'walked shadow -> live -> unified');
     await writeFile(path, '{ "mode": ');
-    await waitFor(() => log.find(/invalid mode flag value/) !== undefined, 'bad JSON logged');
+    await waitFor(() => log.find(/mode flag refused/)?.fault === 'invalid-json', 'bad JSON logged');
     expect(pool.mode).toBe('unified');
     await writeFile(path, JSON.stringify({ mode: 'legacy' }));
     await waitFor(() => pool.mode === 'legacy', 'rolled back to legacy');
+  });
+
+  it('a file that does not parse says where (line, column, what was expected), once however often it is read again', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'poolshift-flags-'));
+    cleanup.push(() => rm(dir, { recursive: true, force: true }));
+    const path = join(dir, 'flags.json');
+    await writeFile(path, '{\n  "mode": shadow\n}\n');
+    const log = captureLogs();
+    const { pool } = makePool({ mode: 'legacy', gate: { minChecks: 0, minDurationMs: 0 } });
+    const provider = new FileFlagProvider(path);
+    const binding = bindModeFlag(pool, provider, log.logger);
+    cleanup.push(async () => {
+      await binding.close();
+      await provider.close();
+      await pool.close();
+    });
+    await binding.ready;
+    // Another watch event, an editor saving the same text: the same problem, not logged again.
+    await binding.refresh();
+    await binding.refresh();
+    const refused = (): LogLine[] => log.lines.filter((l) => l.msg === 'mode flag refused: mode unchanged');
+    expect(refused()).toHaveLength(1);
+    expect(refused()[0]).toMatchObject({ level: 40, fault: 'invalid-json', code: 'POOLSHIFT_ERR_FLAG_FILE' });
+    expect(refused()[0]!.err).toBe(`flag file ${path} refused (invalid-json): not JSON at line 2, column 11: invalid symbol ("\\"mode\\": shadow")`);
+    expect(pool.mode).toBe('legacy');
+    // Another mistake is a new problem; fixed and broken again, it is said again.
+    await writeFile(path, '{ "mode": "shadow", }');
+    await binding.refresh();
+    expect(refused().at(-1)!.err).toContain('line 1, column 21: property name expected');
+    await writeFile(path, '{ "mode": "shadow" }');
+    await binding.refresh();
+    expect(pool.mode).toBe('shadow');
+    await writeFile(path, '{\n  "mode": shadow\n}\n');
+    await binding.refresh();
+    await binding.refresh();
+    expect(refused()).toHaveLength(3);
+    expect(pool.mode).toBe('shadow');
+  });
+
+  it('a value that is not a mode is named in the message, once while it stays', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'poolshift-flags-'));
+    cleanup.push(() => rm(dir, { recursive: true, force: true }));
+    const path = join(dir, 'flags.json');
+    await writeFile(path, JSON.stringify({ mode: 'turbo' }));
+    const log = captureLogs();
+    const { pool } = makePool({ mode: 'legacy' });
+    const provider = new FileFlagProvider(path);
+    const binding = bindModeFlag(pool, provider, log.logger);
+    cleanup.push(async () => {
+      await binding.close();
+      await provider.close();
+      await pool.close();
+    });
+    await binding.ready;
+    await binding.refresh();
+    expect(log.messages().filter((m) => m.startsWith('invalid mode flag value'))).toEqual(['invalid mode flag value "turbo": mode unchanged']);
+  });
+
+  it('an override for other node ids only (a typo of this node\'s id) is reported, once per set of ids', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'poolshift-flags-'));
+    cleanup.push(() => rm(dir, { recursive: true, force: true }));
+    const path = join(dir, 'flags.json');
+    const reported: (readonly string[])[] = [];
+    const provider = new FileFlagProvider(path, { nodeId: 'canary-1', onOtherOverrides: (ids) => reported.push(ids) });
+    cleanup.push(() => provider.close());
+    await writeFile(path, JSON.stringify({ mode: 'legacy', nodes: { 'canary-l': 'live' } }));
+    expect(await provider.read()).toBe('legacy');
+    expect(await provider.read()).toBe('legacy');
+    expect(reported).toEqual([['canary-l']]);
+    await writeFile(path, JSON.stringify({ mode: 'legacy', nodes: { 'canary-1': 'live', other: 'shadow' } }));
+    expect(await provider.read()).toBe('live');
+    await writeFile(path, JSON.stringify({ mode: 'legacy', nodes: {} }));
+    expect(await provider.read()).toBe('legacy');
+    expect(reported).toEqual([['canary-l']]);
+    await writeFile(path, JSON.stringify({ mode: 'legacy', nodes: { 'canary-l': 'live', 'canary-2': 'live' } }));
+    expect(await provider.read()).toBe('legacy');
+    expect(reported).toEqual([['canary-l'], ['canary-l', 'canary-2']]);
   });
 
   it('a gate refusal is logged and the mode stays', async () => {

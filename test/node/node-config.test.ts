@@ -49,9 +49,10 @@ describe('poolshift node configuration: errors a person can act on', () => {
   it('refuses a POOLSHIFT_MODE that is not a mode where it would be read, naming the value', () => {
     expect(() => resolveNodeConfig(raw({ envMode: 'turbo' }))).toThrow('POOLSHIFT_MODE must be one of legacy, shadow, live, unified, got "turbo"');
     expect(() => resolveNodeConfig(raw({ envMode: 'turbo' }))).toThrow(ConfigError);
-    // Unused beside --mode or --flag-file: not refused; empty is unset; case and spaces as the flag reads them.
+    // Unused beside --mode or a flag source: not refused; empty is unset; case and spaces as the flag reads them.
     expect(resolveNodeConfig(raw({ envMode: 'turbo', mode: 'shadow' })).mode).toBe('shadow');
-    expect(resolveNodeConfig(raw({ envMode: 'turbo', flagFile: '/tmp/flags.json' })).flagFile).toBe('/tmp/flags.json');
+    expect(resolveNodeConfig(raw({ envMode: 'turbo', flagFile: '/tmp/flags.json' })).flagSource).toEqual({ kind: 'file', path: '/tmp/flags.json' });
+    expect(resolveNodeConfig(raw({ envMode: 'turbo', flagSource: 'flagd:/tmp/flags.flagd.json' })).flagSource?.kind).toBe('flagd');
     for (const envMode of ['', ' Shadow ', 'live']) expect(() => resolveNodeConfig(raw({ envMode }))).not.toThrow();
   });
 });

@@ -99,7 +99,7 @@ describe('poolshift node', () => {
     await waitFor(async () => (await health(aAddr.admin)).mode === 'unified', 'mode unified');
     expect(a.logs(/pool mode changed/).map((r) => `${String(r.from)}->${String(r.to)}`)).toEqual(['legacy->shadow', 'shadow->live', 'live->unified']);
     writeFileSync(flag, JSON.stringify({ mode: 'bogus' }));
-    await a.waitForLog('invalid mode flag value: mode unchanged');
+    await a.waitForLog('invalid mode flag value "bogus": mode unchanged');
     expect((await health(aAddr.admin)).mode).toBe('unified');
   });
 

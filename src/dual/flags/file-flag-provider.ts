@@ -3,6 +3,7 @@ import { basename, dirname } from 'node:path';
 import { systemClock, type Clock } from '../../contract/clock.js';
 import { FlagFileError } from '../../contract/errors.js';
 import { DUAL_DEFAULTS } from '../dual-defaults.js';
+import { parseFlagFile } from './flag-file-json.js';
 import { readFlagFile } from './flag-file-read.js';
 import type { ModeFlagProvider } from './mode-flag-provider.js';
 
@@ -16,15 +17,20 @@ export interface FileFlagProviderOptions {
   /** A read (stat, open, read) not done within this is refused. Default DUAL_DEFAULTS.flagFileReadTimeoutMs. */
   readonly readTimeoutMs?: number;
   readonly clock?: Clock;
+  /**
+   * Called when `nodes` overrides other ids and not this node's (a canary elsewhere, or a typo of
+   * this node's id): once per set of ids, not on every read.
+   */
+  readonly onOtherOverrides?: (ids: readonly string[]) => void;
 }
 
 /**
  * The flag file: JSON, `{ "mode": "shadow", "nodes": { "<nodeId>": "live" } }`, where `nodes`
  * overrides the mode per node (a canary). The directory is watched, not the file, so an editor
  * or a config-management tool that replaces the file (write to a temporary, rename) is seen too.
- * A missing file is "not configured" (unless `required`); a file that does not parse is an
- * invalid value; a file that is not a regular file, is over the size cap or is not read in time
- * is refused with a FlagFileError (the binding keeps the mode).
+ * A missing file is "not configured" (unless `required`); a file that does not parse (saying
+ * where), is not a regular file, is over the size cap or is not read in time is refused with a
+ * FlagFileError (the binding keeps the mode).
  */
 export class FileFlagProvider implements ModeFlagProvider {
   readonly source: string;
@@ -33,6 +39,9 @@ export class FileFlagProvider implements ModeFlagProvider {
   readonly #required: boolean;
   readonly #limits: { readonly maxBytes: number; readonly timeoutMs: number; readonly clock: Clock };
   readonly #watchers = new Set<FSWatcher>();
+  readonly #onOtherOverrides: ((ids: readonly string[]) => void) | undefined;
+  /** The other ids last reported, so the same file read again reports nothing. */
+  #otherIds = '';
 
   constructor(path: string, options: FileFlagProviderOptions = {}) {
     this.#path = path;
@@ -43,6 +52,7 @@ export class FileFlagProvider implements ModeFlagProvider {
       timeoutMs: options.readTimeoutMs ?? DUAL_DEFAULTS.flagFileReadTimeoutMs,
       clock: options.clock ?? systemClock,
     };
+    this.#onOtherOverrides = options.onOtherOverrides;
     this.source = `file ${path}`;
   }
 
@@ -55,17 +65,17 @@ export class FileFlagProvider implements ModeFlagProvider {
       if (this.#required) throw new FlagFileError('missing', this.#path, 'no such file');
       return undefined;
     }
-    let doc: unknown;
-    try {
-      doc = JSON.parse(text);
-    } catch {
-      return { invalidJson: text.slice(0, 200) };
-    }
+    const doc = parseFlagFile(this.#path, text);
     if (!doc || typeof doc !== 'object') return doc;
     const { mode, nodes } = doc as { mode?: unknown; nodes?: Record<string, unknown> };
+    if (this.#nodeId === undefined || !nodes || typeof nodes !== 'object') return mode;
     // Own properties only: a node id like `constructor` or `__proto__` is not Object.prototype's.
-    if (this.#nodeId !== undefined && nodes && typeof nodes === 'object' && Object.hasOwn(nodes, this.#nodeId)) return nodes[this.#nodeId];
-    return mode;
+    const mine = Object.hasOwn(nodes, this.#nodeId);
+    const ids = mine ? [] : Object.keys(nodes);
+    const others = JSON.stringify(ids);
+    if (ids.length > 0 && others !== this.#otherIds) this.#onOtherOverrides?.(ids);
+    this.#otherIds = others;
+    return mine ? nodes[this.#nodeId] : mode;
   }
 
   watch(onChange: () => void): () => void {

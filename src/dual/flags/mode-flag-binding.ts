@@ -35,7 +35,7 @@ export async function initialMode(provider: ModeFlagProvider, logger: Logger, op
   const mode = parse(raw);
   if (!mode) {
     if (options.strict) throw new ConfigError(provider.source, `holds ${JSON.stringify(raw)}, not one of ${POOL_MODES.join(', ')}`);
-    logger.error({ source: provider.source, value: raw, allowed: POOL_MODES }, `invalid mode flag value: starting in ${DEFAULT_MODE}`);
+    logger.error({ source: provider.source, value: raw, allowed: POOL_MODES }, `invalid mode flag value ${JSON.stringify(raw)}: starting in ${DEFAULT_MODE}`);
     return DEFAULT_MODE;
   }
   logger.info({ source: provider.source, mode }, `mode from flag: ${mode}`);
@@ -89,6 +89,12 @@ export function bindModeFlag(pool: DualModePool, provider: ModeFlagProvider, log
   let waiting: FlagWaiting | undefined;
   let closed = false;
   let chain: Promise<void> = Promise.resolve();
+  // The problem last logged: the same bad file or value read again (another watch event) is not logged again.
+  let reported: string | undefined;
+  const once = (problem: string, report: () => void): void => {
+    if (problem !== reported) report();
+    reported = problem;
+  };
 
   const setWaiting = (next: FlagWaiting | undefined): void => {
     waiting = next;
@@ -123,13 +129,16 @@ export function bindModeFlag(pool: DualModePool, provider: ModeFlagProvider, log
     try {
       raw = await provider.read();
     } catch (err) {
-      // A file refused (not a regular file, over the cap, too slow) is a warning: the mode holds.
-      if (err instanceof FlagFileError) log.warn({ err: err.message, code: err.code, fault: err.fault, mode: pool.mode }, 'mode flag refused: mode unchanged');
-      else log.error({ err: (err as Error).message, mode: pool.mode }, 'mode flag unreadable: mode unchanged');
+      // A file refused (not JSON, not a regular file, over the cap, too slow) is a warning: the mode holds.
+      once((err as Error).message, () => {
+        if (err instanceof FlagFileError) log.warn({ err: err.message, code: err.code, fault: err.fault, mode: pool.mode }, 'mode flag refused: mode unchanged');
+        else log.error({ err: (err as Error).message, mode: pool.mode }, 'mode flag unreadable: mode unchanged');
+      });
       return;
     }
     if (closed) return;
     if (raw === undefined) {
+      reported = undefined;
       // Nothing asks for the refused mode any more.
       setWaiting(undefined);
       log.info({ mode: pool.mode }, `no mode flag configured: mode stays ${pool.mode}`);
@@ -137,9 +146,10 @@ export function bindModeFlag(pool: DualModePool, provider: ModeFlagProvider, log
     }
     const target = parse(raw);
     if (!target) {
-      log.error({ value: raw, mode: pool.mode, allowed: POOL_MODES }, 'invalid mode flag value: mode unchanged');
+      once(`value ${JSON.stringify(raw)}`, () => log.error({ value: raw, mode: pool.mode, allowed: POOL_MODES }, `invalid mode flag value ${JSON.stringify(raw)}: mode unchanged`));
       return;
     }
+    reported = undefined;
     const waited = waiting?.requested === target ? waiting : undefined;
     while (!closed && pool.mode !== target) {
       const from = POOL_MODES.indexOf(pool.mode);
