@@ -4,6 +4,7 @@ import { TimerSet, type TimerHandle } from '../src/contract/clock.js';
 import type { Connection } from '../src/contract/connection.js';
 import { attachConnection, LISTENERS_PER_CONNECTION } from '../src/pool/connection-listeners.js';
 import {
+  ConnectionClosedError,
   NoConnectionError,
   PoolClosedError,
   PoolshiftError,
@@ -472,7 +473,9 @@ export class LegacyPeerManager extends EventEmitter<PoolEvents> implements PeerP
       await handle.connection.ping();
       await this.peerSeen(key);
     } catch (err) {
-      this.#opts.logger.warn({ key, err: (err as Error).message }, 'keep-alive ping failed');
+      // Closed before or during the ping (the peer said goodbye, or this pool is closing): not a
+      // failed ping; the close itself is reported, as the peer's disconnect.
+      if (!(err instanceof ConnectionClosedError)) this.#opts.logger.warn({ key, err: (err as Error).message }, 'keep-alive ping failed');
     } finally {
       releaseMutex();
     }

@@ -17,6 +17,7 @@ import { helloOf } from '../src/transport/handshake.js';
 import type { NetworkMessage } from '../src/contract/messages.js';
 import { PeerConnection, type PeerConnectionOptions } from '../src/transport/peer-connection.js';
 import { PeerListener } from '../src/transport/peer-listener.js';
+import { waitFor } from './helpers/wait.js';
 import type { DisconnectReason, PeerInfo } from '../src/contract/types.js';
 
 const SERVER_IP = '127.0.10.20';
@@ -261,6 +262,17 @@ describe('PeerConnection', () => {
     expect(await remote).toEqual(expected);
     expect(await local).toEqual(expected);
     expect(reasonForCloseCode((await remote)[0])).toBe(reason);
+  });
+
+  it('a ping after the peer\'s close frame, before the socket has closed, is ConnectionClosedError, not a send failure', async () => {
+    const { server, raw, socket } = await rawPair();
+    server.on('message', () => undefined); // reading, so the close frame is read
+    raw.close(1001, 'shutdown');
+    // The peer reads nothing more: the closing handshake stays open on our side (ws CLOSING).
+    socket.pause();
+    await waitFor(() => !server.isOpen, 'the close frame read');
+    expect(server.resources().socketListeners).toBe(4); // not closed yet: only closing
+    expect(await rejection(server.ping())).toBeInstanceOf(ConnectionClosedError);
   });
 
   it('closes once, rejects what is pending, and leaves no listener or timer behind', async () => {

@@ -6,6 +6,7 @@ import type { Connection } from '../src/contract/connection.js';
 import { attachConnection, LISTENERS_PER_CONNECTION } from '../src/pool/connection-listeners.js';
 import {
   BackpressureError,
+  ConnectionClosedError,
   NoConnectionError,
   PeerDeniedError,
   PeerLimitError,
@@ -434,8 +435,12 @@ export class UnifiedPeerManager extends EventEmitter<PoolEvents> implements Peer
       entry.lastSeen = this.#opts.clock.now();
       entry.reward(HEALTH_REWARD);
     } catch (err) {
-      entry.penalize(HEALTH_PENALTY_PING);
-      this.#opts.logger.warn({ key, err: (err as Error).message, health: entry.health }, 'keep-alive ping failed');
+      // Closed before or during the ping (the peer said goodbye, or this pool is closing): not a
+      // failed ping, and no penalty; the close is reported as the disconnect.
+      if (!(err instanceof ConnectionClosedError)) {
+        entry.penalize(HEALTH_PENALTY_PING);
+        this.#opts.logger.warn({ key, err: (err as Error).message, health: entry.health }, 'keep-alive ping failed');
+      }
       if (!connection.isOpen) this.#remove(key, connection, 'closed-by-peer');
     }
   }

@@ -207,7 +207,9 @@ export class PeerConnection implements Connection {
 
   ping(): Promise<number> {
     const ws = this.#ws;
-    if (this.#state !== 'open' || ws === undefined) return Promise.reject(new ConnectionClosedError());
+    // Not only closed by us: a peer's close frame leaves ws CLOSING while our state is still
+    // open, and a ping then is no failure of the peer (it said goodbye), the connection is closing.
+    if (!this.isOpen || ws === undefined) return Promise.reject(new ConnectionClosedError());
     // The pong must be read: asking for one starts reading.
     if (!this.#flowing) this.#startFlowing();
     const key = String(++this.#pingSeq);
