@@ -160,4 +160,28 @@ describe('poolshift node --flag-file', () => {
     expect(await exitWithin(c)).toBe(0);
     // The gate's 8 s and its 5 s retry period, after a start through tsx.
   }, 40_000);
+
+  it('while watched, JSON that does not parse is refused once, saying where; an override only for another id is warned about', async () => {
+    const flag = join(dir, 'typos.json');
+    writeFileSync(flag, JSON.stringify({ mode: 'legacy' }));
+    const c = start(['--listen', '127.0.93.31:0', '--admin', '127.0.93.31:0', '--flag-file', flag, '--node-id', 'canary-1']);
+    const { admin } = (await c.waitForLog('node started')) as { admin: string };
+    const refused = (): Record<string, unknown>[] => c.logs('mode flag refused: mode unchanged');
+    writeFileSync(flag, '{\n  "mode": shadow\n}\n');
+    await waitFor(() => refused().length > 0, 'the bad JSON refused', 10_000);
+    // Written again unchanged, and touched: more watch events, the same problem, no new line.
+    writeFileSync(flag, '{\n  "mode": shadow\n}\n');
+    execFileSync('touch', [flag]);
+    await sleep(500);
+    expect(refused()).toHaveLength(1);
+    expect(refused()[0]).toMatchObject({ level: 40, fault: 'invalid-json' });
+    expect(String(refused()[0]!.err)).toContain('line 2, column 11: invalid symbol');
+    expect(await mode(admin)).toBe('legacy');
+
+    writeFileSync(flag, JSON.stringify({ mode: 'shadow', nodes: { 'canary-l': 'live' } }));
+    await waitFor(async () => (await mode(admin)) === 'shadow', 'the file mode, not the mistyped override', 10_000);
+    expect(c.logs(/^flag file overrides node ids/)).toMatchObject([{ level: 40, ids: ['canary-l'], nodeId: 'canary-1' }]);
+    c.kill('SIGTERM');
+    expect(await exitWithin(c)).toBe(0);
+  });
 });
