@@ -3,8 +3,11 @@ import { waitFor } from '../helpers/wait.js';
 import { runCli, type NodeChild } from './helpers/node-child.js';
 
 // A clean SIGTERM between two real `poolshift node` processes on 127.0.93.11 and 127.0.93.12,
-// each dialling the other, pinging every 100 ms: the stopped node's close
-// frames reach the other while its keep-alive runs. Neither may log a warning for it.
+// each dialling the other, pinging every 300 ms: the stopped node's close
+// frames reach the other while its keep-alive runs. Neither may log a warning for it. In shadow
+// the mirror's muted ping is pending nearly always, so the race is met on every run (it failed
+// every time before the fix); in legacy only now and then, kept as a guard. 300 ms, not less: a
+// muted ping times out after one keep-alive interval, and on a loaded machine 100 ms is too short.
 const children: NodeChild[] = [];
 
 afterEach(async () => {
@@ -18,7 +21,7 @@ function node(ip: string, other: string, mode: string): NodeChild {
   const c = runCli([
     'node', '--log-format', 'json', '--mode', mode,
     '--listen', `${ip}:7700`, '--admin', `${ip}:0`, '--peers', `${other}:7700`,
-    '--keep-alive', '100ms', '--ping-timeout', '1s', '--stale-after', '5s', '--redial-interval', '200ms',
+    '--keep-alive', '300ms', '--ping-timeout', '1s', '--stale-after', '5s', '--redial-interval', '200ms',
   ]);
   children.push(c);
   return c;
