@@ -39,6 +39,7 @@ const CASES: [string[], NodeJS.ProcessEnv, string[]][] = [
   [['rehearse', '--inject-fault', 'gremlins'], {}, ['--inject-fault', "'gremlins'"]],
   [['rehearse', '--base-address', '300.1.1.1'], {}, ['--base-address', '"300.1.1.1"']],
   [['rehearse', '--base-address', '127.0.93.250', '--nodes', '10'], {}, ['--base-address', '127.0.93.250']],
+  [['rehearse', '--keep-alive', '2s', '--stale-after', '1s'], {}, ['--stale-after (1s)', '--keep-alive (2s)']],
   [['codemod', '--report', 'xml'], {}, ['--report', "'xml'"]],
   [['codemod', '--project'], {}, ['--project', 'argument missing']],
   [['bench', '--bogus'], {}, ['--bogus']],

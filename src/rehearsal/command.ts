@@ -99,7 +99,7 @@ export function rehearseCommand(): Command {
         nodeCommand: currentCli(),
         workDir: raw.workDir,
       };
-      if (options.staleAfterMs < keepAliveMs) fail('--stale-after must not be shorter than --keep-alive');
+      if (options.staleAfterMs < keepAliveMs) fail(`--stale-after (${raw.staleAfter}) must not be shorter than --keep-alive (${raw.keepAlive})`);
       const out = process.stdout;
       const printer = progressPrinter(out);
       const abort = new AbortController();
