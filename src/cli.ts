@@ -35,10 +35,8 @@ function packageVersion(): string {
 function usageErrorsExit2(command: Command, path: string): void {
   command
     .configureOutput({ outputError: (text, write) => write(`${path}: ${text.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim()}\n`) })
-    .exitOverride((err: CommanderError) => {
-      const help = err.code === 'commander.helpDisplayed' || err.code === 'commander.version';
-      process.exit(help ? err.exitCode : EXIT_USAGE);
-    });
+    // Help asked for and --version exit 0; anything else here is a usage error.
+    .exitOverride((err: CommanderError) => process.exit(err.exitCode === 0 ? 0 : EXIT_USAGE));
   for (const sub of command.commands) usageErrorsExit2(sub, `${path} ${sub.name()}`);
 }
 

@@ -66,6 +66,12 @@ describe('poolshift usage errors', () => {
     const r = await run(CLI, ['--version']);
     expect(r).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
   }, 30_000);
+
+  it('help asked for is no usage error: poolshift help node exits 0', async () => {
+    const r = await run(CLI, ['help', 'node']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Usage: poolshift node [options]');
+  }, 30_000);
 });
 
 describe('npm run soak usage errors', () => {
