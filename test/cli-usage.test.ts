@@ -95,3 +95,16 @@ describe('npm run soak usage errors', () => {
     }, 30_000);
   }
 });
+
+describe('poolshift node that cannot listen', () => {
+  it('an address not on this host: exit 1, one fatal line with the code and the address, no stack', async () => {
+    // 192.0.2.1 (TEST-NET-1) is assigned to no host: EADDRNOTAVAIL, a cause the person can act on.
+    const r = await run(CLI, ['node', '--log-format', 'json', '--listen', '192.0.2.1:7700', '--admin', '127.0.93.61:0']);
+    expect(r.code).toBe(1);
+    const records = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const loud = records.filter((rec) => Number(rec.level) >= 40);
+    expect(loud).toMatchObject([{ level: 60, msg: 'node failed to start', code: 'EADDRNOTAVAIL' }]);
+    expect(String(loud[0]!.err)).toContain('192.0.2.1:7700');
+    expect(r.stdout).not.toContain('"stack"');
+  }, 30_000);
+});

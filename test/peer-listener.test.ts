@@ -10,6 +10,7 @@ import { helloOf } from '../src/transport/handshake.js';
 import type { PeerConnection } from '../src/transport/peer-connection.js';
 import { PeerListener, type PeerListenerOptions, type RefusedPeer } from '../src/transport/peer-listener.js';
 import type { PeerInfo } from '../src/contract/types.js';
+import { captureLogs } from './helpers/log-capture.js';
 
 const SERVER_IP = '127.0.10.40';
 const CLIENT_IP = '127.0.10.41';
@@ -105,6 +106,15 @@ describe('PeerListener', () => {
     const answer = new Promise<string>((resolve) => raw.once('message', (data: Buffer) => resolve(data.toString())));
     raw.send(JSON.stringify(helloOf(clientId)));
     expect(JSON.parse(await answer)).toEqual(helloOf({ ...serverId, listenPort: h.port }));
+  });
+
+  it('a bind that fails (an address not on this host) rejects listen() and logs nothing: the caller tells it, once', async () => {
+    const log = captureLogs();
+    // 192.0.2.1 (TEST-NET-1) is assigned to no host: EADDRNOTAVAIL.
+    const l = new PeerListener({ host: '192.0.2.1', port: 0, identity: serverId, logger: log.logger });
+    cleanup.push(() => l.close());
+    await expect(l.listen()).rejects.toMatchObject({ code: 'EADDRNOTAVAIL' });
+    expect(log.lines.filter((r) => r.level >= 40)).toEqual([]);
   });
 
   it('refuses another network with the reason, and counts it', async () => {

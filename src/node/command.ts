@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { ConfigError } from '../contract/errors.js';
+import { ConfigError, PoolshiftError } from '../contract/errors.js';
 import { MODE_ENV_VAR } from '../dual/flags/mode-flag-provider.js';
 import { POOL_MODES } from '../dual/modes.js';
 import { resolveNodeConfig, NODE_DEFAULTS, type RawNodeOptions } from './config.js';
@@ -89,7 +89,11 @@ export function nodeCommand(): Command {
       try {
         await node.start();
       } catch (err) {
-        log.fatal({ err }, 'node failed to start');
+        // A cause a person can act on (the address in use or not on this host, a flag file
+        // refused) is said in one line with its code; only a bug needs the stack.
+        const e = err as NodeJS.ErrnoException;
+        if (err instanceof PoolshiftError || typeof e.syscall === 'string') log.fatal({ err: e.message, code: e.code }, 'node failed to start');
+        else log.fatal({ err }, 'node failed to start');
         await node.stop().catch(() => undefined);
         process.off('SIGTERM', shutdown).off('SIGINT', shutdown);
         process.exitCode = 1;

@@ -172,8 +172,10 @@ export class PeerListener extends EventEmitter<PeerListenerEvents> {
     http.on('connection', (socket: Socket) => this.#onSocket(socket));
     http.on('upgrade', (_req: IncomingMessage, socket: Socket) => this.#inbound.upgraded(socket));
     wss.on('connection', (ws, request) => void this.#onConnection(ws, request));
-    // Errors after binding (e.g. EMFILE on accept) are logged, never thrown.
-    wss.on('error', (err) => this.#log.warn({ err }, 'server error'));
+    // ws re-emits the HTTP server's errors: one failing the bind (EADDRINUSE) is listen()'s
+    // rejection, told once by the caller; errors after binding (EMFILE on accept) are logged, never thrown.
+    const duringBind = (): void => undefined;
+    wss.on('error', duringBind);
     return new Promise((resolve, reject) => {
       const onError = (err: Error): void => {
         wss.close();
@@ -183,6 +185,7 @@ export class PeerListener extends EventEmitter<PeerListenerEvents> {
       http.once('error', onError);
       http.listen(port, host, () => {
         http.off('error', onError);
+        wss.off('error', duringBind).on('error', (err) => this.#log.warn({ err }, 'server error'));
         http.on('error', (err) => this.#log.warn({ err }, 'server error'));
         const bound = this.address();
         const { identity } = this.#options;
