@@ -203,6 +203,34 @@ describe('a promotion the gate refused', () => {
     expect(await registry.metrics()).toMatch(/^poolshift_gate_waiting 0$/m);
   });
 
+  it('a flag file broken while the gate is waited on is said once, not at every look of the retry timer', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'poolshift-flags-'));
+    cleanup.push(() => rm(dir, { recursive: true, force: true }));
+    const path = join(dir, 'flags.json');
+    await writeFile(path, JSON.stringify({ mode: 'live' }));
+    const log = captureLogs();
+    const { pool, clock } = makePool({ mode: 'shadow', gate: { minChecks: 0, minDurationMs: 10_000 } });
+    const provider = new FileFlagProvider(path);
+    const binding = bindModeFlag(pool, provider, log.logger, { clock, gateRetryIntervalMs: 1000 });
+    cleanup.push(async () => {
+      await binding.close();
+      await provider.close();
+      await pool.close();
+    });
+    await binding.ready;
+    expect(binding.waiting).toMatchObject({ requested: 'live', mode: 'shadow' });
+    await writeFile(path, '{ "mode": "live", }');
+    // The gate opens: from then on every look re-reads the file, which does not parse.
+    for (let i = 0; i < 15; i++) {
+      clock.advance(1000);
+      await binding.refresh();
+    }
+    const refused = log.lines.filter((l) => l.msg === 'mode flag refused: mode unchanged');
+    expect(refused).toHaveLength(1);
+    expect(refused[0]).toMatchObject({ fault: 'invalid-json', err: expect.stringContaining('line 1, column 19: property name expected') as unknown });
+    expect(pool.mode).toBe('shadow');
+  });
+
   it('stops waiting when the flag asks for something else; close() clears the timer', async () => {
     const log = captureLogs();
     const env: NodeJS.ProcessEnv = { POOLSHIFT_MODE: 'unified' };
