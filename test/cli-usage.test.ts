@@ -43,6 +43,8 @@ const CASES: [string[], NodeJS.ProcessEnv, string[]][] = [
   [['codemod', '--report', 'xml'], {}, ['--report', "'xml'"]],
   [['codemod', '--project'], {}, ['--project', 'argument missing']],
   [['bench', '--bogus'], {}, ['--bogus']],
+  [['gate', '--prometheus', 'http://127.0.93.71:1', '--bogus'], {}, ['--bogus']],
+  [['rehearse-rollout', '--bogus'], {}, ['--bogus']],
   [['bogus'], {}, ["'bogus'"]],
 ];
 
@@ -54,7 +56,7 @@ describe('poolshift usage errors', () => {
       const lines = r.stderr.trimEnd().split('\n');
       expect(lines, r.stderr).toHaveLength(1);
       for (const name of names) expect(lines[0]).toContain(name);
-      expect(lines[0]).toMatch(/^poolshift( \w+)?: /);
+      expect(lines[0]).toMatch(/^poolshift( [\w-]+)?: /);
       expect(r.stderr).not.toMatch(/\n\s+at /);
       // Refused before anything ran: no log line, no report.
       expect(r.stdout).toBe('');

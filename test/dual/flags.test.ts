@@ -12,6 +12,15 @@ import { waitFor } from '../helpers/wait.js';
 import { makePool } from './helpers/fixtures.js';
 import { captureLogs, type LogLine } from '../helpers/log-capture.js';
 
+/**
+ * Replaced whole (written aside, renamed over), as config management does: a write in place can
+ * be read truncated by a watch event in between, which is another problem than the one meant.
+ */
+async function replaceFile(path: string, text: string): Promise<void> {
+  await writeFile(`${path}.tmp`, text);
+  await rename(`${path}.tmp`, path);
+}
+
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
@@ -94,13 +103,13 @@ describe('the watched flag file', () => {
     expect(refused()[0]!.err).toBe(`flag file ${path} refused (invalid-json): not JSON at line 2, column 11: invalid symbol ("\\"mode\\": shadow")`);
     expect(pool.mode).toBe('legacy');
     // Another mistake is a new problem; fixed and broken again, it is said again.
-    await writeFile(path, '{ "mode": "shadow", }');
+    await replaceFile(path, '{ "mode": "shadow", }');
     await binding.refresh();
     expect(refused().at(-1)!.err).toContain('line 1, column 21: property name expected');
-    await writeFile(path, '{ "mode": "shadow" }');
+    await replaceFile(path, '{ "mode": "shadow" }');
     await binding.refresh();
     expect(pool.mode).toBe('shadow');
-    await writeFile(path, '{\n  "mode": shadow\n}\n');
+    await replaceFile(path, '{\n  "mode": shadow\n}\n');
     await binding.refresh();
     await binding.refresh();
     expect(refused()).toHaveLength(3);
@@ -219,7 +228,7 @@ describe('a promotion the gate refused', () => {
     });
     await binding.ready;
     expect(binding.waiting).toMatchObject({ requested: 'live', mode: 'shadow' });
-    await writeFile(path, '{ "mode": "live", }');
+    await replaceFile(path, '{ "mode": "live", }');
     // The gate opens: from then on every look re-reads the file, which does not parse.
     for (let i = 0; i < 15; i++) {
       clock.advance(1000);

@@ -167,10 +167,15 @@ describe('poolshift node --flag-file', () => {
     const c = start(['--listen', '127.0.93.31:0', '--admin', '127.0.93.31:0', '--flag-file', flag, '--node-id', 'canary-1']);
     const { admin } = (await c.waitForLog('node started')) as { admin: string };
     const refused = (): Record<string, unknown>[] => c.logs('mode flag refused: mode unchanged');
-    writeFileSync(flag, '{\n  "mode": shadow\n}\n');
+    // Replaced whole: a write in place may be read truncated, which is another problem.
+    const replace = (text: string): void => {
+      writeFileSync(`${flag}.tmp`, text);
+      renameSync(`${flag}.tmp`, flag);
+    };
+    replace('{\n  "mode": shadow\n}\n');
     await waitFor(() => refused().length > 0, 'the bad JSON refused', 10_000);
     // Written again unchanged, and touched: more watch events, the same problem, no new line.
-    writeFileSync(flag, '{\n  "mode": shadow\n}\n');
+    replace('{\n  "mode": shadow\n}\n');
     execFileSync('touch', [flag]);
     await sleep(500);
     expect(refused()).toHaveLength(1);
@@ -178,7 +183,7 @@ describe('poolshift node --flag-file', () => {
     expect(String(refused()[0]!.err)).toContain('line 2, column 11: invalid symbol');
     expect(await mode(admin)).toBe('legacy');
 
-    writeFileSync(flag, JSON.stringify({ mode: 'shadow', nodes: { 'canary-l': 'live' } }));
+    replace(JSON.stringify({ mode: 'shadow', nodes: { 'canary-l': 'live' } }));
     await waitFor(async () => (await mode(admin)) === 'shadow', 'the file mode, not the mistyped override', 10_000);
     expect(c.logs(/^flag file overrides node ids/)).toMatchObject([{ level: 40, ids: ['canary-l'], nodeId: 'canary-1' }]);
     c.kill('SIGTERM');
