@@ -64,7 +64,7 @@ export function rehearseCommand(): Command {
     .description('rehearse a migration on a local cluster: N nodes, the flag through every stage and back, real faults, a verdict')
     .option('--nodes <n>', 'node processes', String(D.nodes))
     .option('--no-witness', 'no witness node (one more node that proposes nothing and removes a frozen peer by its reaper, as stale)')
-    .option('--duration <duration>', 'length of the stage walk (startup and shutdown come on top)', formatDuration(D.durationMs))
+    .option('--duration <duration>', 'the least time the stage walk takes: each of the 8 stages lasts at least an eighth of it, longer while its faults play out (each fault waits for its detection, up to 3 times its bound; a frozen node for the witness to reap it as stale); startup (up to 20 s) and shutdown come on top', formatDuration(D.durationMs))
     .option('--base-address <ip>', 'first node\'s loopback address; the others follow', D.baseAddress)
     .option('--port <port>', 'peer port of every node (each on its own address)', String(D.port))
     .option('--admin-port <port>', 'admin port of every node', String(D.adminPort))
@@ -166,6 +166,10 @@ export function summary(result: RehearsalResult): string {
   const m = r.messages;
   lines.push(`messages: ${m.sent} sent, ${m.delivered} delivered, ${m.lost} lost, ${m.duplicated} duplicated`);
   lines.push(`nodes: ${r.nodes}, duration ${(r.durationMs / 1000).toFixed(1)}s, logs in ${result.workDir}`);
+  const first = r.stages[0];
+  const last = r.stages[r.stages.length - 1];
+  if (first && last) lines.push(`stage walk: ${((last.endedAt - first.startedAt) / 1000).toFixed(1)}s (--duration ${formatDuration(r.run.options.durationMs)}: the least it takes; a stage lasts longer while its faults play out)`);
+  lines.push(`ran ${r.run.startedAt}, poolshift ${r.run.version}, Node ${r.run.node}`);
   if (result.reasons.length > 0) lines.push('why it failed:', ...result.reasons.map((x) => `  ${x}`));
   return `${lines.join('\n')}\n`;
 }

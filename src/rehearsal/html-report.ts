@@ -1,100 +1,25 @@
 import { DIVERGENCE_KINDS } from '../dual/shadow/divergence.js';
 import { mirrorResetText, type Coverage } from '../dual/shadow/coverage.js';
-import type { RehearsalResult, TimelineEvent } from './report.js';
+import { CHART_COLORS, CHART_WIDTH, esc, lineChart, stageChart, type DrawnSeries, type Series } from './report-charts.js';
+import type { RehearsalResult } from './report.js';
+import { optionFlags } from './run-info.js';
 
-/** Colours the charts draw with; the Chromium test looks for them in the screenshot. */
-export const CHART_COLORS = {
-  legacy: '#d9480f',
-  unified: '#1971c2',
-  sent: '#7048e8',
-  delivered: '#2f9e44',
-  flag: '#495057',
-  fault: '#e03131',
-  kinds: ['#f08c00', '#c2255c', '#0c8599', '#5c940d', '#862e9c', '#364fc7', '#a61e4d', '#087f5b'],
-} as const;
+export { CHART_COLORS } from './report-charts.js';
 
-interface Series {
-  readonly name: string;
-  readonly color: string;
-  readonly points: readonly (readonly [number, number])[];
+/** A divergence kind's colour, the same in every chart. */
+export const kindColor = (kind: string): string => {
+  const i = (DIVERGENCE_KINDS as readonly string[]).indexOf(kind);
+  return CHART_COLORS.kinds[(i < 0 ? DIVERGENCE_KINDS.length : i) % CHART_COLORS.kinds.length]!;
+};
+
+/** The legend as HTML above the chart: it wraps, so every entry shows at any width; a swatch as wide as the line. */
+function legend(drawn: readonly DrawnSeries[], note = ''): string {
+  const items = drawn.map((s) => `<li><span class="swatch" style="background:${s.color};height:${s.width}px"></span>${esc(s.name)}</li>`);
+  return `<ul class="legend">${items.join('')}${note ? `<li class="note">${esc(note)}</li>` : ''}</ul>`;
 }
 
-const W = 900;
-const H = 260;
-const PAD = { left: 56, right: 16, top: 30, bottom: 34 };
-
-const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-
-function niceMax(v: number): number {
-  if (v <= 0) return 1;
-  const p = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p;
-  return 10 * p;
-}
-
-/** A line chart over the rehearsal's time axis, with the flag and fault events marked. */
-function lineChart(id: string, title: string, series: readonly Series[], events: readonly TimelineEvent[], tMax: number): string {
-  const iw = W - PAD.left - PAD.right;
-  const ih = H - PAD.top - PAD.bottom;
-  const yMax = niceMax(Math.max(1, ...series.flatMap((s) => s.points.map((p) => p[1]))));
-  const x = (t: number): number => PAD.left + (t / tMax) * iw;
-  const y = (v: number): number => PAD.top + ih - (v / yMax) * ih;
-  const out: string[] = [];
-  out.push(`<svg id="${id}" class="chart" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(title)}">`);
-  out.push(`<text x="${PAD.left}" y="18" class="title">${esc(title)}</text>`);
-  for (let i = 0; i <= 4; i++) {
-    const v = (yMax * i) / 4;
-    out.push(`<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(v)}" y2="${y(v)}" class="grid"/><text x="${PAD.left - 6}" y="${y(v) + 4}" class="tick" text-anchor="end">${+v.toFixed(2)}</text>`);
-  }
-  const step = tMax > 120_000 ? 30_000 : tMax > 40_000 ? 10_000 : 5_000;
-  for (let t = 0; t <= tMax; t += step) out.push(`<text x="${x(t)}" y="${H - 14}" class="tick" text-anchor="middle">${t / 1000}s</text>`);
-  for (const e of events) {
-    const color = e.kind === 'flag' ? CHART_COLORS.flag : CHART_COLORS.fault;
-    out.push(`<line x1="${x(e.t)}" x2="${x(e.t)}" y1="${PAD.top}" y2="${PAD.top + ih}" stroke="${color}" class="event ${e.kind}"><title>${esc(e.label)}</title></line>`);
-  }
-  for (const s of series) {
-    if (s.points.length === 0) continue;
-    const pts = s.points.map(([t, v]) => `${x(t).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
-    out.push(`<polyline points="${pts}" fill="none" stroke="${s.color}" stroke-width="2.5" class="series"><title>${esc(s.name)}</title></polyline>`);
-  }
-  let lx = PAD.left + 430;
-  for (const s of series) {
-    out.push(`<rect x="${lx}" y="8" width="14" height="4" fill="${s.color}"/><text x="${lx + 18}" y="14" class="legend">${esc(s.name)}</text>`);
-    lx += 30 + s.name.length * 7;
-  }
-  out.push('</svg>');
-  return out.join('');
-}
-
-/** Consistency rate per stage: one bar per stage, 'no comparisons' where none were made. */
-function stageChart(result: RehearsalResult): string {
-  const stages = result.report.stages;
-  const iw = W - PAD.left - PAD.right;
-  const ih = H - PAD.top - PAD.bottom;
-  const bw = stages.length === 0 ? 0 : iw / stages.length;
-  // The interesting range is near 100 %: the axis starts at 90 % (or lower if a stage fell below).
-  const lows = stages.map((s) => s.consistencyRate).filter((r): r is number => r !== null);
-  const floor = Math.min(0.9, Math.floor(Math.min(1, ...lows) * 10) / 10);
-  const y = (v: number): number => PAD.top + ih - ((v - floor) / (1 - floor)) * ih;
-  const out = [`<svg id="consistency" class="chart" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="consistency per stage">`];
-  out.push(`<text x="${PAD.left}" y="18" class="title">Consistency per stage (shadow comparisons that agreed)</text>`);
-  for (let i = 0; i <= 4; i++) {
-    const v = floor + ((1 - floor) * i) / 4;
-    out.push(`<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(v)}" y2="${y(v)}" class="grid"/><text x="${PAD.left - 6}" y="${y(v) + 4}" class="tick" text-anchor="end">${(v * 100).toFixed(1)}%</text>`);
-  }
-  stages.forEach((s, i) => {
-    const x0 = PAD.left + i * bw + bw * 0.15;
-    const label = s.consistencyRate === null ? 'no comparisons' : `${(s.consistencyRate * 100).toFixed(2)}% of ${s.checks}`;
-    if (s.consistencyRate !== null) {
-      const top = y(s.consistencyRate);
-      const color = s.consistencyRate >= 0.999 ? CHART_COLORS.delivered : CHART_COLORS.fault;
-      out.push(`<rect x="${x0}" y="${top}" width="${bw * 0.7}" height="${PAD.top + ih - top}" fill="${color}" class="bar"><title>${esc(`${s.mode}: ${label}`)}</title></rect>`);
-    }
-    out.push(`<text x="${x0 + bw * 0.35}" y="${H - 20}" class="tick" text-anchor="middle">${esc(s.mode)}</text>`);
-    out.push(`<text x="${x0 + bw * 0.35}" y="${H - 6}" class="tick small" text-anchor="middle">${esc(label)}</text>`);
-  });
-  out.push('</svg>');
-  return out.join('');
+function figure(id: string, title: string, chart: { svg: string; drawn: DrawnSeries[] }, note = ''): string {
+  return `<figure id="${id}-figure"><figcaption><span class="title">${esc(title)}</span>${legend(chart.drawn, note)}</figcaption>${chart.svg}</figure>`;
 }
 
 /** What the run never exercised, said plainly: a pass does not cover it. */
@@ -109,70 +34,92 @@ function coverageCells(c: Coverage): string[] {
   return [c.staleRemovals, c.replacements, c.events, c.messageChecks, c.livenessEvidence, c.resourceChecks].map(String).concat(ops(c.reads), ops(c.writes));
 }
 
+/** One line per divergence kind that occurred in `which` class, in the kinds' order. */
+function divergenceSeries(result: RehearsalResult, which: 'known' | 'unexpected'): Series[] {
+  const byKind = result.report.divergences.byKind;
+  return Object.keys(byKind)
+    .filter((k) => (byKind[k]?.[which] ?? 0) > 0)
+    .map((k) => ({ name: k, color: kindColor(k), points: result.timeline.map((p) => [p.t, p.divergences[k]?.[which] ?? 0] as const) }));
+}
+
 /** The report as one HTML page: inline CSS and SVG, no script, nothing fetched. */
 export function renderHtmlReport(result: RehearsalResult): string {
   const r = result.report;
   const tl = result.timeline;
   const tMax = Math.max(1000, r.durationMs);
+  const events = result.events;
   const peers = lineChart(
     'peers',
-    'Peers held per manager (summed over the nodes)',
+    'peers held per manager',
     [
       { name: 'legacy manager', color: CHART_COLORS.legacy, points: tl.map((p) => [p.t, p.legacyPeers]) },
       { name: 'unified manager', color: CHART_COLORS.unified, points: tl.map((p) => [p.t, p.unifiedPeers]) },
     ],
-    result.events,
+    events,
     tMax,
   );
-  const kinds = Object.keys(r.divergences.byKind);
-  const divergences = lineChart(
-    'divergences',
-    'Divergences by kind (cumulative)',
-    kinds.map((k, i) => ({ name: k, color: CHART_COLORS.kinds[i % CHART_COLORS.kinds.length]!, points: tl.map((p) => [p.t, p.divergences[k] ?? 0]) })),
-    result.events,
-    tMax,
-  );
+  const known = lineChart('divergences-known', 'known divergences by kind', divergenceSeries(result, 'known'), events, tMax, 'none');
+  const unexpected = lineChart('divergences-unexpected', 'unexpected divergences by kind', divergenceSeries(result, 'unexpected'), events, tMax, 'none: every divergence was one legacy is known for');
   const messages = lineChart(
     'messages',
-    'Block proposals: sent and delivered (cumulative)',
+    'block proposals sent and delivered',
     [
       { name: 'sent', color: CHART_COLORS.sent, points: tl.map((p) => [p.t, p.sent]) },
       { name: 'delivered', color: CHART_COLORS.delivered, points: tl.map((p) => [p.t, p.delivered]) },
     ],
-    result.events,
+    events,
     tMax,
   );
   const rows = (cells: string[][]): string => cells.map((c) => `<tr>${c.map((x) => `<td>${esc(x)}</td>`).join('')}</tr>`).join('');
   const m = r.messages;
   const d = r.divergences;
+  const run = r.run;
+  const started = run.startedAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  const faultRows = r.faults
+    .map((f) => {
+      const met = f.detectedAfterMs !== null && f.detectedAfterMs <= f.boundMs;
+      const cells = [f.kind, f.node, `${(f.at / 1000).toFixed(1)} s`, f.detectedAfterMs === null ? 'not detected' : `${f.detectedAfterMs} ms`, `${f.boundMs} ms`].map((x) => `<td>${esc(x)}</td>`);
+      return `<tr>${cells.join('')}<td class="${met ? 'met' : 'missed'}">${met ? 'yes' : 'NO'}</td></tr>`;
+    })
+    .join('');
+  const coincide = 'drawn wider: where the lines coincide, it edges the other';
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>poolshift rehearsal: ${r.verdict}</title>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>poolshift rehearsal: ${r.verdict}</title>
 <style>
-body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#212529;background:#fff}
+body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#212529;background:#fff;max-width:${CHART_WIDTH + 2}px}
 h1{margin:0 0 4px}.verdict{display:inline-block;padding:2px 10px;border-radius:4px;color:#fff;background:${r.verdict === 'pass' ? CHART_COLORS.delivered : CHART_COLORS.fault}}
-.chart{display:block;margin:18px 0;border:1px solid #dee2e6;background:#fcfcfd}
-.title{font-weight:600;font-size:14px}.tick{font-size:11px;fill:#495057}.small{font-size:10px}.legend{font-size:12px}
-.grid{stroke:#e9ecef}.event{stroke-width:1.5;stroke-dasharray:4 3}.event.fault{stroke-dasharray:none;opacity:.7}
-table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #dee2e6;padding:3px 8px}
+figure{margin:18px 0;border:1px solid #dee2e6;background:#fcfcfd}figcaption{padding:6px 10px 0}
+.title{font-weight:600}.chart{display:block;width:100%;height:auto}
+.legend{display:flex;flex-wrap:wrap;gap:2px 18px;list-style:none;margin:4px 0 0;padding:0;font-size:12px}
+.legend li{display:flex;align-items:center;gap:6px}.legend .note{color:#495057}
+.swatch{display:inline-block;width:22px}
+.tick{font-size:11px;fill:#495057}.small{font-size:10px}.stage-mark{font-size:11px;fill:${CHART_COLORS.flag};font-weight:600}.empty{font-size:14px;fill:#495057}
+.grid{stroke:#e9ecef}.event{stroke-width:1.5;stroke-dasharray:4 3}.event.fault{stroke-dasharray:none}
+table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #dee2e6;padding:3px 8px;text-align:left}
+.met{color:${CHART_COLORS.delivered}}.missed{color:#fff;background:${CHART_COLORS.fault};font-weight:600}
 .key span{display:inline-block;width:14px;height:3px;margin:0 4px 3px 12px;vertical-align:middle}
+#run{color:#495057;font-size:12px}#run code{white-space:normal}
 </style></head><body>
 <h1>poolshift rehearsal <span class="verdict" id="verdict">${r.verdict}</span></h1>
-<p>${r.nodes} nodes, ${(r.durationMs / 1000).toFixed(1)} s; divergences ${d.total} (${d.known} known, ${d.unexpected} unexpected);
+<p id="run">Ran ${esc(started)} for ${(r.durationMs / 1000).toFixed(1)} s, poolshift ${esc(run.version)}, Node ${esc(run.node)}.<br>Options: <code>${esc(optionFlags(run.options))}</code></p>
+<p>${r.nodes} nodes; divergences ${d.total} (${d.known} known, <strong>${d.unexpected} unexpected</strong>);
 messages ${m.sent} sent, ${m.delivered} delivered, ${m.lost} lost, ${m.duplicated} duplicated.</p>
-<p class="key">time axis marks:<span style="background:${CHART_COLORS.flag}"></span>flag change<span style="background:${CHART_COLORS.fault}"></span>fault</p>
+<p class="key">time axis marks:<span style="background:${CHART_COLORS.flag}"></span>flag change, named by its stage (↩ a rollback)<span style="background:${CHART_COLORS.fault}"></span>fault</p>
 ${result.reasons.length ? `<h2>Why it failed</h2><ul>${result.reasons.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>` : ''}
-${peers}
-${divergences}
-${stageChart(result)}
-${messages}
-<h2>Events</h2><table>${rows(result.events.map((e) => [`${(e.t / 1000).toFixed(1)} s`, e.kind, e.label]))}</table>
+${figure('peers', 'Peers held per manager (summed over the nodes)', peers, `legacy ${coincide}`)}
+${figure('divergences-unexpected', 'Unexpected divergences by kind (cumulative): each one fails the run', unexpected)}
+${figure('divergences-known', "Known divergences by kind (cumulative): legacy's documented quirks (L1-L7)", known)}
+<figure id="consistency-figure"><figcaption><span class="title">Consistency per stage (shadow comparisons that agreed)</span></figcaption>${stageChart(r.stages)}</figure>
+${figure('messages', 'Block proposals: sent and delivered (cumulative)', messages, `sent ${coincide}`)}
+<h2>Events</h2><table id="events">${rows(events.map((e) => [`${(e.t / 1000).toFixed(1)} s`, e.kind, e.label]))}</table>
 <h2>Divergences by kind</h2><table id="divergences-by-kind"><tr><th>kind</th><th>known</th><th>unexpected</th></tr>${rows(DIVERGENCE_KINDS.map((k) => [k, String(d.byKind[k]?.known ?? 0), String(d.byKind[k]?.unexpected ?? 0)]))}</table>
 <h2>Coverage</h2><p>What the nodes' shadow verification exercised and compared; a pass covers only this.</p>
 <table id="coverage"><tr><th>node</th><th>stale removals</th><th>replacements</th><th>events</th><th>message counts</th><th>liveness evidence</th><th>resource checks</th><th>reads compared</th><th>writes compared</th></tr>${rows(
     [['all', r.coverage.total] as const, ...Object.entries(r.coverage.byNode)].map(([name, c]) => [name, ...coverageCells(c)]),
   )}</table>
 ${never(r.coverage.total)}
-<h2>Faults</h2><table>${rows(r.faults.map((f) => [f.kind, f.node, `${(f.at / 1000).toFixed(1)} s`, f.detectedAfterMs === null ? 'not detected' : `detected after ${f.detectedAfterMs} ms (bound ${result.bounds[f.kind]} ms)`]))}</table>
+<h2>Faults</h2><p>Each fault must be seen by every other node within its bound.</p>
+<table id="faults"><tr><th>fault</th><th>node</th><th>at</th><th>detected after</th><th>bound</th><th>within bound</th></tr>${faultRows}</table>
 </body></html>
 `;
 }

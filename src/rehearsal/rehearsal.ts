@@ -7,6 +7,7 @@ import { DIVERGENCE_KINDS } from '../dual/shadow/divergence.js';
 import { ClusterNode } from './cluster-node.js';
 import { MessageLedger, type FaultWindow } from './message-ledger.js';
 import { nodeAddresses, replacementVersion, STAGE_FAULTS, STAGES, type FaultScript, type RehearsalOptions } from './plan.js';
+import { runInfo } from './run-info.js';
 import type { CoverageReport, DivergenceCount, FaultKind, FaultReport, RehearsalResult, StageReport, TimelineEvent, TimelinePoint } from './report.js';
 
 export type Progress =
@@ -264,7 +265,8 @@ export class Rehearsal {
       const startedAt = Date.now();
       this.#stage = { mode, compared: 0, mismatched: 0 };
       for (const n of this.#nodes) this.#writeFlag(n.name, mode);
-      this.#event('flag', `flag -> ${mode}${i >= 4 && i <= 5 ? ' (rollback)' : ''}`);
+      const rollback = i >= 4 && i <= 5;
+      this.#event('flag', `flag -> ${mode}${rollback ? ' (rollback)' : ''}`, `${mode}${rollback ? ' ↩' : ''}`);
       // A node whose gate refused the step stays where it is until the flag changes again: as an
       // operator would, the rehearsal writes the flag again (every second) for the nodes behind.
       let rewrittenAt = Date.now();
@@ -443,9 +445,9 @@ export class Rehearsal {
     const bound = this.bounds[kind];
     const detectedAt = await this.#until(condition, 3 * bound, () => Math.max(at, this.#lastPeerEvent.get(node.ip) ?? at));
     const detectedAfterMs = detectedAt === null ? null : Math.max(0, detectedAt - at);
-    this.#faults.push({ kind, node: node.ip, at: at - this.#t0, detectedAfterMs });
+    this.#faults.push({ kind, node: node.ip, at: at - this.#t0, detectedAfterMs, boundMs: bound });
     const within = detectedAfterMs !== null && detectedAfterMs <= bound;
-    this.#event('fault', `  ${kind} ${node.name}: ${detectedAfterMs === null ? 'NOT detected' : `detected after ${detectedAfterMs} ms`} (bound ${bound} ms)`, at);
+    this.#event('fault', `  ${kind} ${node.name}: ${detectedAfterMs === null ? 'NOT detected' : `detected after ${detectedAfterMs} ms`} (bound ${bound} ms)`);
     if (!within) {
       this.#reasons.push(`${kind} of ${node.name} (${node.ip}) ${detectedAfterMs === null ? `not detected within ${3 * bound} ms` : `detected after ${detectedAfterMs} ms, over its bound of ${bound} ms`}`);
     }
@@ -531,7 +533,7 @@ export class Rehearsal {
       unifiedPeers += s?.managers.unified ?? 0;
       peers[n.name] = s ? s.peers.length : 0;
     }
-    const divergences = Object.fromEntries(Object.entries(this.#div).map(([k, c]) => [k, c.known + c.unexpected]));
+    const divergences = Object.fromEntries(Object.entries(this.#div).map(([k, c]) => [k, { ...c }]));
     this.#timeline.push({ t, legacyPeers, unifiedPeers, peers, divergences, sent: counts.sent, delivered: counts.delivered });
     this.#onProgress({
       type: 'status',
@@ -544,9 +546,13 @@ export class Rehearsal {
     });
   }
 
-  #event(kind: 'flag' | 'fault', text: string, at = Date.now()): void {
-    const t = at - this.#t0;
-    if (!text.startsWith('  ') && !text.startsWith('starting') && !text.startsWith('all ') && !text.startsWith('traffic')) this.#events.push({ t, kind, label: text.replace(/ \(.*\)$/, '') });
+  /**
+   * A line of progress, at the moment it is printed (a detection is known only once it happened, so
+   * its line says so then: the lines stay in time order); the run's own steps also go on the charts.
+   */
+  #event(kind: 'flag' | 'fault', text: string, mark?: string): void {
+    const t = Date.now() - this.#t0;
+    if (!text.startsWith('  ') && !text.startsWith('starting') && !text.startsWith('all ') && !text.startsWith('traffic')) this.#events.push({ t, kind, label: text, ...(mark ? { mark } : {}) });
     this.#onProgress({ type: 'event', t, text });
   }
 
@@ -588,6 +594,7 @@ export class Rehearsal {
         messages,
         faults: this.#faults,
         coverage: this.#coverageReport(),
+        run: runInfo(this.#o, this.#t0),
       },
       reasons,
       timeline: this.#timeline,

@@ -1,6 +1,7 @@
 import type { MessageCounts } from './message-ledger.js';
 
 import type { Coverage } from '../dual/shadow/coverage.js';
+import type { RehearsalOptions } from './plan.js';
 
 /**
  * `stale`: the witness removed a frozen node with reason 'stale' (its reaper, not a ping timeout);
@@ -28,6 +29,8 @@ export interface FaultReport {
   readonly at: number;
   /** How long until every other node saw it (gone, or back and connected); null if never. */
   readonly detectedAfterMs: number | null;
+  /** The bound it had to be detected within, ms: it was met when detectedAfterMs is not null and at most this. */
+  readonly boundMs: number;
 }
 
 export interface DivergenceCount {
@@ -42,6 +45,17 @@ export interface CoverageReport {
   readonly byNode: Record<string, Coverage>;
 }
 
+/** When the rehearsal ran, with which build and which options. */
+export interface RunInfo {
+  /** ISO 8601, UTC. */
+  readonly startedAt: string;
+  /** poolshift's package version, and the git commit it was built from where known (`0.1.0 (eb66b3b)`). */
+  readonly version: string;
+  readonly node: string;
+  /** The options as run, durations in ms (how to start the nodes and where their logs go left out). */
+  readonly options: Omit<RehearsalOptions, 'nodeCommand' | 'workDir'>;
+}
+
 /** What `--json` writes: exactly this shape. */
 export interface RehearsalReport {
   readonly verdict: 'pass' | 'fail';
@@ -52,6 +66,7 @@ export interface RehearsalReport {
   readonly messages: MessageCounts;
   readonly faults: FaultReport[];
   readonly coverage: CoverageReport;
+  readonly run: RunInfo;
 }
 
 /** One sample of the cluster, for the charts. */
@@ -63,8 +78,8 @@ export interface TimelinePoint {
   readonly unifiedPeers: number;
   /** Peers each node's authoritative manager holds, by node name. */
   readonly peers: Record<string, number>;
-  /** Cumulative divergences by kind (known and unexpected together). */
-  readonly divergences: Record<string, number>;
+  /** Cumulative divergences by kind, known and unexpected apart. */
+  readonly divergences: Record<string, DivergenceCount>;
   readonly sent: number;
   readonly delivered: number;
 }
@@ -72,7 +87,10 @@ export interface TimelinePoint {
 export interface TimelineEvent {
   readonly t: number;
   readonly kind: 'flag' | 'fault';
+  /** The whole line, as printed. */
   readonly label: string;
+  /** What the charts write at the marker: a flag change's stage. */
+  readonly mark?: string;
 }
 
 /** Everything a run produced: the report, why it failed, and what the HTML charts. */

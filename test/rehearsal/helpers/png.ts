@@ -7,7 +7,7 @@ export interface Image {
   readonly pixels: Uint8Array;
 }
 
-/** Decodes an 8-bit, non-interlaced RGB or RGBA PNG (what Chromium's --screenshot writes). */
+/** Decodes an 8-bit, non-interlaced RGB or RGBA PNG (what Chromium's screenshots are). */
 export function decodePng(buf: Buffer): Image {
   if (buf.readUInt32BE(0) !== 0x89504e47) throw new Error('not a PNG');
   let off = 8;
@@ -67,14 +67,37 @@ export function decodePng(buf: Buffer): Image {
   return { width, height, pixels: out };
 }
 
-/** Pixels within `tolerance` of the colour `#rrggbb`. */
-export function countColor(img: Image, hex: string, tolerance = 24): number {
+/** A rectangle of the image, in pixels. */
+export interface Region {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+function* pixelsIn(img: Image, region?: Region): Generator<number> {
+  const x0 = Math.max(0, Math.floor(region?.x ?? 0));
+  const y0 = Math.max(0, Math.floor(region?.y ?? 0));
+  const x1 = Math.min(img.width, Math.ceil(region ? region.x + region.width : img.width));
+  const y1 = Math.min(img.height, Math.ceil(region ? region.y + region.height : img.height));
+  for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) yield (y * img.width + x) * 4;
+}
+
+/** Pixels within `tolerance` of the colour `#rrggbb`, in `region` (the whole image by default). */
+export function countColor(img: Image, hex: string, tolerance = 24, region?: Region): number {
   const r = parseInt(hex.slice(1, 3), 16);
   const g = parseInt(hex.slice(3, 5), 16);
   const b = parseInt(hex.slice(5, 7), 16);
   let n = 0;
-  for (let i = 0; i < img.pixels.length; i += 4) {
+  for (const i of pixelsIn(img, region)) {
     if (Math.abs(img.pixels[i]! - r) <= tolerance && Math.abs(img.pixels[i + 1]! - g) <= tolerance && Math.abs(img.pixels[i + 2]! - b) <= tolerance) n++;
   }
+  return n;
+}
+
+/** Pixels in `region` that are not near-white (the page and chart backgrounds). */
+export function countInk(img: Image, region: Region): number {
+  let n = 0;
+  for (const i of pixelsIn(img, region)) if (Math.min(img.pixels[i]!, img.pixels[i + 1]!, img.pixels[i + 2]!) < 235) n++;
   return n;
 }
