@@ -115,7 +115,7 @@ export function rehearseCommand(): Command {
       };
       const onExit = (): void => rehearsal.killAll();
       process.on('SIGINT', onSignal).on('SIGTERM', onSignal).on('exit', onExit);
-      out.write(`poolshift rehearsal: ${options.nodes} nodes, ${formatDuration(options.durationMs)} walk, keep-alive ${formatDuration(keepAliveMs)}${options.injectFault ? `, injected fault: ${options.injectFault} (expect ${EXPECTED_DIVERGENCE[options.injectFault]})` : ''}\n`);
+      out.write(`poolshift rehearsal: ${options.nodes} nodes, stage walk of ${formatDuration(options.durationMs)} at the least, keep-alive ${formatDuration(keepAliveMs)}${options.injectFault ? `, injected fault: ${options.injectFault} (expect ${EXPECTED_DIVERGENCE[options.injectFault]})` : ''}\n`);
       let result: RehearsalResult;
       try {
         result = await rehearsal.run();

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -112,6 +112,8 @@ describe('poolshift rehearse', () => {
     expect((page.match(/class="event fault"/g) ?? []).length).toBeGreaterThan(0);
     const artifacts = join(process.cwd(), 'test-artifacts');
     mkdirSync(artifacts, { recursive: true });
+    // Kept beside the screenshots, for a person to open.
+    copyFileSync(html, join(artifacts, 'rehearsal-report.html'));
     const browser = await launchChromium();
     try {
       for (const width of [960, 1280]) {
