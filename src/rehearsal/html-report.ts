@@ -93,9 +93,10 @@ figure{margin:18px 0;border:1px solid #dee2e6;background:#fcfcfd}figcaption{padd
 .legend{display:flex;flex-wrap:wrap;gap:2px 18px;list-style:none;margin:4px 0 0;padding:0;font-size:12px}
 .legend li{display:flex;align-items:center;gap:6px}.legend .note{color:#495057}
 .swatch{display:inline-block;width:22px}
-.tick{font-size:11px;fill:#495057}.small{font-size:10px}.stage-mark{font-size:11px;fill:${CHART_COLORS.flag};font-weight:600}.empty{font-size:14px;fill:#495057}
+.tick{font-size:11px;fill:#495057}.small{font-size:10px}.stage-mark{font-size:11px;fill:${CHART_COLORS.flag};font-weight:600}.empty{font-size:14px;fill:#495057;paint-order:stroke;stroke:#fcfcfd;stroke-width:8px;stroke-linejoin:round}
 .grid{stroke:#e9ecef}.event{stroke-width:1.5;stroke-dasharray:4 3}.event.fault{stroke-dasharray:none}
 table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #dee2e6;padding:3px 8px;text-align:left}
+#coverage td{overflow-wrap:anywhere}/* its operation names are long: without this it runs past a 960 px window */
 .met{color:${CHART_COLORS.delivered}}.missed{color:#fff;background:${CHART_COLORS.fault};font-weight:600}
 .key span{display:inline-block;width:14px;height:3px;margin:0 4px 3px 12px;vertical-align:middle}
 #run{color:#495057;font-size:12px}#run code{white-space:normal}
