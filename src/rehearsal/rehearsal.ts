@@ -6,6 +6,7 @@ import type { Coverage } from '../dual/shadow/coverage.js';
 import { DIVERGENCE_KINDS } from '../dual/shadow/divergence.js';
 import { ClusterNode } from './cluster-node.js';
 import { MessageLedger, type FaultWindow } from './message-ledger.js';
+import { PrometheusWatch } from './prometheus-watch.js';
 import { nodeAddresses, replacementVersion, STAGE_FAULTS, STAGES, type FaultScript, type RehearsalOptions } from './plan.js';
 import { runInfo } from './run-info.js';
 import type { CoverageReport, DivergenceCount, FaultKind, FaultReport, RehearsalResult, StageReport, TimelineEvent, TimelinePoint } from './report.js';
@@ -81,6 +82,7 @@ export class Rehearsal {
   #stage = { mode: 'starting', compared: 0, mismatched: 0 };
   #total = { compared: 0, mismatched: 0 };
   #t0 = Date.now();
+  #prometheus: PrometheusWatch | undefined;
   #seq = 0;
   #turn = 0;
   #traffic: NodeJS.Timeout | undefined;
@@ -112,6 +114,7 @@ export class Rehearsal {
     this.#t0 = Date.now();
     try {
       await this.#startCluster();
+      await this.#startPrometheus();
       this.#traffic = setInterval(() => this.#propose(), this.#o.proposalIntervalMs);
       this.#poller = setInterval(() => void this.#pollAll(), POLL_MS);
       await this.#walk();
@@ -123,10 +126,44 @@ export class Rehearsal {
       this.#reasons.push(`rehearsal aborted: ${(err as Error).message}`);
     } finally {
       this.#stopTimers();
+      await this.#readPrometheus();
       await this.#shutdownAll();
+      await this.#prometheus?.stop();
     }
     if (this.#signal?.aborted) this.#reasons.push('rehearsal interrupted');
     return this.#result();
+  }
+
+  /**
+   * A real Prometheus scraping every node's /metrics with poolshift's rules, where the machine has
+   * one, on the address after the last node at the admin port: what a team's would see of the run.
+   */
+  async #startPrometheus(): Promise<void> {
+    const o = this.#o;
+    let started: PrometheusWatch | string;
+    try {
+      const host = nodeAddresses(o.baseAddress, this.#nodes.length + 1).at(-1)!;
+      started = await PrometheusWatch.start({ host, port: o.adminPort, targets: this.#nodes.map((n) => `${n.ip}:${o.adminPort}`), dir: this.#workDir });
+    } catch (err) {
+      started = `it did not start: ${(err as Error).message}`;
+    }
+    if (typeof started === 'string') {
+      this.#note(`no Prometheus beside the cluster: ${started}`);
+      return;
+    }
+    this.#prometheus = started;
+    this.#event('fault', `Prometheus on ${started.url} scrapes every node's /metrics with poolshift's rules`);
+  }
+
+  /** What Prometheus recorded of the run, read back through its HTTP API, as one event. */
+  async #readPrometheus(): Promise<void> {
+    if (!this.#prometheus) return;
+    try {
+      const v = await this.#prometheus.view(Date.now() - this.#t0);
+      this.#event('fault', `Prometheus saw ${v.up} of ${v.targets} nodes up at the end, counted ${v.unexpected} unexpected divergence(s) over the run; alerts firing: ${v.firing.length > 0 ? v.firing.join(', ') : 'none'}`);
+    } catch (err) {
+      this.#note(`Prometheus could not be read back: ${(err as Error).message}`);
+    }
   }
 
   /** Ends every node process now (SIGKILL), synchronously: for process exit. */
