@@ -489,6 +489,61 @@ describe('shadow detectors catch slips planted in unified, and stay quiet on the
   });
 });
 
+describe('no false alarm from two reapers out of phase', () => {
+  it('a stale removal the unified mirror made first is in flight, not missing-in-shadow, until legacy\'s reaper follows', async () => {
+    // Seen in a short rehearsal: the witness's unified mirror reaped a frozen node 757 ms before
+    // legacy's reaper did, and three snapshot checks meanwhile reported it missing in shadow.
+    // Here legacy's reaper ticks every 1.9 s against unified's 1 s: unified is first, by up to 0.9 s.
+    const { pool, add, clock } = makePool({
+      mode: 'shadow',
+      staleAfterMs: 4000,
+      keepAliveIntervalMs: 1000,
+      reaperIntervalMs: 1000,
+      shadow: { persistenceChecks: 3, eventSettleMs: 2500 },
+      createManager: (side, o) => (side === 'legacy' ? new LegacyPeerManager({ ...o, reaperIntervalMs: 1900 }) : new UnifiedPeerManager(o)),
+    });
+    pool.start();
+    const conn = await add('10.0.0.1');
+    conn.holdPings = true;
+    let unifiedFirstFor = 0;
+    for (let t = 0; t < 40; t++) {
+      clock.advance(250);
+      await flush();
+      pool.checkNow();
+      const u = pool.manager('unified')!.snapshot().entries.length;
+      const l = pool.manager('legacy')!.snapshot().entries.length;
+      if (u === 0 && l === 1) unifiedFirstFor++;
+    }
+    // The gap was there, long enough for the persistence checks, and it was not reported.
+    expect(unifiedFirstFor).toBeGreaterThanOrEqual(3);
+    expect(pool.manager('legacy')!.snapshot().entries).toHaveLength(0);
+    expect(unexpected(pool, 'missing-in-shadow')).toBe(0);
+    expect(unexpected(pool, 'event-mismatch')).toBe(0);
+    await pool.close();
+  });
+
+  it('a unified reaper that removes peers at half the bound is still caught: its removal waits in flight only until the event settles', async () => {
+    const { pool, add, clock } = makePool({
+      mode: 'shadow',
+      staleAfterMs: 4000,
+      keepAliveIntervalMs: 1000,
+      reaperIntervalMs: 1000,
+      shadow: { persistenceChecks: 3, eventSettleMs: 1000 },
+      createManager: (side, o) => (side === 'legacy' ? new LegacyPeerManager(o) : new UnifiedPeerManager({ ...o, staleAfterMs: 2000 })),
+    });
+    pool.start();
+    const conn = await add('10.0.0.1');
+    conn.holdPings = true;
+    for (let t = 0; t < 24; t++) {
+      clock.advance(250);
+      await flush();
+      pool.checkNow();
+    }
+    expect(unexpected(pool, 'missing-in-shadow') + unexpected(pool, 'event-mismatch')).toBeGreaterThan(0);
+    await pool.close();
+  });
+});
+
 /**
  * A legacy mirror behind on its calls (a stand-in: its peerSeen calls wait until released, one at
  * a time, and apply then, as a mirror catching up on a backlog does). It sets lastSeen when it

@@ -96,6 +96,11 @@ export class EventLedger {
    * Stale removals one manager made that the other has not yet: its reaper runs out of phase and
    * may come up to a reaper interval later; reads compared meanwhile would report that gap.
    */
+  /** Whether one manager removed `key` as stale and the other has not yet (its reaper may follow). */
+  staleFor(key: string): boolean {
+    return this.#pending.get(key)?.some((e) => e.reason === 'stale') ?? false;
+  }
+
   get pendingStale(): number {
     let n = 0;
     for (const list of this.#pending.values()) for (const e of list) if (e.reason === 'stale') n++;
