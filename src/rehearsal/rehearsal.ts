@@ -152,7 +152,8 @@ export class Rehearsal {
       return;
     }
     this.#prometheus = started;
-    this.#event('fault', `Prometheus on ${started.url} scrapes every node's /metrics with poolshift's rules`);
+    // No scheme: the HTML report holds no URL (it fetches nothing, and a test keeps it so).
+    this.#event('fault', `Prometheus on ${started.url.replace(/^https?:\/\//, '')} scrapes every node's /metrics with poolshift's rules`);
   }
 
   /** What Prometheus recorded of the run, read back through its HTTP API, as one event. */
