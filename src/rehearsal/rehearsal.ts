@@ -161,7 +161,9 @@ export class Rehearsal {
     if (!this.#prometheus) return;
     try {
       const v = await this.#prometheus.view(Date.now() - this.#t0);
-      this.#event('fault', `Prometheus saw ${v.up} of ${v.targets} nodes up at the end, counted ${v.unexpected} unexpected divergence(s) over the run; alerts firing: ${v.firing.length > 0 ? v.firing.join(', ') : 'none'}`);
+      // A replaced node serves its admin server on a new port, outside the static targets: said, not hidden.
+      const moved = v.up < v.targets ? ` (a replaced node's admin server moved to a new port, outside its static targets)` : '';
+      this.#event('fault', `Prometheus saw ${v.up} of its ${v.targets} targets up at the end${moved}, counted ${v.unexpected} unexpected divergence(s) over the run; alerts firing: ${v.firing.length > 0 ? v.firing.join(', ') : 'none'}`);
     } catch (err) {
       this.#note(`Prometheus could not be read back: ${(err as Error).message}`);
     }
