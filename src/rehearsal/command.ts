@@ -1,10 +1,10 @@
 import { writeFileSync } from 'node:fs';
-import { isIPv4 } from 'node:net';
 import { Command, Option } from 'commander';
-import { formatDuration, parseDuration } from '../node/duration.js';
+import { formatDuration } from '../node/duration.js';
 import { FAULT_KINDS, EXPECTED_DIVERGENCE, type FaultKind } from '../node/manager-faults.js';
 import { renderHtmlReport } from './html-report.js';
-import { currentCli, nodeAddresses, REHEARSAL_DEFAULTS as D, type RehearsalOptions } from './plan.js';
+import { cliValues } from './cli-values.js';
+import { currentCli, REHEARSAL_DEFAULTS as D, type RehearsalOptions } from './plan.js';
 import { progressPrinter } from './progress.js';
 import { Rehearsal } from './rehearsal.js';
 import type { RehearsalResult } from './report.js';
@@ -30,33 +30,10 @@ interface RawOptions {
   workDir?: string;
 }
 
-function fail(message: string): never {
-  process.stderr.write(`poolshift rehearse: ${message}\n`);
-  process.exit(2);
-}
-
-function ms(field: string, text: string): number {
-  const v = parseDuration(text);
-  if (v === undefined || v <= 0) fail(`${field} must be a positive duration (e.g. 500ms, 2s), got ${JSON.stringify(text)}`);
-  return v;
-}
-
-function int(field: string, text: string, min: number, max: number): number {
-  const v = Number(text);
-  if (!Number.isInteger(v) || v < min || v > max) fail(`${field} must be an integer within ${min}..${max}, got ${JSON.stringify(text)}`);
-  return v;
-}
-
-/** The first node's address, refused before the run starts (not after an empty report). */
-function baseAddress(text: string, count: number): string {
-  if (!isIPv4(text) || !text.startsWith('127.')) fail(`--base-address must be an IPv4 loopback address (127.x.y.z), got ${JSON.stringify(text)}`);
-  try {
-    nodeAddresses(text, count);
-  } catch (err) {
-    fail((err as Error).message);
-  }
-  return text;
-}
+const values = cliValues('rehearse');
+// Annotated: a `never` function narrows control flow only when its declaration says so.
+const fail: (message: string) => never = values.fail;
+const { ms, int, baseAddress } = values;
 
 /** `poolshift rehearse`: a whole migration on a local cluster (what `npm start` runs). */
 export function rehearseCommand(): Command {

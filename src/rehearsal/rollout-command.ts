@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { findPrometheus } from '../fleet/prometheus-server.js';
-import { formatDuration, parseDuration } from '../node/duration.js';
+import { formatDuration } from '../node/duration.js';
 import { FAULT_KINDS } from '../node/manager-faults.js';
-import { currentCli, nodeAddresses } from './plan.js';
+import { cliValues } from './cli-values.js';
+import { currentCli } from './plan.js';
 import { ROLLOUT_DEFAULTS as D } from './rollout-plan.js';
 import { RolloutRehearsal, type RolloutResult } from './rollout.js';
 import { renderRolloutHtml } from './rollout-report.js';
@@ -26,22 +27,10 @@ interface RawOptions {
   workDir?: string;
 }
 
-function usage(message: string): never {
-  process.stderr.write(`poolshift rehearse-rollout: ${message}\n`);
-  process.exit(2);
-}
-
-function int(field: string, text: string, min: number, max: number): number {
-  const v = Number(text);
-  if (!Number.isInteger(v) || v < min || v > max) usage(`${field} must be an integer within ${min}..${max}, got ${JSON.stringify(text)}`);
-  return v;
-}
-
-function ms(field: string, text: string): number {
-  const v = parseDuration(text);
-  if (v === undefined || v <= 0) usage(`${field} must be a positive duration (e.g. 5s), got ${JSON.stringify(text)}`);
-  return v;
-}
+const values = cliValues('rehearse-rollout');
+// Annotated: a `never` function narrows control flow only when its declaration says so.
+const fail: (message: string) => never = values.fail;
+const { ms, int, baseAddress } = values;
 
 /** The roll-out as a person reads it: stages, the gate's decisions, each node's lane. */
 export function rolloutText(r: RolloutResult): string {
@@ -79,12 +68,9 @@ export function rolloutCommand(): Command {
     .option('--work-dir <dir>', 'node logs, the flagd definition and Prometheus\'s data (default: a new temporary folder)')
     .action(async (raw: RawOptions) => {
       const nodes = int('--nodes', raw.nodes, 2, 200);
-      try {
-        nodeAddresses(raw.baseAddress, nodes + 1);
-      } catch (err) {
-        usage((err as Error).message);
-      }
-      if (!(FAULT_KINDS as readonly string[]).includes(raw.canaryFault)) usage(`--canary-fault must be one of ${FAULT_KINDS.join(', ')}, got ${JSON.stringify(raw.canaryFault)}`);
+      // The nodes and Prometheus, on the address after the last.
+      baseAddress(raw.baseAddress, nodes + 1);
+      if (!(FAULT_KINDS as readonly string[]).includes(raw.canaryFault)) fail(`--canary-fault must be one of ${FAULT_KINDS.join(', ')}, got ${JSON.stringify(raw.canaryFault)}`);
       const binary = findPrometheus();
       if (!binary) {
         process.stderr.write('poolshift rehearse-rollout: needs a prometheus binary (Debian: apt-get install prometheus); the fleet gate reads only Prometheus\n');
