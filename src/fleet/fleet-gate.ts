@@ -63,7 +63,7 @@ export async function evaluateFleetGate(api: PrometheusApi, options: FleetGateOp
   const from = FLEET_STAGES[options.stage];
   const m = (metric: string, extra = ''): string => `${metric}{${[sel, extra].filter(Boolean).join(',')}}`;
 
-  const [up, upWindow, modes, info, lowest, unexpected, checks, coverage, heldMode] = await Promise.all([
+  const [up, upWindow, modes, info, ratios, unexpected, checks, coverage, heldMode] = await Promise.all([
     api.query(m('up')),
     api.query(`min_over_time(${m('up')}[${w}])`),
     api.query(`${m('poolshift_mode')} == 1`),
@@ -80,38 +80,39 @@ export async function evaluateFleetGate(api: PrometheusApi, options: FleetGateOp
     api.query(m('poolshift_shadow_coverage')),
     api.query(`min_over_time(sum by (instance) (${m('poolshift_mode', `mode=~"${from.join('|')}"`)})[${w}:])`),
   ]);
-  const by = (samples: Sample[]): Map<string, Sample> => new Map(samples.map((s) => [s.labels.instance ?? '', s]));
-  const [upW, mode, id, low, unx, chk, held] = [upWindow, modes, info, lowest, unexpected, checks, heldMode].map(by) as Map<string, Sample>[];
+  // Each vector by instance: its value, or (for the mode and the node id) the label that carries it.
+  const value = (samples: Sample[]): Map<string, number> => new Map(samples.map((x) => [x.labels.instance ?? '', x.value]));
+  const label = (samples: Sample[], name: string): Map<string, string | undefined> => new Map(samples.map((x) => [x.labels.instance ?? '', x.labels[name]]));
+  const [upNow, upAll, ratio, divergence, checked, held] = [up, upWindow, ratios, unexpected, checks, heldMode].map(value) as Map<string, number>[];
+  const [modeOf, idOf] = [label(modes, 'mode'), label(info, 'node_id')];
+  const covered = new Map(coverage.map((x) => [`${x.labels.instance ?? ''}|${x.labels.what ?? ''}`, x.value]));
   const need = options.requireCoverage ?? {};
 
-  const nodes: FleetNode[] = up
-    .map((s) => s.labels.instance ?? '')
-    .sort()
-    .map((instance) => {
-      const holds: string[] = [];
-      const nodeMode = mode!.get(instance)?.labels.mode;
-      const ratio = low!.get(instance)?.value;
-      const count = chk!.get(instance)?.value ?? 0;
-      const divergences = Math.round(unx!.get(instance)?.value ?? 0);
-      if (up.find((s) => s.labels.instance === instance)!.value !== 1) holds.push('not reporting (its last scrape failed)');
-      else if ((upW!.get(instance)?.value ?? 0) !== 1) holds.push(`missed a scrape in the last ${w}`);
-      if (nodeMode === undefined) holds.push('exposes no poolshift_mode (not a poolshift node?)');
-      else if (!(from as readonly string[]).includes(nodeMode)) holds.push(`in ${nodeMode}, not ${from.join(' or ')}`);
-      else if ((held!.get(instance)?.value ?? 0) < 1) holds.push(`not in ${from.join(' or ')} for the whole ${w}`);
-      if (nodeMode !== 'unified') {
-        if (ratio === undefined || Number.isNaN(ratio)) holds.push(`nothing compared in the last ${w}`);
-        else if (ratio < threshold) holds.push(`consistency ${ratio.toFixed(4)} in the last ${w}, under ${threshold}`);
-        if (count < minChecks) holds.push(`${Math.round(count)} comparisons, ${minChecks} required`);
-      }
-      if (divergences > 0) holds.push(`${divergences} unexpected divergence(s) in the last ${w}`);
-      for (const what of COVERAGE_REQUIREMENTS) {
-        const min = need[what];
-        if (min === undefined) continue;
-        const have = coverage.find((s) => s.labels.instance === instance && s.labels.what === what)?.value ?? 0;
-        if (have < min) holds.push(`coverage ${what}: ${have}/${min}`);
-      }
-      return { instance, nodeId: id!.get(instance)?.labels.node_id, mode: nodeMode, ratio, checks: Math.round(count), unexpected: divergences, holds };
-    });
+  const nodes: FleetNode[] = [...upNow!.keys()].sort().map((instance) => {
+    const holds: string[] = [];
+    const nodeMode = modeOf.get(instance);
+    const r = ratio!.get(instance);
+    const count = checked!.get(instance) ?? 0;
+    const divergences = Math.round(divergence!.get(instance) ?? 0);
+    if (upNow!.get(instance) !== 1) holds.push('not reporting (its last scrape failed)');
+    else if (upAll!.get(instance) !== 1) holds.push(`missed a scrape in the last ${w}`);
+    if (nodeMode === undefined) holds.push('exposes no poolshift_mode (not a poolshift node?)');
+    else if (!(from as readonly string[]).includes(nodeMode)) holds.push(`in ${nodeMode}, not ${from.join(' or ')}`);
+    else if ((held!.get(instance) ?? 0) < 1) holds.push(`not in ${from.join(' or ')} for the whole ${w}`);
+    if (nodeMode !== 'unified') {
+      if (r === undefined || Number.isNaN(r)) holds.push(`nothing compared in the last ${w}`);
+      else if (r < threshold) holds.push(`consistency ${r.toFixed(4)} in the last ${w}, under ${threshold}`);
+      if (count < minChecks) holds.push(`${Math.round(count)} comparisons, ${minChecks} required`);
+    }
+    if (divergences > 0) holds.push(`${divergences} unexpected divergence(s) in the last ${w}`);
+    for (const what of COVERAGE_REQUIREMENTS) {
+      const min = need[what];
+      if (min === undefined) continue;
+      const have = covered.get(`${instance}|${what}`) ?? 0;
+      if (have < min) holds.push(`coverage ${what}: ${have}/${min}`);
+    }
+    return { instance, nodeId: idOf.get(instance), mode: nodeMode, ratio: r, checks: Math.round(count), unexpected: divergences, holds };
+  });
   const fleetHolds: string[] = [];
   if (nodes.length === 0) fleetHolds.push(`no node found for {${sel}}`);
   if (options.expectNodes !== undefined && nodes.length < options.expectNodes) fleetHolds.push(`${nodes.length} node(s) reporting, ${options.expectNodes} expected`);
