@@ -12,6 +12,7 @@ import type { NetworkMessage } from '../contract/messages.js';
 import { SwitchGate } from './switch-gate.js';
 import { DUAL_DEFAULTS } from './dual-defaults.js';
 import { WriteTracker, type WriteTicket } from './write-tracker.js';
+import { MirrorCall } from './mirror-call.js';
 import type { BlockProposalInput, PeerPool, PoolEvent, PoolEvents, PoolListener } from '../contract/peer-pool.js';
 import { resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from '../pool/pool-options.js';
 import { PromotionGate, type GateDecision, type PromotionGateOptions } from './promotion-gate.js';
@@ -21,7 +22,7 @@ import { ShadowMetrics } from './shadow/metrics.js';
 import { LinkRegistry } from './link-registry.js';
 import { defaultEventSettleMs, ShadowChecks } from './shadow-checks.js';
 import { byKey, fingerprint, ipCounts, peerByKey, peersByKey, sameConnectedPeers, snapshotEntries } from './fingerprints.js';
-import { callWrite, isThenable, type MirrorArgs, type MirrorOp, type WriteArgs, type WriteOp } from './write-ops.js';
+import { callWrite, isThenable, SERVED_ALONE, type MirrorArgs, type MirrorOp, type WriteArgs, type WriteOp } from './write-ops.js';
 import { DEFAULT_MODE, MANAGER_SIDES as SIDES, POOL_MODES, authoritativeSide, isPoolMode, mirrorSide, sidesOf, type ManagerSide, type PoolMode } from './modes.js';
 import { ShadowVerifier, type Outcome, type ShadowOptions } from './shadow/verifier.js';
 import type {
@@ -87,7 +88,7 @@ interface PendingClose {
   readonly before: WriteTicket;
   readonly delivered: Promise<void>;
   /** The key's mirror queue when the close was deferred. */
-  readonly earlier: Promise<void> | undefined;
+  readonly earlier: PromiseLike<void> | undefined;
   /** The `before` of a close of the key still pending then (its delivery is in `earlier`). */
   readonly earlierCloseBefore: WriteTicket | undefined;
 }
@@ -131,12 +132,12 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   /** Per key, the next write ticket when a manager last removed it (bounded). */
   readonly #removedAt = new Map<string, WriteTicket>();
   /** Per key, the mirror calls in flight and the last one's settling: the next waits for it. */
-  readonly #mirrorQueues = new Map<string, Promise<void>>();
+  readonly #mirrorQueues = new Map<string, PromiseLike<void>>();
   /**
    * Per key, the mirror calls not yet settled of writes that went ahead of a deferred close, by
    * write ticket: a later such write waits for the earlier ones (never for a close: it would wait for it).
    */
-  readonly #aheadOfClose = new Map<string, { readonly write: WriteTicket; readonly run: Promise<void> }[]>();
+  readonly #aheadOfClose = new Map<string, { readonly write: WriteTicket; readonly run: PromiseLike<void> }[]>();
   /** The last broadcast's difference in counts, if it had one. */
   #broadcastDiff: string | undefined;
   /** Per key, a close deferred for a legacy mirror: the first write ticket that must wait for its delivery. */
@@ -729,9 +730,16 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     return this.#gate.entered().then(() => this.#writeInside(op, key, arg));
   }
 
-  /** The write, once through the gate; leaves it when done. No closure per call: it sits on every send. */
+  /**
+   * The write, once through the gate. The caller has its answer once the authoritative manager
+   * answered: a hot write's mirror half (SERVED_ALONE) finishes in its own handler, and only then
+   * does the write leave the tracker and the gate, so a switch and a deferred close still wait for
+   * it and the key's later mirror calls still queue behind it. A hung mirror never stalls serving:
+   * its calls fail by their deadline. No closure per call on the common path: it sits on every send.
+   */
   async #writeInside<K extends WriteOp>(op: K, key: string | undefined, arg: WriteArgs[K]): Promise<unknown> {
     const write = this.#writes.begin();
+    let detached = false;
     try {
       this.#assertOpen();
       const authSide = this.#authSide;
@@ -742,15 +750,34 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       // A manager that answers synchronously (unified's peerSeen) costs no await.
       const value = isThenable(pending) ? await pending : pending;
       const mirrored = op === 'connectToPeer' ? this.#mirrorDial(value as PeerInfo, key, write) : this.#mirror<WriteOp>(op, key, arg, write, op, value);
-      if (mirrored !== undefined) await mirrored;
-      if (seenAt !== undefined) this.#checks.peerSeen(key!, seenAt);
+      if (mirrored === undefined) {
+        if (seenAt !== undefined) this.#checks.peerSeen(key!, seenAt);
+      } else if (SERVED_ALONE.has(op)) {
+        detached = true;
+        // #mirrorNow's promise never rejects: a mirror failure is recorded, not thrown.
+        const after = (): void => this.#mirrored(op, key, write, seenAt);
+        if (mirrored instanceof MirrorCall) mirrored.whenSettled(after);
+        else void mirrored.then(after);
+      } else {
+        await mirrored;
+      }
       return value;
     } finally {
-      // A connect that failed after its dial leaves no link behind for a later connect to find.
-      if (op === 'connectToPeer') this.#links.takeDialledTo(key!);
-      this.#writes.done(write);
-      this.#gate.leave();
+      if (!detached) this.#writeDone(op, key, write);
     }
+  }
+
+  /** A detached mirror half settled: the evidence it was given counts, and the write is done. */
+  #mirrored(op: WriteOp, key: string | undefined, write: WriteTicket, seenAt: number | undefined): void {
+    if (seenAt !== undefined && !this.#closed) this.#checks.peerSeen(key!, seenAt);
+    this.#writeDone(op, key, write);
+  }
+
+  #writeDone(op: WriteOp, key: string | undefined, write: WriteTicket): void {
+    // A connect that failed after its dial leaves no link behind for a later connect to find.
+    if (op === 'connectToPeer') this.#links.takeDialledTo(key!);
+    this.#writes.done(write);
+    this.#gate.leave();
   }
 
   /**
@@ -791,7 +818,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   }
 
   /** A dial's mirror half: the mirror is given the connection the authoritative manager dialled. */
-  #mirrorDial(info: PeerInfo, key: string | undefined, write: WriteTicket): Promise<void> | undefined {
+  #mirrorDial(info: PeerInfo, key: string | undefined, write: WriteTicket): PromiseLike<void> | undefined {
     const dialled = key === undefined ? undefined : this.#links.takeDialledTo(key);
     const link = this.#links.dialledBy(info) ?? dialled;
     if (this.#mirrorSide) this.#compareConnectResult(info);
@@ -830,7 +857,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
    * send the authoritative side made before a removal is never mirrored after it. A key with
    * nothing in flight costs one map lookup. Returns a promise only when there is something to wait for.
    */
-  #mirror<K extends MirrorOp>(op: K, key: string | undefined, arg: MirrorArgs[K], write?: WriteTicket, label: string = op, authValue?: unknown): Promise<void> | undefined {
+  #mirror<K extends MirrorOp>(op: K, key: string | undefined, arg: MirrorArgs[K], write?: WriteTicket, label: string = op, authValue?: unknown): PromiseLike<void> | undefined {
     if (key === undefined || this.#mirrorSide === undefined) return this.#mirrorNow(op, key, arg, write, label, authValue);
     // A write that began before a deferred close of this key: it goes ahead of the close's delivery
     // (which waits for it), but behind the key's mirror calls of writes that began before it (an
@@ -861,7 +888,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
    * earlier writes, the key's queue as it stood when the close was deferred (those calls never wait
    * for a close that came after them) and the ones that went ahead of the close before this one.
    */
-  #mirrorAheadOfClose<K extends MirrorOp>(op: K, key: string, arg: MirrorArgs[K], write: WriteTicket, earlier: Promise<void> | undefined, label: string, authValue: unknown): Promise<void> | undefined {
+  #mirrorAheadOfClose<K extends MirrorOp>(op: K, key: string, arg: MirrorArgs[K], write: WriteTicket, earlier: PromiseLike<void> | undefined, label: string, authValue: unknown): PromiseLike<void> | undefined {
     const ahead = this.#aheadOfClose.get(key) ?? [];
     let after = earlier;
     for (const c of ahead) if (c.write < write) after = c.run;
@@ -881,7 +908,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   }
 
   /** A key's last mirror call settled: nothing is in flight for it any more. */
-  #mirrorSettled(key: string | undefined, run: Promise<void>): void {
+  #mirrorSettled(key: string | undefined, run: PromiseLike<void>): void {
     if (key !== undefined && this.#mirrorQueues.get(key) === run) this.#mirrorQueues.delete(key);
   }
 
@@ -926,7 +953,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   }
 
   /** The mirror's half of a write, now; its failure is recorded, never thrown. A promise only when it did not settle synchronously. */
-  #mirrorNow<K extends MirrorOp>(op: K, key: string | undefined, arg: MirrorArgs[K], write: WriteTicket | undefined, label: string, authValue: unknown): Promise<void> | undefined {
+  #mirrorNow<K extends MirrorOp>(op: K, key: string | undefined, arg: MirrorArgs[K], write: WriteTicket | undefined, label: string, authValue: unknown): PromiseLike<void> | undefined {
     const side = this.#mirrorSide;
     if (!side) return undefined;
     if (this.#deadlocked[side]) {
@@ -962,25 +989,24 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       return undefined;
     }
     const compareResult = (op === 'broadcast' || op === 'broadcastBlockProposal') && write !== undefined;
-    // One promise for the caller to wait on, settled by the outcome's handler itself, which also
-    // takes it off the key's queue (assigned before any handler can run: they run on a later turn).
-    const run: Promise<void> = new Promise<void>((resolve) => {
-      this.#deadlines.watch(
-        label,
-        result,
-        (value) => {
-          this.verifier.compareWrite(label, key ?? label, this.#authSide, MIRRORED, this.#evidenceFn);
-          if (compareResult) this.#compareBroadcast(label, write, authValue as BroadcastResult, value as BroadcastResult);
-          this.#mirrorSettled(key, run);
-          resolve();
-        },
-        (error) => {
-          this.#mirrorFailed(label, key, side, error, write);
-          this.#mirrorSettled(key, run);
-          resolve();
-        },
-      );
-    });
+    // Settled by the outcome's handler itself, which also takes it off the key's queue (assigned
+    // before any handler can run: they run on a later turn). No promise unless one waits on it.
+    const run = new MirrorCall();
+    this.#deadlines.watch(
+      label,
+      result,
+      (value) => {
+        this.verifier.compareWrite(label, key ?? label, this.#authSide, MIRRORED, this.#evidenceFn);
+        if (compareResult) this.#compareBroadcast(label, write, authValue as BroadcastResult, value as BroadcastResult);
+        this.#mirrorSettled(key, run);
+        run.settle();
+      },
+      (error) => {
+        this.#mirrorFailed(label, key, side, error, write);
+        this.#mirrorSettled(key, run);
+        run.settle();
+      },
+    );
     return run;
   }
 

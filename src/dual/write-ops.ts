@@ -42,3 +42,11 @@ export function callWrite<K extends WriteOp>(m: PeerPool, op: K, key: string | u
 export function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
 }
+
+/**
+ * The hot writes, whose caller is answered once the authoritative manager answered; their mirror
+ * half finishes on its own (in key order). Adds, removals, dials and broadcasts still wait for the
+ * mirror: rare, a broadcast's two results are compared when it returns,
+ * and a caller expects both managers to hold the same peers once they return.
+ */
+export const SERVED_ALONE: ReadonlySet<WriteOp> = new Set<WriteOp>(['peerSeen', 'sendToPeer']);
