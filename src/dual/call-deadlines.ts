@@ -2,12 +2,29 @@ import type { TimerHandle, TimerSet } from '../contract/clock.js';
 import { MirrorTimeoutError } from '../contract/errors.js';
 import { SettledFifo } from '../util/settled-fifo.js';
 
-interface Pending {
+/**
+ * A call being bounded, told its outcome exactly once: `ok` with its value, or `fail` with its
+ * error or a MirrorTimeoutError. A mirror call is its own record (MirrorCall): no record and no
+ * pair of handler closures per call on the mirrored send path.
+ */
+export interface WatchedCall {
   readonly op: string;
-  /** The sweep count when the call began. */
-  readonly tick: number;
-  readonly reject: (err: Error) => void;
+  /** The sweep count when the call began: set by CallDeadlines. */
+  tick: number;
   done: boolean;
+  ok(value: unknown): void;
+  fail(err: Error): void;
+}
+
+/** A call watched through `watch`: its handlers are the caller's closures. */
+class HandledCall<T> implements WatchedCall {
+  tick = 0;
+  done = false;
+  constructor(
+    readonly op: string,
+    readonly ok: (value: T) => void,
+    readonly fail: (err: Error) => void,
+  ) {}
 }
 
 /** Sweeps per timeout: a call fails between `ms` and `ms` plus a quarter of it. */
@@ -21,7 +38,7 @@ const SWEEPS = 4;
  */
 export class CallDeadlines {
   /** Start order, so ticks ascend. */
-  readonly #queue = new SettledFifo<Pending>();
+  readonly #queue = new SettledFifo<WatchedCall>();
   #pending = 0;
   #tick = 0;
   #sweep: TimerHandle | undefined;
@@ -41,16 +58,22 @@ export class CallDeadlines {
    * taken longer than `ms`: exactly one of them is called, once. No promise of its own.
    */
   watch<T>(op: string, work: PromiseLike<T>, onValue: (value: T) => void, onError: (err: Error) => void): void {
-    const pending: Pending = { op, tick: this.#tick, reject: onError, done: false };
-    this.#queue.push(pending);
+    this.track(new HandledCall(op, onValue, onError) as WatchedCall, work);
+  }
+
+  /** `work`'s outcome to `call.ok` or `call.fail`, or a MirrorTimeoutError to `call.fail` once it has taken longer than `ms`. */
+  track(call: WatchedCall, work: PromiseLike<unknown>): void {
+    call.tick = this.#tick;
+    call.done = false;
+    this.#queue.push(call);
     this.#pending++;
     this.#sweep ??= this.timers.interval(() => this.#expire(), Math.max(1, this.ms / SWEEPS));
     work.then(
       (value) => {
-        if (this.#settle(pending)) onValue(value);
+        if (this.#settle(call)) call.ok(value);
       },
       (err: unknown) => {
-        if (this.#settle(pending)) onError(err as Error);
+        if (this.#settle(call)) call.fail(err as Error);
       },
     );
   }
@@ -83,7 +106,7 @@ export class CallDeadlines {
     return { pending: this.#pending, sweeps: this.#tick, oldestOp: oldest?.op, oldestAge: oldest ? this.#tick - oldest.tick : undefined, armed: this.#sweep !== undefined };
   }
 
-  #settle(pending: Pending): boolean {
+  #settle(pending: WatchedCall): boolean {
     if (pending.done) return false;
     pending.done = true;
     this.#pending--;
@@ -91,10 +114,10 @@ export class CallDeadlines {
     return true;
   }
 
-  #fail(pending: Pending, err: Error): void {
+  #fail(pending: WatchedCall, err: Error): void {
     pending.done = true;
     this.#pending--;
-    pending.reject(err);
+    pending.fail(err);
   }
 
   #expire(): void {

@@ -12,7 +12,7 @@ import type { NetworkMessage } from '../contract/messages.js';
 import { SwitchGate } from './switch-gate.js';
 import { DUAL_DEFAULTS } from './dual-defaults.js';
 import { WriteTracker, type WriteTicket } from './write-tracker.js';
-import { MirrorCall } from './mirror-call.js';
+import { MirrorCall, type MirrorOutcomes } from './mirror-call.js';
 import type { BlockProposalInput, PeerPool, PoolEvent, PoolEvents, PoolListener } from '../contract/peer-pool.js';
 import { resolvePoolOptions, type PoolOptions, type ResolvedPoolOptions } from '../pool/pool-options.js';
 import { PromotionGate, type GateDecision, type PromotionGateOptions } from './promotion-gate.js';
@@ -755,9 +755,11 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       } else if (SERVED_ALONE.has(op)) {
         detached = true;
         // #mirrorNow's promise never rejects: a mirror failure is recorded, not thrown.
-        const after = (): void => this.#mirrored(op, key, write, seenAt);
-        if (mirrored instanceof MirrorCall) mirrored.whenSettled(after);
-        else void mirrored.then(after);
+        if (mirrored instanceof MirrorCall) {
+          mirrored.servedWrite = write;
+          mirrored.seenAt = seenAt;
+        }
+        else void mirrored.then(() => this.#mirrored(key, write, seenAt));
       } else {
         await mirrored;
       }
@@ -768,9 +770,11 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   }
 
   /** A detached mirror half settled: the evidence it was given counts, and the write is done. */
-  #mirrored(op: WriteOp, key: string | undefined, write: WriteTicket, seenAt: number | undefined): void {
+  #mirrored(key: string | undefined, write: WriteTicket, seenAt: number | undefined): void {
     if (seenAt !== undefined && !this.#closed) this.#checks.peerSeen(key!, seenAt);
-    this.#writeDone(op, key, write);
+    // Served alone: never a dial (#writeDone's connect clean-up is not due).
+    this.#writes.done(write);
+    this.#gate.leave();
   }
 
   #writeDone(op: WriteOp, key: string | undefined, write: WriteTicket): void {
@@ -989,25 +993,30 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
       return undefined;
     }
     const compareResult = (op === 'broadcast' || op === 'broadcastBlockProposal') && write !== undefined;
-    // Settled by the outcome's handler itself, which also takes it off the key's queue (assigned
-    // before any handler can run: they run on a later turn). No promise unless one waits on it.
-    const run = new MirrorCall();
-    this.#deadlines.watch(
-      label,
-      result,
-      (value) => {
-        this.verifier.compareWrite(label, key ?? label, this.#authSide, MIRRORED, this.#evidenceFn);
-        if (compareResult) this.#compareBroadcast(label, write, authValue as BroadcastResult, value as BroadcastResult);
-        this.#mirrorSettled(key, run);
-        run.settle();
-      },
-      (error) => {
-        this.#mirrorFailed(label, key, side, error, write);
-        this.#mirrorSettled(key, run);
-        run.settle();
-      },
-    );
+    // Its outcome goes to #outcomes, which also takes it off the key's queue (set before any
+    // outcome can come: they come on a later turn). No promise unless something waits on it.
+    const run = new MirrorCall(this.#outcomes, label, key, side, write, compareResult ? authValue : undefined);
+    this.#deadlines.track(run, result);
     return run;
+  }
+
+  /** Mirror calls' outcomes: one pair of handlers per pool, not per call (they sit on every mirrored send). */
+  readonly #outcomes: MirrorOutcomes = {
+    ok: (call, value) => {
+      this.verifier.compareWrite(call.op, call.key ?? call.op, this.#authSide, MIRRORED, this.#evidenceFn);
+      if (call.compareWith !== undefined) this.#compareBroadcast(call.op, call.write!, call.compareWith as BroadcastResult, value as BroadcastResult);
+      this.#mirrorCallDone(call);
+    },
+    fail: (call, error) => {
+      this.#mirrorFailed(call.op, call.key, call.side, error, call.write);
+      this.#mirrorCallDone(call);
+    },
+  };
+
+  #mirrorCallDone(call: MirrorCall): void {
+    this.#mirrorSettled(call.key, call);
+    call.settle();
+    if (call.servedWrite !== undefined) this.#mirrored(call.key, call.servedWrite, call.seenAt);
   }
 
   /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { NetworkMessage } from '../../src/contract/messages.js';
 import type { PoolOptions } from '../../src/pool/pool-options.js';
-import { MirrorCall } from '../../src/dual/mirror-call.js';
+import { MirrorCall, type MirrorOutcomes } from '../../src/dual/mirror-call.js';
 import { LegacyPeerManager } from '../../legacy/legacy-peer-manager.js';
 import { UnifiedPeerManager } from '../../unified/unified-peer-manager.js';
 import { makePool } from './helpers/fixtures.js';
@@ -101,20 +101,30 @@ describe('the serving path does not wait on the mirror (issue 18)', () => {
 });
 
 describe('MirrorCall', () => {
-  it('runs its settle callback before what waits through then, and makes a promise only when asked', async () => {
-    const call = new MirrorCall();
+  it('hands its outcome to the pool once, and makes a promise only when something waits on it', async () => {
     const seen: string[] = [];
-    call.whenSettled(() => seen.push('settled'));
+    const outcomes: MirrorOutcomes = {
+      ok: (call, value) => {
+        seen.push(`ok ${String(value)}`);
+        call.settle();
+      },
+      fail: (call, err) => {
+        seen.push(`fail ${err.message}`);
+        call.settle();
+      },
+    };
+    const call = new MirrorCall(outcomes, 'sendToPeer', '10.0.0.1', 'unified', 3, undefined);
     const waited = call.then(() => void seen.push('then'));
-    expect(seen).toEqual([]);
-    call.settle();
+    call.ok(7);
     call.settle();
     await waited;
-    expect(seen).toEqual(['settled', 'then']);
+    expect(seen).toEqual(['ok 7', 'then']);
     expect(call.settled).toBe(true);
-    // Settled already: the callback runs at once, a later then resolves.
-    call.whenSettled(() => seen.push('late'));
+    // Settled already: a later wait resolves at once.
     await call;
-    expect(seen).toEqual(['settled', 'then', 'late']);
+    const failing = new MirrorCall(outcomes, 'peerSeen', '10.0.0.2', 'legacy', 4, undefined);
+    failing.fail(new Error('boom'));
+    await failing;
+    expect(seen).toEqual(['ok 7', 'then', 'fail boom']);
   });
 });
