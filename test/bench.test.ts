@@ -38,6 +38,7 @@ describe('poolshift bench', () => {
       countPeers: 20,
       opsPerSample: 4,
       timing: { timeMs: 1, warmupMs: 1, minSamples: 2, rounds: 1 },
+      profileMs: 5,
     });
     const json = JSON.parse(toJson(report)) as BenchReport;
     expect(json.node).toBe(process.version);
@@ -49,9 +50,14 @@ describe('poolshift bench', () => {
       for (const impl of ['shadow', 'live'] as const) if (impl in r) expect(typeof r[impl]).toBe('number');
     }
     // Where the dual-mode pool is measured, the floor it is read against is measured beside it.
-    for (const r of json.results.filter((r) => (r.metric === 'peerSeen' || r.metric === 'sendToPeer') && 'shadow' in r)) {
+    for (const r of json.results.filter((r) => ['peerSeen', 'sendToPeer', 'getConnectedPeers', 'getPeerIps', 'reaperScan'].includes(r.metric) && 'shadow' in r)) {
       expect(typeof r.bothManagers).toBe('number');
     }
+    // The run's own cost, judged by the scale targets.
+    expect(json.wallMs).toBeGreaterThan(0);
+    expect(json.peakHeapBytes).toBeGreaterThan(0);
+    expect(json.peakHeapBytes).toBeLessThan(json.heapLimitBytes);
+    expect(json.peakRssBytes).toBeGreaterThan(0);
     const metrics = new Set(json.results.map((r) => r.metric));
     for (const m of ['peerSeen', 'sendToPeer', 'getConnectedPeers', 'getPeerIps', 'reaperScan', 'lockAcquisitionsPerSend', 'mapLookupsPerSend', 'memoryPerPeer']) {
       expect(metrics).toContain(m);
@@ -62,6 +68,11 @@ describe('poolshift bench', () => {
     expect(json.results.find((r) => r.metric === 'mapLookupsPerSend')!.unified).toBe(1);
     expect(json.targets.length).toBeGreaterThan(0);
     for (const t of json.targets) expect(['met', 'not met', 'not measured']).toContain(t.verdict);
+    // Every miss has its floor beside it, and every per-operation miss its profile, taken on the spot.
+    const misses = json.targets.filter((t) => t.verdict === 'not met');
+    for (const t of misses) expect(t.floor).toBeTruthy();
+    const perOperation = misses.filter((t) => (t.group === 'unified vs the floor' && !t.target.includes('growth')) || t.group === 'shadow and live vs both managers');
+    for (const t of perOperation) expect(t.cause && 'profile' in t.cause ? t.cause.profile.samples : -1).toBeGreaterThanOrEqual(0);
     // Counted targets are judged on counts, so they hold on any machine.
     for (const t of json.targets.filter((t) => t.target.startsWith('lock acquisitions') || t.target.startsWith('map lookups'))) {
       expect(t.verdict).toBe('met');

@@ -1,6 +1,7 @@
 import { BenchClock } from './bench-clock.js';
 import { forceGc } from './memory.js';
-import type { BenchResult } from './results.js';
+import { profileWork } from './profile.js';
+import type { BenchResult, ProfiledMiss } from './results.js';
 import {
   BENCH_MESSAGE,
   benchPeers,
@@ -114,6 +115,36 @@ function bothManagersTask(op: 'peerSeen' | 'sendToPeer', pair: readonly [Subject
   };
 }
 
+/** Both listings per call, legacy's then unified's: the floor of a dual-mode listing, per peer listed. */
+function bothListingsTask(pair: readonly [Subject, Subject], n: number, list: 'getConnectedPeers' | 'getPeerIps', peersPerSample: number): TimedTask {
+  const [legacy, unified] = pair.map((s) => listingTask(s, n, list, peersPerSample)) as [TimedTask, TimedTask];
+  return {
+    name: BOTH,
+    work: legacy.work,
+    fn: async () => {
+      await legacy.fn();
+      await unified.fn();
+    },
+  };
+}
+
+/** Both managers' reaper passes, legacy's then unified's, each over its own copy of the peers. */
+function bothReapersTask(pair: readonly [Subject, Subject], stale: readonly PeerInfo[], n: number): TimedTask {
+  const [legacy, unified] = pair.map((s) => reaperTask(s, stale, n)) as [TimedTask, TimedTask];
+  return {
+    name: BOTH,
+    work: n,
+    beforeEach: async () => {
+      await legacy.beforeEach!();
+      await unified.beforeEach!();
+    },
+    fn: async () => {
+      await legacy.fn();
+      await unified.fn();
+    },
+  };
+}
+
 const BOTH = 'bothManagers';
 
 function listingTask(subject: Subject, n: number, list: 'getConnectedPeers' | 'getPeerIps', peersPerSample: number): TimedTask {
@@ -176,8 +207,34 @@ function row(metric: BenchResult['metric'], n: number, unit: string, figures: Ma
 }
 
 /**
+ * Profiling of the figures that miss their target, after the timings of their size (never inside
+ * a timed sample), on the same pools: `missed` says which implementations of a row miss, each is
+ * profiled for `ms` and handed to `record`.
+ */
+export interface MissProfiling {
+  readonly ms: number;
+  readonly missed: (row: BenchResult) => readonly Impl[];
+  readonly record: (miss: ProfiledMiss) => void;
+}
+
+async function profileMisses(rows: readonly BenchResult[], tasks: ReadonlyMap<string, readonly TimedTask[]>, profiling: MissProfiling | undefined, log: (line: string) => void): Promise<void> {
+  if (!profiling) return;
+  for (const r of rows) {
+    for (const impl of profiling.missed(r)) {
+      const task = tasks.get(r.metric)?.find((t) => t.name === impl);
+      if (!task) continue;
+      log(`  profiling ${impl} ${r.metric} at ${r.n} peers (missed its target)`);
+      const profile = await profileWork(task, { ms: profiling.ms });
+      profiling.record({ metric: r.metric, impl, n: r.n, profile });
+    }
+  }
+}
+
+/**
  * The per-operation figures at one size: the pools hold `n` peers on connections whose sends
- * complete at once, and each figure is timed for every implementation side by side.
+ * complete at once, and each figure is timed for every implementation side by side. Where the
+ * dual-mode pool is measured, two bare managers holding the same peers are timed beside it
+ * (bothManagers: the floor it is read against).
  */
 export async function perOperationFigures(
   impls: readonly Impl[],
@@ -185,6 +242,7 @@ export async function perOperationFigures(
   timing: TimingOptions,
   log: (line: string) => void,
   opsPerSample = OPS_PER_SAMPLE,
+  profiling?: MissProfiling,
 ): Promise<BenchResult[]> {
   // Each size starts from a collected heap: the last size's pools must not be collected inside this one's timings.
   forceGc();
@@ -197,23 +255,33 @@ export async function perOperationFigures(
     for (const subject of [...subjects, ...(pair ?? [])]) await fill(subject, infos);
     const keys = shuffled(infos.map((info) => info.ip));
     const results: BenchResult[] = [];
+    const tasks = new Map<string, TimedTask[]>();
+    const timed = async (metric: BenchResult['metric'], unit: string, list: TimedTask[], t = timing): Promise<BenchResult> => {
+      tasks.set(metric, list);
+      const r = row(metric, n, unit, await timeSideBySide(list, t));
+      results.push(r);
+      return r;
+    };
 
     log(`  peerSeen, ${n} peers`);
-    const both = (op: 'peerSeen' | 'sendToPeer'): TimedTask[] => (pair ? [bothManagersTask(op, pair, keys, opsPerSample)] : []);
-    results.push(row('peerSeen', n, 'ns/op', await timeSideBySide([...subjects.map((s) => peerSeenTask(s, keys, opsPerSample)), ...both('peerSeen')], timing)));
+    await timed('peerSeen', 'ns/op', [...subjects.map((s) => peerSeenTask(s, keys, opsPerSample)), ...(pair ? [bothManagersTask('peerSeen', pair, keys, opsPerSample)] : [])]);
     log(`  sendToPeer, ${n} peers`);
-    results.push(row('sendToPeer', n, 'ns/op', await timeSideBySide([...subjects.map((s) => sendTask(s, keys, opsPerSample)), ...both('sendToPeer')], timing)));
+    await timed('sendToPeer', 'ns/op', [...subjects.map((s) => sendTask(s, keys, opsPerSample)), ...(pair ? [bothManagersTask('sendToPeer', pair, keys, opsPerSample)] : [])]);
     for (const list of ['getConnectedPeers', 'getPeerIps'] as const) {
       log(`  ${list}, ${n} peers`);
-      results.push(row(list, n, 'ns/peer', await timeSideBySide(subjects.map((s) => listingTask(s, n, list, opsPerSample * 20)), timing)));
+      const peersPerSample = opsPerSample * 20;
+      await timed(list, 'ns/peer', [...subjects.map((s) => listingTask(s, n, list, peersPerSample)), ...(pair ? [bothListingsTask(pair, n, list, peersPerSample)] : [])]);
     }
+    // Every peer is still in every pool: the misses so far are profiled on the pools as timed.
+    await profileMisses(results, tasks, profiling, log);
 
     log(`  reaperScan, ${n} peers, ${100 / STALE_SHARE} % stale`);
     const stale = infos.filter((_, i) => i % STALE_SHARE === STALE_SHARE - 1);
-    for (const subject of subjects) for (const info of stale) await subject.pool.removeConnectedPeer(info.ip);
+    for (const subject of [...subjects, ...(pair ?? [])]) for (const info of stale) await subject.pool.removeConnectedPeer(info.ip);
     // A reaper pass costs far more than a lookup: fewer, longer samples.
     const reaperTiming: TimingOptions = { ...timing, minSamples: Math.max(8, timing.minSamples >> 2) };
-    results.push(row('reaperScan', n, 'ns/peer', await timeSideBySide(subjects.map((s) => reaperTask(s, stale, n)), reaperTiming)));
+    const reaper = await timed('reaperScan', 'ns/peer', [...subjects.map((s) => reaperTask(s, stale, n)), ...(pair ? [bothReapersTask(pair, stale, n)] : [])], reaperTiming);
+    await profileMisses([reaper], tasks, profiling, log);
     return results;
   } finally {
     for (const subject of [...subjects, ...(pair ?? [])]) await subject.pool.close();

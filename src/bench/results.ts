@@ -24,9 +24,10 @@ export interface BenchResult {
   readonly shadow?: number;
   readonly live?: number;
   /**
-   * peerSeen and sendToPeer, where the dual-mode pool is measured: legacy's call awaited, then
-   * unified's, and nothing else. The least any pool running both managers costs: the floor the
-   * shadow figure is read against. Not a pool, so not a column of the table.
+   * Every per-operation figure, where the dual-mode pool is measured: legacy's call awaited, then
+   * unified's, and nothing else, on two bare managers holding the same peers (for the listings,
+   * both listings; for the reaper, both managers' passes). The least any pool running both
+   * managers costs: the floor the shadow and live figures are read against.
    */
   readonly bothManagers?: number;
   /** Median absolute deviation over the median, per implementation (timed figures only). */
@@ -37,11 +38,62 @@ export interface BenchResult {
 
 export type Verdict = 'met' | 'not met' | 'not measured';
 
+/** The groups the targets are printed in, in this order. */
+export const TARGET_GROUPS = ['unified vs the floor', 'shadow and live vs both managers', 'memory', 'scale', 'network', 'counted'] as const;
+export type TargetGroup = (typeof TARGET_GROUPS)[number];
+
+/** One function of a CPU profile and its share of the profiled (non-idle) time. */
+export interface ProfileEntry {
+  readonly function: string;
+  /** file:line (1-based), relative to the working directory; empty for native code. */
+  readonly at: string;
+  /** Self time over the profiled non-idle time, 0..1. */
+  readonly share: number;
+}
+
+/** What a short in-process CPU profile of one operation says its time goes to. */
+export interface ProfileSummary {
+  /** The functions with the most self time, heaviest first, without (idle), (program), (root) and GC. */
+  readonly top: ProfileEntry[];
+  /** The garbage collector's share of the profiled non-idle time, 0..1. */
+  readonly gc: number;
+  /** Profiled wall time, ms, and the samples taken in it. */
+  readonly ms: number;
+  readonly samples: number;
+}
+
+/** A missed per-operation figure, profiled after the timings of its size. */
+export interface ProfiledMiss {
+  readonly metric: Metric;
+  readonly impl: Impl;
+  readonly n: number;
+  readonly profile: ProfileSummary;
+}
+
 export interface TargetCheck {
+  readonly group: TargetGroup;
   readonly target: string;
   readonly verdict: Verdict;
   /** The measured figure the verdict rests on, in words. */
   readonly measured: string;
+  /** On a miss: the floor that bounds it, in words (e.g. "the floor itself 496 ns/op at 100k"). */
+  readonly floor?: string;
+  /** On a miss of a per-operation figure: what the profile of the worst missed size says, or why there is none. */
+  readonly cause?: { readonly metric: Metric; readonly impl: Impl; readonly n: number; readonly profile: ProfileSummary } | { readonly note: string };
+}
+
+/** What the whole run cost: judged by the scale targets. */
+export interface RunFigures {
+  /** Wall time of the whole run (every figure, the profiles of the misses), ms. */
+  readonly wallMs: number;
+  /** The highest V8 heap used seen (sampled every 100 ms and after every phase), bytes. */
+  readonly peakHeapBytes: number;
+  /** The process's peak resident set (the kernel's maxRSS), bytes: reported, not judged. */
+  readonly peakRssBytes: number;
+  /** V8's heap limit in this process (v8.getHeapStatistics().heap_size_limit), bytes. */
+  readonly heapLimitBytes: number;
+  /** Set when the heap limit was raised by a flag (--max-old-space-size...): then not Node's default. */
+  readonly heapLimitFlag?: string;
 }
 
 export interface BenchReport {
@@ -57,6 +109,12 @@ export interface BenchReport {
   readonly notes: string[];
   readonly results: BenchResult[];
   readonly targets: TargetCheck[];
+  /** Wall time of the whole run, ms. */
+  readonly wallMs: number;
+  /** Peak V8 heap used (not RSS), bytes; judged against heapLimitBytes. */
+  readonly peakHeapBytes: number;
+  readonly peakRssBytes: number;
+  readonly heapLimitBytes: number;
 }
 
 export function figure(result: BenchResult | undefined, impl: Impl): number | undefined {

@@ -1,10 +1,11 @@
 import { cpus, platform, release } from 'node:os';
 import { countedFigures } from './counts.js';
 import { memoryFigures } from './memory.js';
-import { MAX_PEERS, measuredAt, perOperationFigures } from './per-operation.js';
-import type { BenchReport, BenchResult } from './results.js';
+import { MAX_PEERS, measuredAt, perOperationFigures, type MissProfiling } from './per-operation.js';
+import type { BenchReport, BenchResult, ProfiledMiss } from './results.js';
+import { RunCost } from './run-cost.js';
 import { dualModeAvailable, type Impl } from './subjects.js';
-import { checkTargets } from './targets.js';
+import { checkTargets, missedAt } from './targets.js';
 import type { TimingOptions } from './timing.js';
 import { broadcastWsFigures } from './broadcast-ws.js';
 
@@ -21,6 +22,11 @@ export interface BenchOptions {
   readonly countPeers?: number;
   readonly timing?: TimingOptions;
   readonly opsPerSample?: number;
+  /**
+   * Profile each per-operation figure that misses its target, after its size's timings, for this
+   * long (ms); 0: no profiles. Default 400 (300 with --quick).
+   */
+  readonly profileMs?: number;
 }
 
 export const FULL_SIZES = [1_000, 10_000, 100_000] as const;
@@ -31,6 +37,7 @@ const QUICK_TIMING: TimingOptions = { timeMs: 50, warmupMs: 20, minSamples: 8, r
 
 /** Runs every figure for every implementation available, side by side, and judges the targets. */
 export async function runBench(options: BenchOptions = {}): Promise<BenchReport> {
+  const cost = new RunCost();
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const quick = options.quick ?? false;
   const skipped: Partial<Record<Impl, string>> = {};
@@ -45,15 +52,20 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   results.push(...(await countedFigures(impls, options.countPeers ?? 1_000)));
 
   const timing = options.timing ?? (quick ? QUICK_TIMING : FULL_TIMING);
+  const profiles: ProfiledMiss[] = [];
+  const profileMs = options.profileMs ?? (quick ? 300 : 400);
+  const profiling: MissProfiling | undefined = profileMs > 0 ? { ms: profileMs, missed: missedAt, record: (miss) => profiles.push(miss) } : undefined;
   for (const n of options.sizes ?? (quick ? QUICK_SIZES : FULL_SIZES)) {
     log(`per-operation figures, ${n} peers`);
-    results.push(...(await perOperationFigures(impls, n, timing, log, options.opsPerSample)));
+    results.push(...(await perOperationFigures(impls, n, timing, log, options.opsPerSample, profiling)));
+    cost.sample();
   }
 
   const memorySizes = options.memoryPeers ? [options.memoryPeers] : quick ? [10_000] : [10_000, 100_000];
   for (const n of memorySizes) {
     log(`memory per peer, ${n} peers`);
     results.push(await memoryFigures(impls.filter((impl) => measuredAt(impl, n)), n));
+    cost.sample();
   }
 
   if (!options.skipNetwork) {
@@ -69,6 +81,13 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     return ia === -1 || ib === -1 ? (ia === -1 ? 1 : 0) - (ib === -1 ? 1 : 0) : ia - ib || a.n - b.n;
   });
 
+  const sizes = [...(options.sizes ?? (quick ? QUICK_SIZES : FULL_SIZES)), ...memorySizes];
+  const notes = impls.flatMap((impl) => {
+    const max = MAX_PEERS[impl];
+    return max && sizes.some((n) => n > max.n) ? [`${impl} above ${max.n} peers: ${max.why}`] : [];
+  });
+  const cap = MAX_PEERS.shadow ?? MAX_PEERS.live;
+  const run = cost.finish();
   return {
     node: process.version,
     cpu: cpus()[0]?.model.trim() ?? 'unknown',
@@ -77,14 +96,12 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     date: new Date().toISOString(),
     quick,
     skipped,
-    notes: [
-      ...impls.flatMap((impl) => {
-        const max = MAX_PEERS[impl];
-        const sizes = [...(options.sizes ?? (quick ? QUICK_SIZES : FULL_SIZES)), ...memorySizes];
-        return max && sizes.some((n) => n > max.n) ? [`${impl} above ${max.n} peers: ${max.why}`] : [];
-      }),
-    ],
+    notes,
     results,
-    targets: checkTargets(results),
+    targets: checkTargets(results, { profiles: profiling ? profiles : undefined, run, quick, dualCap: cap ? `capped at ${cap.n} peers (MAX_PEERS): ${cap.why}` : undefined }),
+    wallMs: Math.round(run.wallMs),
+    peakHeapBytes: run.peakHeapBytes,
+    peakRssBytes: run.peakRssBytes,
+    heapLimitBytes: run.heapLimitBytes,
   };
 }

@@ -1,0 +1,56 @@
+import { getHeapStatistics } from 'node:v8';
+import type { RunFigures } from './results.js';
+
+export interface RunCostOptions {
+  /** Milliseconds, monotonic. */
+  readonly now?: () => number;
+  /** V8 heap used, bytes. */
+  readonly heapUsed?: () => number;
+  /** How often the heap is sampled between the explicit samples, ms. */
+  readonly everyMs?: number;
+}
+
+/** Flags that set V8's heap limit: with one, heap_size_limit is no longer Node's default. */
+const HEAP_FLAGS = /--max-old-space-size|--max-semi-space-size|--max-heap-size/;
+
+/**
+ * What a whole bench run costs: its wall time, and the peak of V8's heap used, sampled on an
+ * unref'd timer (every 100 ms: a heap-statistics read costs a few microseconds, so well under
+ * 0.01 % of a timed sample) and at each phase's end, where the pools of a size are all full.
+ * V8's heap, not RSS, is what the default limit bounds; the kernel's peak RSS is reported beside.
+ */
+export class RunCost {
+  readonly #now: () => number;
+  readonly #heapUsed: () => number;
+  readonly #started: number;
+  readonly #timer: NodeJS.Timeout;
+  #peak = 0;
+
+  constructor(options: RunCostOptions = {}) {
+    this.#now = options.now ?? (() => performance.now());
+    this.#heapUsed = options.heapUsed ?? (() => getHeapStatistics().used_heap_size);
+    this.#started = this.#now();
+    this.#timer = setInterval(() => this.sample(), options.everyMs ?? 100);
+    this.#timer.unref();
+    this.sample();
+  }
+
+  /** Takes a heap reading now (call where the heap is likely at its fullest). */
+  sample(): void {
+    this.#peak = Math.max(this.#peak, this.#heapUsed());
+  }
+
+  /** Stops sampling and returns the run's figures. */
+  finish(): RunFigures {
+    this.sample();
+    clearInterval(this.#timer);
+    const flag = [...process.execArgv, ...(process.env['NODE_OPTIONS'] ?? '').split(/\s+/)].find((a) => HEAP_FLAGS.test(a));
+    return {
+      wallMs: this.#now() - this.#started,
+      peakHeapBytes: this.#peak,
+      peakRssBytes: process.resourceUsage().maxRSS * 1024,
+      heapLimitBytes: getHeapStatistics().heap_size_limit,
+      ...(flag ? { heapLimitFlag: flag } : {}),
+    };
+  }
+}
