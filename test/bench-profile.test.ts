@@ -68,4 +68,23 @@ describe('bench profile', () => {
     expect(s).toMatchObject({ samples: 20, ms: 10 });
     expect(formatProfile(s)).toBe('hot 50 % (src/a.js:10), cold 17 % (src/a.js:21); GC 17 %');
   });
+
+  it('counts only the samples inside the profiled windows, and their time', () => {
+    const frame = (functionName: string) => ({ functionName, url: 'file:///w/src/a.js', lineNumber: 0 });
+    const profile: CpuProfile = {
+      nodes: [
+        { id: 1, callFrame: frame('(root)'), children: [2, 3] },
+        { id: 2, callFrame: frame('fill') },
+        { id: 3, callFrame: frame('reap') },
+      ],
+      // Samples at 1100, 1200, ..., 1600 us: fill, fill, reap, reap, fill, reap.
+      samples: [2, 2, 3, 3, 2, 3],
+      timeDeltas: [100, 100, 100, 100, 100, 100],
+      startTime: 1000,
+      endTime: 1700,
+    };
+    const s = summarizeProfiles([profile], { cwd: '/w', windows: [[1250, 1400], [1550, 1650]] });
+    expect(s.top).toEqual([{ function: 'reap', at: 'src/a.js:1', share: 1 }]);
+    expect(s).toMatchObject({ samples: 3, ms: 0.25 });
+  });
 });

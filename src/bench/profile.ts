@@ -12,6 +12,8 @@ export interface CpuProfile {
     readonly children?: readonly number[];
   }[];
   readonly samples?: readonly number[];
+  /** Microseconds from the previous sample (the first: from startTime), on the process's monotonic clock. */
+  readonly timeDeltas?: readonly number[];
   readonly startTime: number;
   readonly endTime: number;
 }
@@ -74,7 +76,23 @@ function where(url: string, line: number, cwd: string): string {
  * Shares are of the non-idle samples, so (program) and GC are in the denominator; samples inside
  * the profiler's own calls are left out altogether.
  */
-export function summarizeProfiles(profiles: readonly CpuProfile[], options: { top?: number; cwd?: string } = {}): ProfileSummary {
+/** The samples of `profile` taken inside one of `windows` (sorted, [from, to] in the profile's microseconds). */
+function samplesIn(profile: CpuProfile, windows: readonly (readonly [number, number])[]): Map<number, number> {
+  const hits = new Map<number, number>();
+  const samples = profile.samples ?? [];
+  const deltas = profile.timeDeltas ?? [];
+  let at = profile.startTime;
+  let w = 0;
+  for (let i = 0; i < samples.length; i++) {
+    at += deltas[i] ?? 0;
+    while (w < windows.length && windows[w]![1] < at) w++;
+    if (w === windows.length) break;
+    if (at >= windows[w]![0]) hits.set(samples[i]!, (hits.get(samples[i]!) ?? 0) + 1);
+  }
+  return hits;
+}
+
+export function summarizeProfiles(profiles: readonly CpuProfile[], options: { top?: number; cwd?: string; windows?: readonly (readonly [number, number])[] } = {}): ProfileSummary {
   const cwd = options.cwd ?? process.cwd();
   const perFunction = new Map<string, { function: string; at: string; hits: number }>();
   let busy = 0;
@@ -82,9 +100,10 @@ export function summarizeProfiles(profiles: readonly CpuProfile[], options: { to
   let samples = 0;
   let us = 0;
   for (const profile of profiles) {
-    us += profile.endTime - profile.startTime;
-    const hits = new Map<number, number>();
-    if (profile.samples) for (const id of profile.samples) hits.set(id, (hits.get(id) ?? 0) + 1);
+    us += options.windows ? 0 : profile.endTime - profile.startTime;
+    let hits = new Map<number, number>();
+    if (options.windows) hits = samplesIn(profile, options.windows);
+    else if (profile.samples) for (const id of profile.samples) hits.set(id, (hits.get(id) ?? 0) + 1);
     const own = profilerOwn(profile);
     for (const node of profile.nodes) {
       if (own.has(node.id)) continue;
@@ -107,38 +126,43 @@ export function summarizeProfiles(profiles: readonly CpuProfile[], options: { to
     .sort((a, b) => b.hits - a.hits)
     .slice(0, options.top ?? 3)
     .map((e) => ({ function: e.function, at: e.at, share: busy === 0 ? 0 : e.hits / busy }));
+  if (options.windows) us = options.windows.reduce((sum, [from, to]) => sum + (to - from), 0);
   return { top, gc: busy === 0 ? 0 : gc / busy, ms: us / 1000, samples };
 }
 
+/** The process's monotonic clock in microseconds: the one V8's profile timestamps are on (Linux: CLOCK_MONOTONIC). */
+const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
+
 /**
  * Profiles `work` in this process with the inspector's sampling profiler (no extra dependency,
- * no child process) for about `options.ms` of profiled time, and summarizes the self time.
- * Without a `beforeEach`, one profile around a loop of calls; with one, a profile per call, so
- * the preparation is never in it (Profiler.start/stop cost well under a millisecond each).
+ * no child process) until `options.ms` of calls were profiled, and summarizes the self time.
+ * One profile around the whole loop (Profiler.start costs about 40 ms with a warm heap, too much
+ * per call); each call of `fn` is a time window, and only the samples inside the windows count,
+ * so `beforeEach` (e.g. re-adding the peers a reaper pass removed) is never in the figures.
  */
 export async function profileWork(work: ProfiledWork, options: ProfileOptions): Promise<ProfileSummary> {
   const session = new Session();
   session.connect();
-  const profiles: CpuProfile[] = [];
+  const windows: [number, number][] = [];
   try {
     await session.post('Profiler.enable');
     await session.post('Profiler.setSamplingInterval', { interval: options.intervalUs ?? 100 });
-    let profiledMs = 0;
+    await session.post('Profiler.start');
+    let profiledUs = 0;
     do {
       if (work.beforeEach) await work.beforeEach();
-      const started = performance.now();
-      await session.post('Profiler.start');
-      do await work.fn();
-      while (!work.beforeEach && performance.now() - started < options.ms);
-      const { profile } = await session.post('Profiler.stop');
-      profiledMs += performance.now() - started;
-      profiles.push(profile as CpuProfile);
-    } while (profiledMs < options.ms);
+      const from = monotonicUs();
+      await work.fn();
+      const to = monotonicUs();
+      windows.push([from, to]);
+      profiledUs += to - from;
+    } while (profiledUs < options.ms * 1000);
+    const { profile } = await session.post('Profiler.stop');
     await session.post('Profiler.disable');
+    return summarizeProfiles([profile as CpuProfile], { ...options, windows });
   } finally {
     session.disconnect();
   }
-  return summarizeProfiles(profiles, options);
 }
 
 const pct = (share: number): string => `${(100 * share).toFixed(0)} %`;
