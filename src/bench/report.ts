@@ -103,6 +103,17 @@ export function causeText(check: TargetCheck): string | undefined {
   return `${cause.impl} ${cause.metric} at ${size(cause.n)}, ${cause.profile.ms.toFixed(0)} ms profiled: ${formatProfile(cause.profile)}`;
 }
 
+/** Under a miss: the profile's heaviest functions one a line (share, name, file:line), or the note. */
+function causeLines(check: TargetCheck): string[] {
+  const cause = check.cause;
+  const label = `${' '.repeat(19)}cause: `;
+  if (cause === undefined) return [];
+  if ('note' in cause) return wrap(cause.note, label, ' '.repeat(26));
+  const p = cause.profile;
+  const head = `${label}${cause.impl} ${cause.metric} at ${size(cause.n)}, ${p.ms.toFixed(0)} ms profiled, GC ${(100 * p.gc).toFixed(0)} %${p.top.length > 0 ? ':' : ': no function sampled'}`;
+  return [head, ...p.top.map((e) => `${' '.repeat(26)}${`${(100 * e.share).toFixed(0)} %`.padStart(4)}  ${e.function}${e.at ? `  ${e.at}` : ''}`.slice(0, WIDTH))];
+}
+
 /** The target lines, grouped, each miss followed by its floor and its profile's top cause. */
 function targetLines(report: BenchReport): string[] {
   const lines: string[] = [];
@@ -114,8 +125,7 @@ function targetLines(report: BenchReport): string[] {
       const label = `[${LABEL[t.verdict]}]`.padEnd(15);
       lines.push(...wrap(`${t.target}${t.measured ? `: ${t.measured}` : ''}`, `    ${label}`, ' '.repeat(19)));
       if (t.floor) lines.push(...wrap(t.floor, `${' '.repeat(19)}floor: `, ' '.repeat(26)));
-      const cause = causeText(t);
-      if (cause) lines.push(...wrap(cause, `${' '.repeat(19)}cause: `, ' '.repeat(26)));
+      lines.push(...causeLines(t));
     }
   }
   return lines;
