@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatMarkdown, formatReport } from '../src/bench/report.js';
 import type { BenchReport, BenchResult, ProfiledMiss, ProfileSummary, RunFigures } from '../src/bench/results.js';
-import { checkTargets, missedAt } from '../src/bench/targets.js';
+import { checkTargets, memoryMisses, missedAt } from '../src/bench/targets.js';
 
 // The verdicts on made-up figures: what is met, what is not, and the floor and the profile put beside a miss.
 const row = (metric: BenchResult['metric'], n: number, v: Partial<BenchResult>): BenchResult => ({ metric, n, unit: 'ns/op', better: 'lower', ...v });
@@ -103,6 +103,11 @@ describe('bench targets: memory, scale, network, counted', () => {
     expect(shadow).toMatchObject({ group: 'memory', verdict: 'not met', measured: '1.80x (2,996 B against 1,172 + 497 = 1,669 B at 10k)' });
     expect(shadow.floor).toBe('legacy + unified 1,669 B a peer at 10k; the bare map 107 B');
     expect(find(checks, 'live memory')).toMatchObject({ verdict: 'met', measured: '1.20x (2,000 B against 1,172 + 497 = 1,669 B at 10k)' });
+    expect(shadow.cause).toEqual({ note: 'not heap-profiled in this run' });
+    const heap = { top: [{ function: 'addConnectedPeer', at: 'dist/src/dual/x.js:3', share: 0.3 }], bytes: 30e6 };
+    const profiled = checkTargets([row('memoryPerPeer', 10_000, { legacy: 1000, unified: 500, shadow: 3000 })], { heapProfiles: [{ impl: 'shadow', n: 10_000, heap }] });
+    expect(find(profiled, 'shadow memory').cause).toEqual({ impl: 'shadow', n: 10_000, heap });
+    expect(memoryMisses([row('memoryPerPeer', 10_000, { legacy: 1000, unified: 500, shadow: 3000, live: 1800 })])).toEqual([{ impl: 'shadow', n: 10_000 }]);
   });
 
   it('needs shadow and live at 100k for every per-operation figure, and says what capped them', () => {
@@ -159,6 +164,7 @@ describe('bench printout', () => {
     targets: checkTargets(results, {
       run: RUN,
       profiles: [{ metric: 'peerSeen', impl: 'unified', n: 1000, profile: { ...profile, top: [...profile.top, { function: 'next', at: '', share: 0.1 }] } }],
+      heapProfiles: [{ impl: 'live', n: 10_000, heap: { top: [{ function: 'track', at: 'dist/src/dual/t.js:7', share: 0.25 }], bytes: 31.5 * 2 ** 20 } }],
     }),
     wallMs: RUN.wallMs,
     peakHeapBytes: RUN.peakHeapBytes,
@@ -180,6 +186,13 @@ describe('bench printout', () => {
         '                          10 %  next',
       ].join('\n'),
     );
+    expect(text).toContain(
+      [
+        '                   cause: live at 10k, its live memory (32 MB sampled) by allocating function:',
+        '                          25 %  track  dist/src/dual/t.js:7',
+      ].join('\n'),
+    );
+    expect(text).toContain('                   cause: not heap-profiled in this run');
     expect(text).toContain('run: 200 s; peak V8 heap used 1,536 MB of its 4,096 MB limit; peak RSS 2,048 MB');
     // The per-operation table carries both managers and each pool's ratio to its floor.
     expect(text).toMatch(/peerSeen +1k +ns\/op +75\.5 ±4 +410 +120 +1,088 +1,596 +482 +1\.59x +2\.26x +3\.31x/);

@@ -57,7 +57,8 @@ function profilerOwn(profile: CpuProfile): Set<number> {
 /** Nodes that are no function of the program: left out of the list (GC is counted apart). */
 const NOT_CODE = new Set(['(idle)', '(program)', '(root)', '(garbage collector)']);
 
-function where(url: string, line: number, cwd: string): string {
+/** "file:line" (1-based), relative to `cwd`; empty for native code. */
+export function where(url: string, line: number, cwd: string): string {
   if (url === '') return '';
   let file = url;
   if (url.startsWith('file://')) {

@@ -1,5 +1,5 @@
 import { formatProfile } from './profile.js';
-import { TARGET_GROUPS, type BenchReport, type BenchResult, type TargetCheck } from './results.js';
+import { TARGET_GROUPS, type BenchReport, type BenchResult, type ProfileEntry, type TargetCheck } from './results.js';
 import { IMPLS, type Impl } from './subjects.js';
 import { PER_OPERATION } from './targets.js';
 
@@ -14,7 +14,7 @@ function number(v: number): string {
 }
 
 const size = (n: number): string => (n >= 1000 && n % 1000 === 0 ? `${n / 1000}k` : String(n));
-const mb = (bytes: number): string => `${Math.round(bytes / 2 ** 20).toLocaleString('en-US')} MB`;
+const mb = (bytes: number): string => (bytes >= 10 * 2 ** 20 ? `${Math.round(bytes / 2 ** 20).toLocaleString('en-US')} MB` : `${(bytes / 2 ** 20).toFixed(1)} MB`);
 
 /** The figure and its spread in percent ("1,517 ±10"): the header says the unit of the spread. */
 function cell(result: BenchResult, impl: Impl): string {
@@ -95,11 +95,17 @@ function wrap(text: string, first: string, indent: string): string[] {
 
 const LABEL = { met: 'met', 'not met': 'NOT MET', 'not measured': 'not measured' } as const;
 
-/** The profile's top cause of a miss, in words. */
+const pct = (share: number): string => `${(100 * share).toFixed(0)} %`;
+
+/** The profile's top cause of a miss, in words (one line: the markdown's cell). */
 export function causeText(check: TargetCheck): string | undefined {
   const cause = check.cause;
   if (cause === undefined) return undefined;
   if ('note' in cause) return cause.note;
+  if ('heap' in cause) {
+    const fns = cause.heap.top.map((e) => `${e.function} ${pct(e.share)}${e.at ? ` (${e.at})` : ''}`).join(', ');
+    return `${cause.impl} at ${size(cause.n)}, live memory by allocating function: ${fns}`;
+  }
   return `${cause.impl} ${cause.metric} at ${size(cause.n)}, ${cause.profile.ms.toFixed(0)} ms profiled: ${formatProfile(cause.profile)}`;
 }
 
@@ -109,9 +115,13 @@ function causeLines(check: TargetCheck): string[] {
   const label = `${' '.repeat(19)}cause: `;
   if (cause === undefined) return [];
   if ('note' in cause) return wrap(cause.note, label, ' '.repeat(26));
+  const entry = (e: ProfileEntry): string => `${' '.repeat(26)}${pct(e.share).padStart(4)}  ${e.function}${e.at ? `  ${e.at}` : ''}`.slice(0, WIDTH);
+  if ('heap' in cause) {
+    return [`${label}${cause.impl} at ${size(cause.n)}, its live memory (${mb(cause.heap.bytes)} sampled) by allocating function:`, ...cause.heap.top.map(entry)];
+  }
   const p = cause.profile;
-  const head = `${label}${cause.impl} ${cause.metric} at ${size(cause.n)}, ${p.ms.toFixed(0)} ms profiled, GC ${(100 * p.gc).toFixed(0)} %${p.top.length > 0 ? ':' : ': no function sampled'}`;
-  return [head, ...p.top.map((e) => `${' '.repeat(26)}${`${(100 * e.share).toFixed(0)} %`.padStart(4)}  ${e.function}${e.at ? `  ${e.at}` : ''}`.slice(0, WIDTH))];
+  const head = `${label}${cause.impl} ${cause.metric} at ${size(cause.n)}, ${p.ms.toFixed(0)} ms profiled, GC ${pct(p.gc)}${p.top.length > 0 ? ':' : ': no function sampled'}`;
+  return [head, ...p.top.map(entry)];
 }
 
 /** The target lines, grouped, each miss followed by its floor and its profile's top cause. */

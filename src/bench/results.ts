@@ -62,6 +62,21 @@ export interface ProfileSummary {
   readonly samples: number;
 }
 
+/** What a pool's live memory was allocated by: a sampling heap profile, by allocating function. */
+export interface HeapProfileSummary {
+  /** Heaviest first; share of the live sampled bytes. */
+  readonly top: ProfileEntry[];
+  /** Live bytes the samples stand for. */
+  readonly bytes: number;
+}
+
+/** A missed memory figure, its pool heap-profiled while being filled. */
+export interface HeapProfiledMiss {
+  readonly impl: Impl;
+  readonly n: number;
+  readonly heap: HeapProfileSummary;
+}
+
 /** A missed per-operation figure, profiled after the timings of its size. */
 export interface ProfiledMiss {
   readonly metric: Metric;
@@ -79,7 +94,7 @@ export interface TargetCheck {
   /** On a miss: the floor that bounds it, in words (e.g. "the floor itself 496 ns/op at 100k"). */
   readonly floor?: string;
   /** On a miss of a per-operation figure: what the profile of the worst missed size says, or why there is none. */
-  readonly cause?: { readonly metric: Metric; readonly impl: Impl; readonly n: number; readonly profile: ProfileSummary } | { readonly note: string };
+  readonly cause?: { readonly metric: Metric; readonly impl: Impl; readonly n: number; readonly profile: ProfileSummary } | HeapProfiledMiss | { readonly note: string };
 }
 
 /** What the whole run cost: judged by the scale targets. */

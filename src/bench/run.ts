@@ -2,10 +2,12 @@ import { cpus, platform, release } from 'node:os';
 import { countedFigures } from './counts.js';
 import { memoryFigures } from './memory.js';
 import { MAX_PEERS, measuredAt, perOperationFigures, type MissProfiling } from './per-operation.js';
-import type { BenchReport, BenchResult, ProfiledMiss } from './results.js';
+import { profileHeap } from './heap-profile.js';
+import type { BenchReport, BenchResult, HeapProfiledMiss, ProfiledMiss } from './results.js';
 import { RunCost } from './run-cost.js';
-import { dualModeAvailable, type Impl } from './subjects.js';
-import { checkTargets, missedAt } from './targets.js';
+import { benchPeers, dualModeAvailable, instantConnectionFor, makeSubject, type Impl } from './subjects.js';
+import { checkTargets, memoryMisses, missedAt } from './targets.js';
+import { systemClock } from '../contract/clock.js';
 import type { TimingOptions } from './timing.js';
 import { broadcastWsFigures } from './broadcast-ws.js';
 
@@ -68,6 +70,24 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     cost.sample();
   }
 
+  // A memory figure that misses: what the pool's live memory was allocated by, on a pool of at most
+  // 10k peers (the per-peer structure is the same at 100k; filling 100k again would cost seconds).
+  const heapProfiles: HeapProfiledMiss[] = [];
+  if (profiling) {
+    for (const miss of memoryMisses(results)) {
+      const n = Math.min(miss.n, 10_000);
+      log(`heap-profiling ${miss.impl} at ${n} peers (memory per peer missed its target)`);
+      const infos = benchPeers(n);
+      const connections = infos.map(instantConnectionFor);
+      const heap = await profileHeap(async () => {
+        const subject = makeSubject(miss.impl, { clock: systemClock });
+        for (let i = 0; i < n; i++) await subject.pool.addConnectedPeer(connections[i]!, infos[i]!);
+        return () => subject.pool.close();
+      });
+      heapProfiles.push({ impl: miss.impl, n, heap });
+    }
+  }
+
   if (!options.skipNetwork) {
     log('broadcastWs over loopback, peers in a child process');
     results.push(await broadcastWsFigures(poolImpls, { quick, log }));
@@ -98,7 +118,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     skipped,
     notes,
     results,
-    targets: checkTargets(results, { profiles: profiling ? profiles : undefined, run, quick, dualCap: cap ? `capped at ${cap.n} peers (MAX_PEERS): ${cap.why}` : undefined }),
+    targets: checkTargets(results, { profiles: profiling ? profiles : undefined, heapProfiles: profiling ? heapProfiles : undefined, run, quick, dualCap: cap ? `capped at ${cap.n} peers (MAX_PEERS): ${cap.why}` : undefined }),
     wallMs: Math.round(run.wallMs),
     peakHeapBytes: run.peakHeapBytes,
     peakRssBytes: run.peakRssBytes,

@@ -1,4 +1,4 @@
-import type { BenchResult, Metric, ProfiledMiss, RunFigures, TargetCheck, TargetGroup, Verdict } from './results.js';
+import type { BenchResult, HeapProfiledMiss, Metric, ProfiledMiss, RunFigures, TargetCheck, TargetGroup, Verdict } from './results.js';
 import type { Impl } from './subjects.js';
 
 /**
@@ -32,6 +32,8 @@ const FULL_RANGE = { from: 1_000, to: 100_000 } as const;
 /** What the checks read beside the result rows: the profiles of the misses, and the run's own cost. */
 export interface TargetContext {
   readonly profiles?: readonly ProfiledMiss[];
+  /** Heap profiles of the memory misses. */
+  readonly heapProfiles?: readonly HeapProfiledMiss[];
   readonly run?: RunFigures;
   readonly quick?: boolean;
   /** Why the dual-mode pool is not measured at some sizes (the cap), if it is not. */
@@ -147,13 +149,26 @@ function reaperGrowth(results: readonly BenchResult[], context: TargetContext): 
   };
 }
 
-/** Shadow's (or live's) memory per peer against legacy's plus unified's, at the largest size all three are measured. */
-function dualMemory(results: readonly BenchResult[], impl: 'shadow' | 'live'): TargetCheck {
-  const group: TargetGroup = 'memory';
-  const target = `${impl} memory per peer at most ${LIMITS.dualMemory}x (legacy + unified)`;
-  const r = rows(results, 'memoryPerPeer')
+/** The memory row a dual-mode implementation is judged on: the largest size where it, legacy and unified are measured. */
+function memoryRow(results: readonly BenchResult[], impl: 'shadow' | 'live'): BenchResult | undefined {
+  return rows(results, 'memoryPerPeer')
     .filter((m) => m[impl] !== undefined && m.legacy !== undefined && m.unified !== undefined)
     .at(-1);
+}
+
+/** The dual-mode implementations whose memory per peer misses its target, and at which size: what the bench heap-profiles. */
+export function memoryMisses(results: readonly BenchResult[]): { impl: 'shadow' | 'live'; n: number }[] {
+  return (['shadow', 'live'] as const).flatMap((impl) => {
+    const r = memoryRow(results, impl);
+    return r && r[impl]! / (r.legacy! + r.unified!) > LIMITS.dualMemory ? [{ impl, n: r.n }] : [];
+  });
+}
+
+/** Shadow's (or live's) memory per peer against legacy's plus unified's, at the largest size all three are measured. */
+function dualMemory(results: readonly BenchResult[], context: TargetContext, impl: 'shadow' | 'live'): TargetCheck {
+  const group: TargetGroup = 'memory';
+  const target = `${impl} memory per peer at most ${LIMITS.dualMemory}x (legacy + unified)`;
+  const r = memoryRow(results, impl);
   if (r === undefined) return { group, target, verdict: 'not measured', measured: '' };
   const floor = r.legacy! + r.unified!;
   const ratio = r[impl]! / floor;
@@ -165,7 +180,7 @@ function dualMemory(results: readonly BenchResult[], impl: 'shadow' | 'live'): T
     verdict: 'not met',
     measured,
     floor: `legacy + unified ${num(floor)} B a peer at ${size(r.n)}${r.baseline === undefined ? '' : `; the bare map ${num(r.baseline)} B`}`,
-    cause: { note: 'memory: no CPU profile; a heap snapshot of the pool at 10k names what it holds (README, Performance)' },
+    cause: context.heapProfiles?.find((h) => h.impl === impl) ?? { note: 'not heap-profiled in this run' },
   };
 }
 
@@ -247,8 +262,8 @@ export function checkTargets(results: readonly BenchResult[], context: TargetCon
         perOperation(results, context, 'shadow and live vs both managers', metric, impl, `${impl} ${metric} within ${LIMITS.dualVsBothManagers}x of both managers at 1k, 10k`, dualSizes),
       ),
     ),
-    dualMemory(results, 'shadow'),
-    dualMemory(results, 'live'),
+    dualMemory(results, context, 'shadow'),
+    dualMemory(results, context, 'live'),
     ...scale(results, context),
     network(results, 'shadow', 'legacy', LIMITS.shadowWs, `broadcastWs in shadow at least ${pct(LIMITS.shadowWs)} of legacy`, 'legacy'),
     network(results, 'unified', 'baseline', LIMITS.unifiedWs, `broadcastWs through unified at least ${pct(LIMITS.unifiedWs)} of the raw ws loop`, 'the raw ws loop'),
