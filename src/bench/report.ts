@@ -142,7 +142,7 @@ function targetLines(report: BenchReport): string[] {
 }
 
 function runLine(report: BenchReport): string {
-  return `run: ${(report.wallMs / 1000).toFixed(0)} s; peak V8 heap used ${mb(report.peakHeapBytes)} of its ${mb(report.heapLimitBytes)} limit; peak RSS ${mb(report.peakRssBytes)}`;
+  return `run: ${(report.wallMs / 1000).toFixed(0)} s; peak V8 heap used ${mb(report.peakHeapBytes)} of its ${mb(report.heapLimitBytes)} limit (in ${report.peakHeapPhase}); peak RSS ${mb(report.peakRssBytes)}`;
 }
 
 /** The results as fixed-width text (per-operation figures, then the rest), then the targets by group. */

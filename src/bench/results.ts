@@ -103,6 +103,8 @@ export interface RunFigures {
   readonly wallMs: number;
   /** The highest V8 heap used seen (sampled every 100 ms and after every phase), bytes. */
   readonly peakHeapBytes: number;
+  /** What the run was doing when the heap peaked (e.g. "per-operation figures, 100000 peers"). */
+  readonly peakHeapPhase: string;
   /** The process's peak resident set (the kernel's maxRSS), bytes: reported, not judged. */
   readonly peakRssBytes: number;
   /** V8's heap limit in this process (v8.getHeapStatistics().heap_size_limit), bytes. */
@@ -128,6 +130,7 @@ export interface BenchReport {
   readonly wallMs: number;
   /** Peak V8 heap used (not RSS), bytes; judged against heapLimitBytes. */
   readonly peakHeapBytes: number;
+  readonly peakHeapPhase: string;
   readonly peakRssBytes: number;
   readonly heapLimitBytes: number;
 }

@@ -25,6 +25,8 @@ export class RunCost {
   readonly #started: number;
   readonly #timer: NodeJS.Timeout;
   #peak = 0;
+  #phase = 'start';
+  #peakPhase = 'start';
 
   constructor(options: RunCostOptions = {}) {
     this.#now = options.now ?? (() => performance.now());
@@ -35,9 +37,19 @@ export class RunCost {
     this.sample();
   }
 
+  /** Names what the run does from now on: the peak is reported with the phase it was seen in. */
+  phase(name: string): void {
+    this.sample();
+    this.#phase = name;
+  }
+
   /** Takes a heap reading now (call where the heap is likely at its fullest). */
   sample(): void {
-    this.#peak = Math.max(this.#peak, this.#heapUsed());
+    const used = this.#heapUsed();
+    if (used > this.#peak) {
+      this.#peak = used;
+      this.#peakPhase = this.#phase;
+    }
   }
 
   /** Stops sampling and returns the run's figures. */
@@ -48,6 +60,7 @@ export class RunCost {
     return {
       wallMs: this.#now() - this.#started,
       peakHeapBytes: this.#peak,
+      peakHeapPhase: this.#peakPhase,
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
       heapLimitBytes: getHeapStatistics().heap_size_limit,
       ...(flag ? { heapLimitFlag: flag } : {}),

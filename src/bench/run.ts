@@ -50,6 +50,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
 
   const results: BenchResult[] = [];
   const poolImpls = impls.filter((impl) => impl !== 'baseline');
+  cost.phase('counted figures');
   log('counting lock acquisitions and map lookups');
   results.push(...(await countedFigures(impls, options.countPeers ?? 1_000)));
 
@@ -58,6 +59,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   const profileMs = options.profileMs ?? (quick ? 300 : 400);
   const profiling: MissProfiling | undefined = profileMs > 0 ? { ms: profileMs, missed: missedAt, record: (miss) => profiles.push(miss) } : undefined;
   for (const n of options.sizes ?? (quick ? QUICK_SIZES : FULL_SIZES)) {
+    cost.phase(`per-operation figures, ${n} peers`);
     log(`per-operation figures, ${n} peers`);
     results.push(...(await perOperationFigures(impls, n, timing, log, options.opsPerSample, profiling)));
     cost.sample();
@@ -65,6 +67,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
 
   const memorySizes = options.memoryPeers ? [options.memoryPeers] : quick ? [10_000] : [10_000, 100_000];
   for (const n of memorySizes) {
+    cost.phase(`memory per peer, ${n} peers`);
     log(`memory per peer, ${n} peers`);
     results.push(await memoryFigures(impls.filter((impl) => measuredAt(impl, n)), n));
     cost.sample();
@@ -76,6 +79,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   if (profiling) {
     for (const miss of memoryMisses(results)) {
       const n = Math.min(miss.n, 10_000);
+      cost.phase(`heap profile, ${miss.impl}`);
       log(`heap-profiling ${miss.impl} at ${n} peers (memory per peer missed its target)`);
       const infos = benchPeers(n);
       const connections = infos.map(instantConnectionFor);
@@ -89,6 +93,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   }
 
   if (!options.skipNetwork) {
+    cost.phase('broadcastWs');
     log('broadcastWs over loopback, peers in a child process');
     results.push(await broadcastWsFigures(poolImpls, { quick, log }));
   }
@@ -121,6 +126,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     targets: checkTargets(results, { profiles: profiling ? profiles : undefined, heapProfiles: profiling ? heapProfiles : undefined, run, quick, dualCap: cap ? `capped at ${cap.n} peers (MAX_PEERS): ${cap.why}` : undefined }),
     wallMs: Math.round(run.wallMs),
     peakHeapBytes: run.peakHeapBytes,
+    peakHeapPhase: run.peakHeapPhase,
     peakRssBytes: run.peakRssBytes,
     heapLimitBytes: run.heapLimitBytes,
   };
