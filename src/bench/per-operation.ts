@@ -230,6 +230,15 @@ async function profileMisses(rows: readonly BenchResult[], tasks: ReadonlyMap<st
   }
 }
 
+export interface PerOperationExtras {
+  /** Operations per timed sample for peerSeen and sendToPeer (a smoke test uses a few). */
+  readonly opsPerSample?: number;
+  /** Profile the figures that miss their target, after the timings. */
+  readonly profiling?: MissProfiling;
+  /** Called once every pool of the size is full, before any timing: where the live heap is at its largest. */
+  readonly afterFill?: () => void;
+}
+
 /**
  * The per-operation figures at one size: the pools hold `n` peers on connections whose sends
  * complete at once, and each figure is timed for every implementation side by side. Where the
@@ -241,9 +250,9 @@ export async function perOperationFigures(
   n: number,
   timing: TimingOptions,
   log: (line: string) => void,
-  opsPerSample = OPS_PER_SAMPLE,
-  profiling?: MissProfiling,
+  extra: PerOperationExtras = {},
 ): Promise<BenchResult[]> {
+  const { opsPerSample = OPS_PER_SAMPLE, profiling, afterFill } = extra;
   // Each size starts from a collected heap: the last size's pools must not be collected inside this one's timings.
   forceGc();
   const infos = benchPeers(n);
@@ -253,6 +262,7 @@ export async function perOperationFigures(
   const pair = dual ? ([makeSubject('legacy', { clock: new BenchClock() }), makeSubject('unified', { clock: new BenchClock() })] as const) : undefined;
   try {
     for (const subject of [...subjects, ...(pair ?? [])]) await fill(subject, infos);
+    afterFill?.();
     const keys = shuffled(infos.map((info) => info.ip));
     const results: BenchResult[] = [];
     const tasks = new Map<string, TimedTask[]>();

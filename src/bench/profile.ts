@@ -54,6 +54,9 @@ function profilerOwn(profile: CpuProfile): Set<number> {
   return own;
 }
 
+/** This module, as the profile names it. */
+const SELF_URL = import.meta.url;
+
 /** Nodes that are no function of the program: left out of the list (GC is counted apart). */
 const NOT_CODE = new Set(['(idle)', '(program)', '(root)', '(garbage collector)']);
 
@@ -107,7 +110,9 @@ export function summarizeProfiles(profiles: readonly CpuProfile[], options: { to
     else if (profile.samples) for (const id of profile.samples) hits.set(id, (hits.get(id) ?? 0) + 1);
     const own = profilerOwn(profile);
     for (const node of profile.nodes) {
-      if (own.has(node.id)) continue;
+      // The profiler's own calls, and this module's loop around the profiled calls (its self time
+      // only: what it calls is the work), belong to no operation.
+      if (own.has(node.id) || node.callFrame.url === SELF_URL) continue;
       const count = profile.samples ? (hits.get(node.id) ?? 0) : (node.hitCount ?? 0);
       if (count === 0) continue;
       samples += count;

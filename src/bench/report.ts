@@ -142,7 +142,10 @@ function targetLines(report: BenchReport): string[] {
 }
 
 function runLine(report: BenchReport): string {
-  return `run: ${(report.wallMs / 1000).toFixed(0)} s; peak V8 heap used ${mb(report.peakHeapBytes)} of its ${mb(report.heapLimitBytes)} limit (in ${report.peakHeapPhase}); peak RSS ${mb(report.peakRssBytes)}`;
+  return (
+    `run: ${(report.wallMs / 1000).toFixed(0)} s; peak V8 heap used ${mb(report.peakHeapBytes)} of its ${mb(report.heapLimitBytes)} limit ` +
+    `(in ${report.peakHeapPhase}), live at most ${mb(report.peakLiveHeapBytes)}; peak RSS ${mb(report.peakRssBytes)}`
+  );
 }
 
 /** The results as fixed-width text (per-operation figures, then the rest), then the targets by group. */
@@ -153,7 +156,7 @@ export function formatReport(report: BenchReport): string {
   const missed = report.targets.filter((t) => t.verdict === 'not met').length;
   const lines = [
     `poolshift bench${report.quick ? ' --quick' : ''}: node ${report.node}, ${report.cpu} (${report.cores} cores), ${report.platform}`,
-    runLine(report),
+    ...wrap(runLine(report), '', '     '),
     '',
   ];
   if (perOp) {

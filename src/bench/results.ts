@@ -105,6 +105,8 @@ export interface RunFigures {
   readonly peakHeapBytes: number;
   /** What the run was doing when the heap peaked (e.g. "per-operation figures, 100000 peers"). */
   readonly peakHeapPhase: string;
+  /** The highest V8 heap used read right after a forced full GC (every pool of a size full), bytes: reported, not judged. */
+  readonly peakLiveHeapBytes: number;
   /** The process's peak resident set (the kernel's maxRSS), bytes: reported, not judged. */
   readonly peakRssBytes: number;
   /** V8's heap limit in this process (v8.getHeapStatistics().heap_size_limit), bytes. */
@@ -131,6 +133,7 @@ export interface BenchReport {
   /** Peak V8 heap used (not RSS), bytes; judged against heapLimitBytes. */
   readonly peakHeapBytes: number;
   readonly peakHeapPhase: string;
+  readonly peakLiveHeapBytes: number;
   readonly peakRssBytes: number;
   readonly heapLimitBytes: number;
 }

@@ -1,4 +1,5 @@
 import { getHeapStatistics } from 'node:v8';
+import { forceGc } from './memory.js';
 import type { RunFigures } from './results.js';
 
 export interface RunCostOptions {
@@ -18,6 +19,9 @@ const HEAP_FLAGS = /--max-old-space-size|--max-semi-space-size|--max-heap-size/;
  * unref'd timer (every 100 ms: a heap-statistics read costs a few microseconds, so well under
  * 0.01 % of a timed sample) and at each phase's end, where the pools of a size are all full.
  * V8's heap, not RSS, is what the default limit bounds; the kernel's peak RSS is reported beside.
+ * Heap used counts garbage not yet collected (V8 lets the old generation grow toward a large limit
+ * before a full GC), so the live peak, read after a forced GC where a phase holds the most, is
+ * reported too: the part of the peak the process could not give back.
  */
 export class RunCost {
   readonly #now: () => number;
@@ -25,6 +29,7 @@ export class RunCost {
   readonly #started: number;
   readonly #timer: NodeJS.Timeout;
   #peak = 0;
+  #peakLive = 0;
   #phase = 'start';
   #peakPhase = 'start';
 
@@ -52,6 +57,16 @@ export class RunCost {
     }
   }
 
+  /**
+   * Takes a heap reading after a full GC: what the run holds at this point, garbage aside. Call
+   * where everything of a phase is alive (the pools of a size, full), outside any timing.
+   */
+  sampleLive(): void {
+    this.sample();
+    forceGc();
+    this.#peakLive = Math.max(this.#peakLive, this.#heapUsed());
+  }
+
   /** Stops sampling and returns the run's figures. */
   finish(): RunFigures {
     this.sample();
@@ -61,6 +76,7 @@ export class RunCost {
       wallMs: this.#now() - this.#started,
       peakHeapBytes: this.#peak,
       peakHeapPhase: this.#peakPhase,
+      peakLiveHeapBytes: this.#peakLive,
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
       heapLimitBytes: getHeapStatistics().heap_size_limit,
       ...(flag ? { heapLimitFlag: flag } : {}),

@@ -61,7 +61,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   for (const n of options.sizes ?? (quick ? QUICK_SIZES : FULL_SIZES)) {
     cost.phase(`per-operation figures, ${n} peers`);
     log(`per-operation figures, ${n} peers`);
-    results.push(...(await perOperationFigures(impls, n, timing, log, options.opsPerSample, profiling)));
+    results.push(...(await perOperationFigures(impls, n, timing, log, { opsPerSample: options.opsPerSample, profiling, afterFill: () => cost.sampleLive() })));
     cost.sample();
   }
 
@@ -127,6 +127,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     wallMs: Math.round(run.wallMs),
     peakHeapBytes: run.peakHeapBytes,
     peakHeapPhase: run.peakHeapPhase,
+    peakLiveHeapBytes: run.peakLiveHeapBytes,
     peakRssBytes: run.peakRssBytes,
     heapLimitBytes: run.heapLimitBytes,
   };
