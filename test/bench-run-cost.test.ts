@@ -14,6 +14,10 @@ describe('bench run cost', () => {
     now = 4500;
     const run = cost.finish();
     expect(run).toMatchObject({ wallMs: 3500, peakHeapBytes: 300, peakHeapPhase: 'per-operation figures, 1000 peers', peakLiveHeapBytes: 300 });
+    expect(run.phases).toEqual([
+      { name: 'per-operation figures, 1000 peers', ms: 0 },
+      { name: 'memory per peer, 10000 peers', ms: 3500 },
+    ]);
     expect(run.heapLimitBytes).toBeGreaterThan(0);
     expect(run.peakRssBytes).toBeGreaterThan(0);
   });

@@ -11,7 +11,14 @@ const find = (checks: ReturnType<typeof checkTargets>, start: string) => {
   return found;
 };
 const profile: ProfileSummary = { top: [{ function: 'hotPath', at: 'dist/unified/x.js:12', share: 0.4 }], gc: 0.05, ms: 400, samples: 3900 };
-const RUN: RunFigures = { wallMs: 200_000, peakHeapBytes: 1.5 * 2 ** 30, peakHeapPhase: 'per-operation figures, 100000 peers', peakLiveHeapBytes: 2 ** 29, peakRssBytes: 2 * 2 ** 30, heapLimitBytes: 4 * 2 ** 30 };
+const RUN: RunFigures = {
+  wallMs: 200_000,
+  phases: [
+    { name: 'counted figures', ms: 2_000 },
+    { name: 'per-operation figures, 100000 peers', ms: 150_000 },
+    { name: 'broadcastWs', ms: 48_000 },
+  ],
+  peakHeapBytes: 1.5 * 2 ** 30, peakHeapPhase: 'per-operation figures, 100000 peers', peakLiveHeapBytes: 2 ** 29, peakRssBytes: 2 * 2 ** 30, heapLimitBytes: 4 * 2 ** 30 };
 
 describe('bench targets: unified against the bare-map floor', () => {
   it('meets within 1.25x at every size, and says which of the sizes named were not run', () => {
@@ -123,7 +130,11 @@ describe('bench targets: memory, scale, network, counted', () => {
     expect(find(ok, 'the whole run')).toMatchObject({ verdict: 'met', measured: '200 s' });
     expect(find(ok, 'peak V8 heap')).toMatchObject({ verdict: 'met', measured: '1,536 MB of 4,096 MB (38 %, in per-operation figures, 100000 peers); live after a full GC at most 512 MB; peak RSS 2,048 MB' });
     const slow = checkTargets([], { run: { ...RUN, wallMs: 330_000, peakHeapBytes: 4 * 2 ** 30 } });
-    expect(find(slow, 'the whole run')).toMatchObject({ verdict: 'not met', floor: 'limit 300 s' });
+    expect(find(slow, 'the whole run')).toMatchObject({
+      verdict: 'not met',
+      floor: 'limit 300 s',
+      cause: { note: 'the longest phases: per-operation figures, 100000 peers 150 s, broadcastWs 48 s, counted figures 2 s' },
+    });
     expect(find(slow, 'peak V8 heap').verdict).toBe('not met');
     expect(find(checkTargets([], { run: RUN, quick: true }), 'the whole run')).toMatchObject({ verdict: 'not measured', measured: '200 s (--quick: not a full run)' });
     expect(find(checkTargets([], { run: { ...RUN, heapLimitFlag: '--max-old-space-size=8192' } }), 'peak V8 heap').verdict).toBe('not measured');
@@ -167,6 +178,7 @@ describe('bench printout', () => {
       heapProfiles: [{ impl: 'live', n: 10_000, heap: { top: [{ function: 'track', at: 'dist/src/dual/t.js:7', share: 0.25 }], bytes: 31.5 * 2 ** 20 } }],
     }),
     wallMs: RUN.wallMs,
+    phases: RUN.phases,
     peakHeapBytes: RUN.peakHeapBytes,
     peakHeapPhase: RUN.peakHeapPhase,
     peakLiveHeapBytes: RUN.peakLiveHeapBytes,

@@ -55,6 +55,7 @@ describe('poolshift bench', () => {
     }
     // The run's own cost, judged by the scale targets.
     expect(json.wallMs).toBeGreaterThan(0);
+    expect(json.phases.map((p) => p.name)).toEqual(expect.arrayContaining(['counted figures', 'per-operation figures, 40 peers', 'memory per peer, 40 peers']));
     expect(json.peakHeapBytes).toBeGreaterThan(0);
     expect(json.peakHeapBytes).toBeLessThan(json.heapLimitBytes);
     expect(json.peakRssBytes).toBeGreaterThan(0);

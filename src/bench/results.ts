@@ -101,6 +101,8 @@ export interface TargetCheck {
 export interface RunFigures {
   /** Wall time of the whole run (every figure, the profiles of the misses), ms. */
   readonly wallMs: number;
+  /** Where it went: each phase's wall time, ms, in run order (profiles count in their phase). */
+  readonly phases: readonly { readonly name: string; readonly ms: number }[];
   /** The highest V8 heap used seen (sampled every 100 ms and after every phase), bytes. */
   readonly peakHeapBytes: number;
   /** What the run was doing when the heap peaked (e.g. "per-operation figures, 100000 peers"). */
@@ -128,8 +130,9 @@ export interface BenchReport {
   readonly notes: string[];
   readonly results: BenchResult[];
   readonly targets: TargetCheck[];
-  /** Wall time of the whole run, ms. */
+  /** Wall time of the whole run, ms, and each phase's. */
   readonly wallMs: number;
+  readonly phases: readonly { readonly name: string; readonly ms: number }[];
   /** Peak V8 heap used (not RSS), bytes; judged against heapLimitBytes. */
   readonly peakHeapBytes: number;
   readonly peakHeapPhase: string;

@@ -32,11 +32,14 @@ export class RunCost {
   #peakLive = 0;
   #phase = 'start';
   #peakPhase = 'start';
+  #phaseStarted: number;
+  readonly #phases: { name: string; ms: number }[] = [];
 
   constructor(options: RunCostOptions = {}) {
     this.#now = options.now ?? (() => performance.now());
     this.#heapUsed = options.heapUsed ?? (() => getHeapStatistics().used_heap_size);
     this.#started = this.#now();
+    this.#phaseStarted = this.#started;
     this.#timer = setInterval(() => this.sample(), options.everyMs ?? 100);
     this.#timer.unref();
     this.sample();
@@ -45,7 +48,14 @@ export class RunCost {
   /** Names what the run does from now on: the peak is reported with the phase it was seen in. */
   phase(name: string): void {
     this.sample();
+    this.#endPhase();
     this.#phase = name;
+  }
+
+  #endPhase(): void {
+    const now = this.#now();
+    if (this.#phase !== 'start' || now > this.#phaseStarted) this.#phases.push({ name: this.#phase, ms: now - this.#phaseStarted });
+    this.#phaseStarted = now;
   }
 
   /** Takes a heap reading now (call where the heap is likely at its fullest). */
@@ -70,10 +80,12 @@ export class RunCost {
   /** Stops sampling and returns the run's figures. */
   finish(): RunFigures {
     this.sample();
+    this.#endPhase();
     clearInterval(this.#timer);
     const flag = [...process.execArgv, ...(process.env['NODE_OPTIONS'] ?? '').split(/\s+/)].find((a) => HEAP_FLAGS.test(a));
     return {
       wallMs: this.#now() - this.#started,
+      phases: this.#phases,
       peakHeapBytes: this.#peak,
       peakHeapPhase: this.#peakPhase,
       peakLiveHeapBytes: this.#peakLive,

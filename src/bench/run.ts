@@ -125,6 +125,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     results,
     targets: checkTargets(results, { profiles: profiling ? profiles : undefined, heapProfiles: profiling ? heapProfiles : undefined, run, quick, dualCap: cap ? `capped at ${cap.n} peers (MAX_PEERS): ${cap.why}` : undefined }),
     wallMs: Math.round(run.wallMs),
+    phases: run.phases.map((p) => ({ name: p.name, ms: Math.round(p.ms) })),
     peakHeapBytes: run.peakHeapBytes,
     peakHeapPhase: run.peakHeapPhase,
     peakLiveHeapBytes: run.peakLiveHeapBytes,

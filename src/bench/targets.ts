@@ -234,7 +234,18 @@ function scale(results: readonly BenchResult[], context: TargetContext): TargetC
     const took = `${(run.wallMs / 1000).toFixed(0)} s`;
     if (context.quick) checks.push({ group, target: wallTarget, verdict: 'not measured', measured: `${took} (--quick: not a full run)` });
     else if (run.wallMs < LIMITS.wallMs) checks.push({ group, target: wallTarget, verdict: 'met', measured: took });
-    else checks.push({ group, target: wallTarget, verdict: 'not met', measured: took, floor: `limit ${LIMITS.wallMs / 1000} s`, cause: { note: 'not profiled: the whole run' } });
+    else {
+      // No profile for a whole run: where its time went, the longest phases first.
+      const longest = [...run.phases].sort((a, b) => b.ms - a.ms).slice(0, 3);
+      checks.push({
+        group,
+        target: wallTarget,
+        verdict: 'not met',
+        measured: took,
+        floor: `limit ${LIMITS.wallMs / 1000} s`,
+        cause: { note: `the longest phases: ${longest.map((p) => `${p.name} ${(p.ms / 1000).toFixed(0)} s`).join(', ')}` },
+      });
+    }
   }
 
   const heapTarget = "peak V8 heap used inside Node's default heap limit";
