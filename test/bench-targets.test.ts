@@ -175,7 +175,7 @@ describe('bench printout', () => {
     targets: checkTargets(results, {
       run: RUN,
       profiles: [{ metric: 'peerSeen', impl: 'unified', n: 1000, profile: { ...profile, top: [...profile.top, { function: 'next', at: '', share: 0.1 }] } }],
-      heapProfiles: [{ impl: 'live', n: 10_000, heap: { top: [{ function: 'track', at: 'dist/src/dual/t.js:7', share: 0.25 }], bytes: 31.5 * 2 ** 20 } }],
+      heapProfiles: [{ impl: 'live', n: 10_000, heap: { top: [{ function: 'track', at: 'dist/src/dual/t.js:7', share: 0.25 }, { function: 'off', at: 'dist/src/bench/c.js:2', share: 0.2 }], bytes: 31.5 * 2 ** 20 } }],
     }),
     wallMs: RUN.wallMs,
     phases: RUN.phases,
@@ -197,13 +197,14 @@ describe('bench printout', () => {
       [
         '                   cause: unified peerSeen at 1k, 400 ms profiled, GC 5 %:',
         '                          40 %  hotPath  dist/unified/x.js:12',
-        '                          10 %  next',
+        '                          10 %  next  (native)',
       ].join('\n'),
     );
     expect(text).toContain(
       [
         '                   cause: live at 10k, its live memory (32 MB sampled) by allocating function:',
         '                          25 %  track  dist/src/dual/t.js:7',
+        '                          20 %  off  dist/src/bench/c.js:2 (bench harness)',
       ].join('\n'),
     );
     expect(text).toContain('                   cause: not heap-profiled in this run');

@@ -109,13 +109,22 @@ export function causeText(check: TargetCheck): string | undefined {
   return `${cause.impl} ${cause.metric} at ${size(cause.n)}, ${cause.profile.ms.toFixed(0)} ms profiled: ${formatProfile(cause.profile)}`;
 }
 
+/**
+ * A profile entry's place: native code (a builtin such as Date.now) has none; the bench's own files
+ * are marked, since their frames stand for the harness (the timed loop, the stand-in connection).
+ */
+function whereText(at: string): string {
+  if (at === '') return '(native)';
+  return /(^|\/)src\/bench\//.test(at) ? `${at} (bench harness)` : at;
+}
+
 /** Under a miss: the profile's heaviest functions one a line (share, name, file:line), or the note. */
 function causeLines(check: TargetCheck): string[] {
   const cause = check.cause;
   const label = `${' '.repeat(19)}cause: `;
   if (cause === undefined) return [];
   if ('note' in cause) return wrap(cause.note, label, ' '.repeat(26));
-  const entry = (e: ProfileEntry): string => `${' '.repeat(26)}${pct(e.share).padStart(4)}  ${e.function}${e.at ? `  ${e.at}` : ''}`.slice(0, WIDTH);
+  const entry = (e: ProfileEntry): string => `${' '.repeat(26)}${pct(e.share).padStart(4)}  ${e.function}  ${whereText(e.at)}`.slice(0, WIDTH);
   if ('heap' in cause) {
     return [`${label}${cause.impl} at ${size(cause.n)}, its live memory (${mb(cause.heap.bytes)} sampled) by allocating function:`, ...cause.heap.top.map(entry)];
   }
