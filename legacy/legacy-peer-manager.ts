@@ -360,19 +360,26 @@ export class LegacyPeerManager extends EventEmitter<PoolEvents> implements PeerP
     const now = this.#opts.clock.now();
     const keys = new Set([...this.connections.keys(), ...this.peers.keys(), ...this.lastSeen.keys()]);
     const entries: SnapshotEntry[] = [];
-    for (const key of keys) {
-      const seen = this.lastSeen.get(key);
-      const handle = this.connections.get(key);
-      entries.push({
-        key,
-        info: this.peers.get(key),
-        lastSeen: seen,
-        liveness: seen === undefined ? 'unknown' : now - seen > this.#opts.staleAfterMs ? 'stale' : 'alive',
-        connectedAt: handle?.connectedAt,
-        connected: handle !== undefined,
-      });
-    }
+    for (const key of keys) entries.push(this.#snapshotEntry(key, now));
     return { takenAt: now, entries };
+  }
+
+  snapshotEntry(key: string): SnapshotEntry | undefined {
+    if (!this.connections.has(key) && !this.peers.has(key) && !this.lastSeen.has(key)) return undefined;
+    return this.#snapshotEntry(key, this.#opts.clock.now());
+  }
+
+  #snapshotEntry(key: string, now: number): SnapshotEntry {
+    const seen = this.lastSeen.get(key);
+    const handle = this.connections.get(key);
+    return {
+      key,
+      info: this.peers.get(key),
+      lastSeen: seen,
+      liveness: seen === undefined ? 'unknown' : now - seen > this.#opts.staleAfterMs ? 'stale' : 'alive',
+      connectedAt: handle?.connectedAt,
+      connected: handle !== undefined,
+    };
   }
 
   resources(): ResourceCounts {

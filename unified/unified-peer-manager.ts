@@ -306,17 +306,24 @@ export class UnifiedPeerManager extends EventEmitter<PoolEvents> implements Peer
   snapshot(): PoolSnapshot {
     const now = this.#opts.clock.now();
     const entries: SnapshotEntry[] = [];
-    for (const [key, entry] of this.connections) {
-      entries.push({
-        key,
-        info: entry.info,
-        lastSeen: entry.lastSeen,
-        liveness: entry.isStale(this.#opts.staleAfterMs, now) ? 'stale' : 'alive',
-        connectedAt: entry.connectedAt,
-        connected: true,
-      });
-    }
+    for (const [key, entry] of this.connections) entries.push(this.#snapshotEntry(key, entry, now));
     return { takenAt: now, entries };
+  }
+
+  snapshotEntry(key: string): SnapshotEntry | undefined {
+    const entry = this.connections.get(key);
+    return entry && this.#snapshotEntry(key, entry, this.#opts.clock.now());
+  }
+
+  #snapshotEntry(key: string, entry: UnifiedPeerConnection, now: number): SnapshotEntry {
+    return {
+      key,
+      info: entry.info,
+      lastSeen: entry.lastSeen,
+      liveness: entry.isStale(this.#opts.staleAfterMs, now) ? 'stale' : 'alive',
+      connectedAt: entry.connectedAt,
+      connected: true,
+    };
   }
 
   resources(): ResourceCounts {

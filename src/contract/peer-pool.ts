@@ -8,6 +8,7 @@ import type {
   PoolSnapshot,
   PoolStats,
   ResourceCounts,
+  SnapshotEntry,
 } from './types.js';
 
 export interface PoolEvents {
@@ -54,6 +55,11 @@ export interface PeerPool {
   getPoolStats(): PoolStats;
   /** Every peer the manager holds, with its liveness: what shadow mode diffs. */
   snapshot(): PoolSnapshot;
+  /**
+   * One key's entry as snapshot() lists it, without listing the rest: a check of one peer at 100k
+   * peers must not build 100k entries (a reaper burst in shadow did, every 50 ms: a 40 s pass).
+   */
+  snapshotEntry(key: string): SnapshotEntry | undefined;
   /** What the pool still holds: timers, socket listeners, lock holders and waiters, entries. */
   resources(): ResourceCounts;
 

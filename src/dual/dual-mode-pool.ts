@@ -394,6 +394,11 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     return snap;
   }
 
+  /** The authoritative manager's entry for `key` (not compared: snapshot() is the read that is). */
+  snapshotEntry(key: string): SnapshotEntry | undefined {
+    return this.#held[authoritativeSide(this.#mode)]!.manager.snapshotEntry(key);
+  }
+
   getPoolStats(): PoolStats {
     const stats = this.#held[authoritativeSide(this.#mode)]!.manager.getPoolStats();
     const unified = this.#held.unified?.manager;
@@ -832,7 +837,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   /**
    * What a connect resolved with against what the authoritative manager then holds for the peer:
    * a connect that lost to a connection already held must resolve with the held peer's info, not
-   * the dialled one. One snapshot lookup per connect (connects are rare).
+   * the dialled one. One entry looked up per connect.
    */
   #compareConnectResult(resolved: PeerInfo): void {
     const key = this.#keyOf(resolved);
@@ -851,7 +856,7 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
     }
     // Another write running may have replaced the entry meanwhile, honestly.
     if (this.#writes.running !== 1) return;
-    const held = this.#held[side]!.manager.snapshot().entries.find((e) => e.key === key);
+    const held = this.#held[side]!.manager.snapshotEntry(key);
     if (held?.info && fingerprint(held.info) !== fingerprint(resolved)) report(`connect resolved with ${describeInfo(resolved)}, holds ${describeInfo(held.info)}`);
   }
 
@@ -1269,8 +1274,9 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
 
   #evidence(key: string): KeyEvidence {
     const find = (side: ManagerSide): SnapshotEntry | undefined => {
-      const entries = this.#held[side]?.manager.snapshot().entries ?? [];
-      return entries.find((e) => e.key === key) ?? entries.find((e) => e.info?.ip === key);
+      const manager = this.#held[side]?.manager;
+      // By key first (one lookup); by IP only where the pool keys peers otherwise.
+      return manager && (manager.snapshotEntry(key) ?? manager.snapshot().entries.find((e) => e.info?.ip === key));
     };
     let closing = false;
     for (const link of this.#links.withKey(key)) if (!link.closed && !link.real.isOpen) closing = true;

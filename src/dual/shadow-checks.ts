@@ -11,8 +11,6 @@ import { LivenessEvidence } from './shadow/liveness-evidence.js';
 import { OwedDisconnects } from './shadow/owed-disconnects.js';
 import type { ShadowVerifier } from './shadow/verifier.js';
 
-/** A burst of stale removals shares one snapshot of the mirror taken at its start; its lastSeen values are this old at most. */
-const STALE_BURST_MS = 50;
 /** How near the stale bound a peer may be and count either way, between a snapshot and getPoolStats read a moment apart. */
 const STATS_SLACK_MS = 100;
 
@@ -66,11 +64,6 @@ export class ShadowChecks {
   #quietUntil = -Infinity;
   /** Until when the mirror's lastSeen are its hydration's, not evidence: liveness is not compared. */
   #freshMirrorUntil = -Infinity;
-  /**
-   * The mirror's entries, taken once for a burst of stale removals (a reaper scan): a snapshot per
-   * removal made a 10k-peer scan in shadow cost 100 us per peer (measured), one per burst keeps it linear.
-   */
-  #mirrorEntries: { readonly at: number; readonly mirror: PeerPool; readonly entries: Map<string, SnapshotEntry> } | undefined;
   /** Open sockets neither manager held at the last pass: one still so now was left open by whoever removed it. */
   #orphans = new Set<ConnectionLink>();
 
@@ -147,7 +140,6 @@ export class ShadowChecks {
     this.#liveness.reset();
     this.#statsDiff = undefined;
     this.#orphans = new Set();
-    this.#mirrorEntries = undefined;
   }
 
   /**
@@ -157,8 +149,6 @@ export class ShadowChecks {
    */
   pass(primary: ManagerSide, legacyManager: PeerPool, unifiedManager: PeerPool, mirrorStuck = false): void {
     const { verifier, clock } = this.#deps;
-    // A burst's snapshot is not kept past the next pass (at 100k peers it is megabytes).
-    this.#mirrorEntries = undefined;
     if (mirrorStuck) this.#quietUntil = clock.now() + this.eventSettleMs;
     if (clock.now() < this.#quietUntil) {
       verifier.resetPersistence();
@@ -219,20 +209,18 @@ export class ShadowChecks {
     if (this.quiet) return;
     verifier.coverage.staleRemovals++;
     const now = clock.now();
-    let cached = this.#mirrorEntries;
-    if (!cached || cached.mirror !== mirror || now - cached.at > STALE_BURST_MS) {
-      cached = this.#mirrorEntries = { at: now, mirror, entries: byKey(mirror.snapshot().entries) };
-    }
-    const entry = cached.entries.get(key);
+    // One key looked up, not a snapshot of the mirror per burst: at 100k peers a snapshot took
+    // longer than a burst lasts, so each removal took one (a reaper pass of 40 s, measured).
+    const entry = mirror.snapshotEntry(key);
     const findings: Finding[] = [];
     // Alive by more than the slack (a last frame processed a moment later on one side is not a
     // difference), or silent past the bound by its own lastSeen and still judged alive (its bound is wrong).
     const silentMs = entry?.lastSeen === undefined ? undefined : now - entry.lastSeen;
     const refreshed = silentMs !== undefined && silentMs < this.#staleAfterMs - this.#staleSlackMs && now - evidenceAt > this.#staleSlackMs;
-    // Judged at the instant the mirror's snapshot was taken (the burst's cache may be older than
-    // now): a peer at the bound then is alive by it, and past it a moment later (a soak flagged
-    // "alive, silent 3000 ms of a 3000 ms bound" when both managers had started fresh together).
-    const misjudged = entry?.lastSeen !== undefined && cached.at - entry.lastSeen > this.#staleAfterMs && entry.liveness !== 'stale';
+    // Judged at the instant the entry was read: a peer at the bound then is alive by it, and past
+    // it a moment later (a soak flagged "alive, silent 3000 ms of a 3000 ms bound" when both
+    // managers had started fresh together and the mirror's entries were read a moment earlier).
+    const misjudged = entry?.lastSeen !== undefined && now - entry.lastSeen > this.#staleAfterMs && entry.liveness !== 'stale';
     if (entry?.connected && (refreshed || misjudged)) {
       const text = `${entry.liveness}, silent ${Math.round(silentMs!)} ms of a ${this.#staleAfterMs} ms bound`;
       const [legacy, unified] = mirrorSide === 'legacy' ? [text, 'reaped as stale'] : ['reaped as stale', text];

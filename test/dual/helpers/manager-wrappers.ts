@@ -10,7 +10,7 @@ export function countingManager<P extends PeerPool>(inner: P, side: string, log:
       if (typeof value !== 'function') return value;
       return (...args: unknown[]) => {
         const name = String(prop);
-        if (!['on', 'off', 'once', 'emit', 'resources', 'snapshot', 'getPoolStats'].includes(name)) {
+        if (!['on', 'off', 'once', 'emit', 'resources', 'snapshot', 'snapshotEntry', 'getPoolStats'].includes(name)) {
           calls.set(name, (calls.get(name) ?? 0) + 1);
           log.push(`${side}.${name}`);
         }
