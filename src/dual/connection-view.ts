@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import type { TimerSet } from '../contract/clock.js';
 import type { Connection, ConnectionEvent, ConnectionEvents, ConnectionListener } from '../contract/connection.js';
 import { decodeMessage } from '../contract/codec.js';
@@ -6,7 +5,7 @@ import { ConnectionClosedError, PingTimeoutError } from '../contract/errors.js';
 import type { NetworkMessage } from '../contract/messages.js';
 import type { DisconnectReason, PeerInfo } from '../contract/types.js';
 import type { ManagerSide } from './modes.js';
-
+import { addListener, emitTo, listenerCount, removeListener, type Listener, type ListenerSlot } from './listener-slot.js';
 
 /** Which side's views reach the socket. One object shared by every link, so a flip is one assignment. */
 export interface LiveSide {
@@ -16,6 +15,12 @@ export interface LiveSide {
 const RECENT_MUTED = 8;
 /** What every muted send returns: one settled promise, not a new one each time. */
 const RESOLVED: Promise<void> = Promise.resolve();
+/** A broadcast send's failure handler where the pool counts none: the rejection is still handled. */
+const IGNORE = (): void => undefined;
+/** What 'seen' is emitted with. */
+const NO_ARGS: readonly [] = [];
+
+type MutedPingSettler = (ok: boolean, error?: Error) => void;
 
 /** What a muted view did instead of touching the socket. */
 export class MutedRecord {
@@ -86,7 +91,9 @@ export class ConnectionLink {
   readonly info: PeerInfo;
   readonly key: string;
   readonly #opts: ConnectionLinkOptions;
-  readonly #views: Record<ManagerSide, ConnectionView>;
+  // Two fields, not a { legacy, unified } record: the record was one more object per link (40 B).
+  #legacy: ConnectionView;
+  #unified: ConnectionView;
   #flowing = false;
   #closed = false;
   /** The real connection's close code and reason, once it has closed. */
@@ -99,29 +106,50 @@ export class ConnectionLink {
   evidenceAt: number | undefined;
   /** The real ping in flight, which muted pings settle with. */
   #realPing: Promise<number> | undefined;
-  /** Muted pings waiting for a frame or a real ping. */
-  readonly #waiting = new Set<(ok: boolean, error?: Error) => void>();
+  /**
+   * Muted pings waiting for a frame or a real ping. Made by the first muted ping: most links never
+   * have one, and an empty Set per link cost about 180 B (a heap snapshot at 20k peers).
+   */
+  #waiting: Set<MutedPingSettler> | undefined;
+  // The link's listeners on the real connection: bound methods, not arrow functions in fields
+  // (four arrows and the context they share cost 264 B per link; four bound functions, 160 B).
+  readonly #onSeen: () => void;
+  readonly #onMessage: (message: NetworkMessage) => void;
+  readonly #onProtocolError: (error: ConnectionEvents['protocol-error'][0]) => void;
+  readonly #onClose: (code: number, reason: string) => void;
 
   constructor(real: Connection, info: PeerInfo, key: string, options: ConnectionLinkOptions) {
     this.real = real;
     this.info = info;
     this.key = key;
     this.#opts = options;
-    this.#views = { legacy: new ConnectionView(this, 'legacy', options.live), unified: new ConnectionView(this, 'unified', options.live) };
+    this.#legacy = new ConnectionView(this, 'legacy', options.live);
+    this.#unified = new ConnectionView(this, 'unified', options.live);
+    this.#onSeen = this.#seen.bind(this);
+    this.#onMessage = this.#message.bind(this);
+    this.#onProtocolError = this.#protocolError.bind(this);
+    this.#onClose = this.#close.bind(this);
     real.on('close', this.#onClose).on('protocol-error', this.#onProtocolError);
   }
 
   view(side: ManagerSide): ConnectionView {
-    return this.#views[side];
+    return side === 'legacy' ? this.#legacy : this.#unified;
   }
 
-  /** @internal See ConnectionLinkOptions.onBroadcastSendFailed. */
-  readonly _broadcastSendFailed = (err: unknown): void => this.#opts.onBroadcastSendFailed?.(err);
+  /**
+   * @internal See ConnectionLinkOptions.onBroadcastSendFailed: the pool's one function, not a
+   * closure per link (56 B each).
+   */
+  get _broadcastSendFailed(): (err: unknown) => void {
+    return this.#opts.onBroadcastSendFailed ?? IGNORE;
+  }
 
   /** A new view for `side`, replacing one its manager closed: used to hand the link back to it. */
   freshView(side: ManagerSide): ConnectionView {
-    this.#views[side] = new ConnectionView(this, side, this.#opts.live);
-    return this.#views[side];
+    const view = new ConnectionView(this, side, this.#opts.live);
+    if (side === 'legacy') this.#legacy = view;
+    else this.#unified = view;
+    return view;
   }
 
   get liveSide(): ManagerSide {
@@ -134,7 +162,7 @@ export class ConnectionLink {
 
   /** Whether `side`'s manager holds this link: its view has listeners and it has not closed it. */
   heldBy(side: ManagerSide): boolean {
-    const view = this.#views[side];
+    const view = this.view(side);
     return !view.closedByOwner && view.listenerCount('close') > 0;
   }
 
@@ -156,8 +184,8 @@ export class ConnectionLink {
     this.#settleWaiting(false, new ConnectionClosedError('connection closed before the pong'));
     this.#closed = true;
     // A manager may hold a view long after its close (legacy's L4): keep the counts, not the frames.
-    this.#views.legacy._forgetFrames();
-    this.#views.unified._forgetFrames();
+    this.#legacy._forgetFrames();
+    this.#unified._forgetFrames();
   }
 
   /** @internal A view got a 'message' or 'seen' listener: start reading (the transport reads only then). */
@@ -193,7 +221,7 @@ export class ConnectionLink {
     const timers = this.#opts.timers;
     return new Promise<number>((resolve, reject) => {
       const timer = timers.timeout(() => {
-        this.#waiting.delete(settle);
+        this.#waiting?.delete(settle);
         reject(new PingTimeoutError(this.#opts.mutedPingTimeoutMs));
       }, this.#opts.mutedPingTimeoutMs);
       const settle = (ok: boolean, error?: Error): void => {
@@ -201,39 +229,40 @@ export class ConnectionLink {
         if (ok) resolve(0);
         else reject(error ?? new ConnectionClosedError());
       };
-      this.#waiting.add(settle);
+      (this.#waiting ??= new Set()).add(settle);
     });
   }
 
   #settleWaiting(ok: boolean, error?: Error): void {
-    if (this.#waiting.size === 0) return;
-    const waiting = [...this.#waiting];
-    this.#waiting.clear();
-    for (const settle of waiting) settle(ok, error);
+    const set = this.#waiting;
+    if (set === undefined || set.size === 0) return;
+    // Dropped, not cleared: a link that had a muted ping once keeps no empty Set for good.
+    this.#waiting = undefined;
+    for (const settle of set) settle(ok, error);
   }
 
-  readonly #onSeen = (): void => {
+  #seen(): void {
     this.seenAt = this.#opts.now?.();
     this.#settleWaiting(true);
-    this.#views.legacy._emit('seen');
-    this.#views.unified._emit('seen');
-  };
+    this.#legacy._emit('seen');
+    this.#unified._emit('seen');
+  }
 
-  readonly #onMessage = (message: NetworkMessage): void => {
-    this.#views.legacy._emit('message', message);
-    this.#views.unified._emit('message', message);
-  };
+  #message(message: NetworkMessage): void {
+    this.#legacy._emit('message', message);
+    this.#unified._emit('message', message);
+  }
 
-  readonly #onProtocolError = (error: ConnectionEvents['protocol-error'][0]): void => {
-    this.#views.legacy._emit('protocol-error', error);
-    this.#views.unified._emit('protocol-error', error);
-  };
+  #protocolError(error: ConnectionEvents['protocol-error'][0]): void {
+    this.#legacy._emit('protocol-error', error);
+    this.#unified._emit('protocol-error', error);
+  }
 
-  readonly #onClose = (code: number, reason: string): void => {
+  #close(code: number, reason: string): void {
     this.closeInfo = [code, reason];
     this.dispose();
-    const live = this.#views[this.liveSide];
-    const muted = this.#views[this.liveSide === 'legacy' ? 'unified' : 'legacy'];
+    const live = this.view(this.liveSide);
+    const muted = this.view(this.liveSide === 'legacy' ? 'unified' : 'legacy');
     live._emit('close', code, reason);
     this.mutedClosePending = true;
     const deliver = (): void => {
@@ -243,7 +272,7 @@ export class ConnectionLink {
     };
     if (this.#opts.deliverMuted) this.#opts.deliverMuted(deliver, this);
     else deliver();
-  };
+  }
 }
 
 /**
@@ -257,7 +286,11 @@ export class ConnectionView implements Connection {
   readonly #real: Connection;
   readonly #live: LiveSide;
   readonly side: ManagerSide;
-  readonly #emitter = new EventEmitter();
+  // Its listeners, one field per event (listener-slot.ts): an EventEmitter per view was ~350 B.
+  #closeListeners: ListenerSlot;
+  #messageListeners: ListenerSlot;
+  #seenListeners: ListenerSlot;
+  #protocolErrorListeners: ListenerSlot;
   /** Made on the first muted call: a view that stays live never needs one. */
   #muted: MutedRecord | undefined;
   /** Set when this view's manager closed it (live or muted). */
@@ -271,6 +304,36 @@ export class ConnectionView implements Connection {
     this.#real = link.real;
     this.#live = live;
     this.side = side;
+  }
+
+  #slot(event: ConnectionEvent): ListenerSlot {
+    switch (event) {
+      case 'close':
+        return this.#closeListeners;
+      case 'message':
+        return this.#messageListeners;
+      case 'seen':
+        return this.#seenListeners;
+      case 'protocol-error':
+        return this.#protocolErrorListeners;
+    }
+  }
+
+  #setSlot(event: ConnectionEvent, slot: ListenerSlot): void {
+    switch (event) {
+      case 'close':
+        this.#closeListeners = slot;
+        return;
+      case 'message':
+        this.#messageListeners = slot;
+        return;
+      case 'seen':
+        this.#seenListeners = slot;
+        return;
+      case 'protocol-error':
+        this.#protocolErrorListeners = slot;
+        return;
+    }
   }
 
   get link(): ConnectionLink {
@@ -371,7 +434,7 @@ export class ConnectionView implements Connection {
   }
 
   on<E extends ConnectionEvent>(event: E, listener: ConnectionListener<E>): this {
-    this.#emitter.on(event, listener as (...args: unknown[]) => void);
+    this.#setSlot(event, addListener(this.#slot(event), listener as Listener));
     if (event === 'message' || event === 'seen') this.#link._subscribed();
     // As the transport does: a connection that closed before its manager subscribed still reports it.
     // Not a muted view whose close the pool holds back: it hears of it in the key's order, after
@@ -388,21 +451,21 @@ export class ConnectionView implements Connection {
   }
 
   off<E extends ConnectionEvent>(event: E, listener: ConnectionListener<E>): this {
-    this.#emitter.off(event, listener as (...args: unknown[]) => void);
+    this.#setSlot(event, removeListener(this.#slot(event), listener as Listener));
     return this;
   }
 
   listenerCount(event: ConnectionEvent): number {
-    return this.#emitter.listenerCount(event);
+    return listenerCount(this.#slot(event));
   }
 
   /** @internal */
   _emit<E extends ConnectionEvent>(event: E, ...args: ConnectionEvents[E]): void {
     if (event === 'close') {
       if (this.#closeDelivered) return;
-      if (this.#emitter.listenerCount('close') === 0) return;
+      if (this.#closeListeners === undefined) return;
       this.#closeDelivered = true;
     }
-    this.#emitter.emit(event, ...args);
+    emitTo(this.#slot(event), this, event === 'seen' ? NO_ARGS : args);
   }
 }
