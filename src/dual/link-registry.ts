@@ -2,7 +2,25 @@ import type { Connection } from '../contract/connection.js';
 import type { PeerInfo } from '../contract/types.js';
 import type { ConnectionLink } from './connection-view.js';
 
-const NONE: ReadonlySet<ConnectionLink> = new Set();
+/** The links of one key, as the registry hands them out: iterated, and counted. */
+export type KeyLinks = Pick<ReadonlySet<ConnectionLink>, 'size' | typeof Symbol.iterator>;
+
+const NONE: KeyLinks = new Set();
+
+/**
+ * A key's one link, in the by-key map: nearly every key has one, and a Set of one cost about 200 B
+ * per peer (the Set and its hash table, a heap snapshot at 20k peers) where this costs 32 B. A
+ * Set is made only while a replacement puts a second link under the key.
+ */
+class SoleLink implements KeyLinks {
+  constructor(readonly link: ConnectionLink) {}
+  get size(): number {
+    return 1;
+  }
+  *[Symbol.iterator](): SetIterator<ConnectionLink> {
+    yield this.link;
+  }
+}
 
 /**
  * The real connections a dual-mode pool tracks: one link each, found by its connection, by its
@@ -11,7 +29,7 @@ const NONE: ReadonlySet<ConnectionLink> = new Set();
  */
 export class LinkRegistry {
   readonly #byConnection = new Map<Connection, ConnectionLink>();
-  readonly #byKey = new Map<string, Set<ConnectionLink>>();
+  readonly #byKey = new Map<string, SoleLink | Set<ConnectionLink>>();
   readonly #dialled = new WeakMap<PeerInfo, ConnectionLink>();
   /** Bounded by the addresses dialled; each entry goes when its connect's mirror half reads it. */
   readonly #dialledTo = new Map<string, ConnectionLink>();
@@ -35,14 +53,15 @@ export class LinkRegistry {
     if (existing) return existing;
     const link = this.#make(connection, info);
     this.#byConnection.set(connection, link);
-    let sameKey = this.#byKey.get(link.key);
-    if (!sameKey) this.#byKey.set(link.key, (sameKey = new Set()));
-    sameKey.add(link);
+    const sameKey = this.#byKey.get(link.key);
+    if (sameKey === undefined) this.#byKey.set(link.key, new SoleLink(link));
+    else if (sameKey instanceof SoleLink) this.#byKey.set(link.key, new Set([sameKey.link, link]));
+    else sameKey.add(link);
     return link;
   }
 
   /** The links whose peer has `key` (two while a replacement is under way). */
-  withKey(key: string): ReadonlySet<ConnectionLink> {
+  withKey(key: string): KeyLinks {
     return this.#byKey.get(key) ?? NONE;
   }
 
@@ -74,7 +93,13 @@ export class LinkRegistry {
   remove(link: ConnectionLink): void {
     this.#byConnection.delete(link.real);
     const sameKey = this.#byKey.get(link.key);
-    if (sameKey?.delete(link) && sameKey.size === 0) this.#byKey.delete(link.key);
+    if (sameKey === undefined) return;
+    if (sameKey instanceof SoleLink) {
+      if (sameKey.link === link) this.#byKey.delete(link.key);
+    } else if (sameKey.delete(link) && sameKey.size === 1) {
+      // Back to one link: the Set goes too.
+      this.#byKey.set(link.key, new SoleLink(sameKey.values().next().value!));
+    }
   }
 
   /** Drops a link neither manager took (its add failed): its listeners off the connection. */
