@@ -112,7 +112,10 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
   readonly #realDialer: Dialer | undefined;
   readonly #live: LiveSide;
   /** The real connections, by connection, by key and by dial. */
-  readonly #links = new LinkRegistry((connection, info) => new ConnectionLink(connection, info, this.#keyOf(info), (this.#linkOptions ??= this.#makeLinkOptions())));
+  readonly #links = new LinkRegistry(
+    (info) => this.#keyOf(info),
+    (connection, info, key) => new ConnectionLink(connection, info, key, (this.#linkOptions ??= this.#makeLinkOptions())),
+  );
   #linkOptions: ConnectionLinkOptions | undefined;
   readonly #held: Partial<Record<ManagerSide, Held>> = {};
   readonly #timers: TimerSet;

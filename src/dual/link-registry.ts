@@ -23,39 +23,49 @@ class SoleLink implements KeyLinks {
 }
 
 /**
- * The real connections a dual-mode pool tracks: one link each, found by its connection, by its
- * peer's key (so that spotting a replacement is one lookup, not a scan of every link), and, for a
- * dial, by the info object the manager hands back.
+ * The real connections a dual-mode pool tracks: one link each, found by its peer's key (so that
+ * spotting a replacement is one lookup, not a scan of every link), by its connection among its
+ * key's links, and, for a dial, by the info object the manager hands back.
+ *
+ * No map by connection: a connection carries one peer, whose key its info gives, so the key's
+ * links (one, two while a replacement is under way) find it. The map by connection cost an entry
+ * per peer, ~46 B at 10k peers (its table) for an index the key already gives.
  */
 export class LinkRegistry {
-  readonly #byConnection = new Map<Connection, ConnectionLink>();
   readonly #byKey = new Map<string, SoleLink | Set<ConnectionLink>>();
+  #size = 0;
   readonly #dialled = new WeakMap<PeerInfo, ConnectionLink>();
   /** Bounded by the addresses dialled; each entry goes when its connect's mirror half reads it. */
   readonly #dialledTo = new Map<string, ConnectionLink>();
-  readonly #make: (connection: Connection, info: PeerInfo) => ConnectionLink;
+  readonly #keyOf: (info: PeerInfo) => string;
+  readonly #make: (connection: Connection, info: PeerInfo, key: string) => ConnectionLink;
 
-  constructor(make: (connection: Connection, info: PeerInfo) => ConnectionLink) {
+  constructor(keyOf: (info: PeerInfo) => string, make: (connection: Connection, info: PeerInfo, key: string) => ConnectionLink) {
+    this.#keyOf = keyOf;
     this.#make = make;
   }
 
   get size(): number {
-    return this.#byConnection.size;
+    return this.#size;
   }
 
-  values(): IterableIterator<ConnectionLink> {
-    return this.#byConnection.values();
+  /** Every link, a key's links together, in the order their keys were first tracked. */
+  *values(): Generator<ConnectionLink, void, undefined> {
+    for (const links of this.#byKey.values()) {
+      if (links instanceof SoleLink) yield links.link;
+      else yield* links;
+    }
   }
 
   /** The link of `connection`, made on first sight. */
   of(connection: Connection, info: PeerInfo): ConnectionLink {
-    const existing = this.#byConnection.get(connection);
-    if (existing) return existing;
-    const link = this.#make(connection, info);
-    this.#byConnection.set(connection, link);
-    const sameKey = this.#byKey.get(link.key);
-    if (sameKey === undefined) this.#byKey.set(link.key, new SoleLink(link));
-    else if (sameKey instanceof SoleLink) this.#byKey.set(link.key, new Set([sameKey.link, link]));
+    const key = this.#keyOf(info);
+    const sameKey = this.#byKey.get(key);
+    if (sameKey !== undefined) for (const existing of sameKey) if (existing.real === connection) return existing;
+    const link = this.#make(connection, info, key);
+    this.#size++;
+    if (sameKey === undefined) this.#byKey.set(key, new SoleLink(link));
+    else if (sameKey instanceof SoleLink) this.#byKey.set(key, new Set([sameKey.link, link]));
     else sameKey.add(link);
     return link;
   }
@@ -91,15 +101,17 @@ export class LinkRegistry {
 
   /** Stops tracking `link` (its connection closed). */
   remove(link: ConnectionLink): void {
-    this.#byConnection.delete(link.real);
     const sameKey = this.#byKey.get(link.key);
     if (sameKey === undefined) return;
     if (sameKey instanceof SoleLink) {
-      if (sameKey.link === link) this.#byKey.delete(link.key);
-    } else if (sameKey.delete(link) && sameKey.size === 1) {
+      if (sameKey.link !== link) return;
+      this.#byKey.delete(link.key);
+    } else {
+      if (!sameKey.delete(link)) return;
       // Back to one link: the Set goes too.
-      this.#byKey.set(link.key, new SoleLink(sameKey.values().next().value!));
+      if (sameKey.size === 1) this.#byKey.set(link.key, new SoleLink(sameKey.values().next().value!));
     }
+    this.#size--;
   }
 
   /** Drops a link neither manager took (its add failed): its listeners off the connection. */
@@ -110,7 +122,7 @@ export class LinkRegistry {
   }
 
   clear(): void {
-    this.#byConnection.clear();
+    this.#size = 0;
     this.#byKey.clear();
     this.#dialledTo.clear();
   }

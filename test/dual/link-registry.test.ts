@@ -8,7 +8,7 @@ import { FakeConnection, peerInfo } from './helpers/fake-connection.js';
 
 function registry(): LinkRegistry {
   const options: ConnectionLinkOptions = { live: { side: 'legacy' }, timers: new TimerSet(new ManualClock()), mutedPingTimeoutMs: 1000, onClosed: () => undefined };
-  return new LinkRegistry((connection: Connection, info: PeerInfo) => new ConnectionLink(connection, info, info.ip, options));
+  return new LinkRegistry((info) => info.ip, (connection: Connection, info: PeerInfo, key: string) => new ConnectionLink(connection, info, key, options));
 }
 
 describe('link registry', () => {
@@ -21,8 +21,12 @@ describe('link registry', () => {
     expect(links.withKey('10.0.0.1').size).toBe(1);
     expect([...links.withKey('10.0.0.1')]).toEqual([a]);
     // A replacement: two links under the key.
-    const b = links.of(new FakeConnection('10.0.0.1'), peerInfo('10.0.0.1', { nodeId: 'other' }));
+    const second = new FakeConnection('10.0.0.1');
+    const b = links.of(second, peerInfo('10.0.0.1', { nodeId: 'other' }));
     expect(b).not.toBe(a);
+    // Each connection still finds its own link among the key's two.
+    expect(links.of(first, info)).toBe(a);
+    expect(links.of(second, b.info)).toBe(b);
     expect(links.withKey('10.0.0.1').size).toBe(2);
     expect([...links.withKey('10.0.0.1')]).toEqual([a, b]);
     expect(links.size).toBe(2);
@@ -46,5 +50,8 @@ describe('link registry', () => {
     expect([...links.withKey('10.0.0.1')]).toEqual([a]);
     expect([...links.withKey('10.0.0.2')]).toEqual([b]);
     expect([...links.values()]).toEqual([a, b]);
+    links.clear();
+    expect(links.size).toBe(0);
+    expect([...links.values()]).toEqual([]);
   });
 });
