@@ -22,6 +22,17 @@ const NO_ARGS: readonly [] = [];
 
 type MutedPingSettler = (ok: boolean, error?: Error) => void;
 
+// A link's states, as bits of one field (three boolean fields were 16 B more per link).
+/** It listens for 'message' and 'seen' on the real connection. */
+const FLOWING = 1;
+/** Disposed: its listeners are off the real connection. */
+const CLOSED = 2;
+/** The close reached the live view, the muted view hears of it when the pool delivers it. */
+const MUTED_CLOSE_PENDING = 4;
+
+/** What a view's `#closedBy` holds after terminate(), which gives no reason: no DisconnectReason can equal it. */
+const TERMINATED: unique symbol = Symbol('terminated');
+
 /** What a muted view did instead of touching the socket. */
 export class MutedRecord {
   sends = 0;
@@ -94,12 +105,14 @@ export class ConnectionLink {
   // Two fields, not a { legacy, unified } record: the record was one more object per link (40 B).
   #legacy: ConnectionView;
   #unified: ConnectionView;
-  #flowing = false;
-  #closed = false;
+  /** FLOWING, CLOSED, MUTED_CLOSE_PENDING. */
+  #state = 0;
   /** The real connection's close code and reason, once it has closed. */
   closeInfo: [code: number, reason: string] | undefined;
   /** The close reached the live view; the muted view hears of it when the pool delivers it (deferred). */
-  mutedClosePending = false;
+  get mutedClosePending(): boolean {
+    return (this.#state & MUTED_CLOSE_PENDING) !== 0;
+  }
   /** When a frame or pong last arrived, read before either manager heard of it. */
   seenAt: number | undefined;
   /** `seenAt` as the pool's last liveness pass found it: checked at the next pass, once settled. */
@@ -112,9 +125,13 @@ export class ConnectionLink {
    */
   #waiting: Set<MutedPingSettler> | undefined;
   // The link's listeners on the real connection: bound methods, not arrow functions in fields
-  // (four arrows and the context they share cost 264 B per link; four bound functions, 160 B).
-  readonly #onSeen: () => void;
-  readonly #onMessage: (message: NetworkMessage) => void;
+  // (four arrows and the context they share cost 264 B per link; a bound function is 48 B).
+  /**
+   * One function for both frame events, 'seen' and 'message': 'seen' carries no argument and
+   * 'message' always its message (ConnectionEvents), so the argument tells them apart. A bound
+   * function each cost 48 B more per link.
+   */
+  readonly #onFrame: (message?: NetworkMessage) => void;
   readonly #onProtocolError: (error: ConnectionEvents['protocol-error'][0]) => void;
   readonly #onClose: (code: number, reason: string) => void;
 
@@ -123,12 +140,11 @@ export class ConnectionLink {
     this.info = info;
     this.key = key;
     this.#opts = options;
-    this.#legacy = new ConnectionView(this, 'legacy', options.live);
-    this.#unified = new ConnectionView(this, 'unified', options.live);
-    this.#onSeen = this.#seen.bind(this);
-    this.#onMessage = this.#message.bind(this);
-    this.#onProtocolError = this.#protocolError.bind(this);
-    this.#onClose = this.#close.bind(this);
+    this.#legacy = new LegacyView(this, options.live);
+    this.#unified = new UnifiedView(this, options.live);
+    this.#onFrame = this.onFrame.bind(this);
+    this.#onProtocolError = this.onProtocolError.bind(this);
+    this.#onClose = this.onClose.bind(this);
     real.on('close', this.#onClose).on('protocol-error', this.#onProtocolError);
   }
 
@@ -146,10 +162,8 @@ export class ConnectionLink {
 
   /** A new view for `side`, replacing one its manager closed: used to hand the link back to it. */
   freshView(side: ManagerSide): ConnectionView {
-    const view = new ConnectionView(this, side, this.#opts.live);
-    if (side === 'legacy') this.#legacy = view;
-    else this.#unified = view;
-    return view;
+    if (side === 'legacy') return (this.#legacy = new LegacyView(this, this.#opts.live));
+    return (this.#unified = new UnifiedView(this, this.#opts.live));
   }
 
   get liveSide(): ManagerSide {
@@ -157,7 +171,7 @@ export class ConnectionLink {
   }
 
   get closed(): boolean {
-    return this.#closed;
+    return (this.#state & CLOSED) !== 0;
   }
 
   /** Whether `side`'s manager holds this link: its view has listeners and it has not closed it. */
@@ -168,7 +182,7 @@ export class ConnectionLink {
 
   /** Listeners this link put on the real connection. */
   get realListeners(): number {
-    return this.#closed ? 0 : this.#flowing ? 4 : 2;
+    return this.closed ? 0 : this.#state & FLOWING ? 4 : 2;
   }
 
   /** Closes the real connection, whoever is live (an orphan nobody owns, or shutdown). */
@@ -179,10 +193,10 @@ export class ConnectionLink {
   /** Takes the link's listeners off the real connection and fails muted pings. Idempotent. */
   dispose(): void {
     this.real.off('close', this.#onClose).off('protocol-error', this.#onProtocolError);
-    if (this.#flowing) this.real.off('message', this.#onMessage).off('seen', this.#onSeen);
-    this.#flowing = false;
-    this.#settleWaiting(false, new ConnectionClosedError('connection closed before the pong'));
-    this.#closed = true;
+    if (this.#state & FLOWING) this.real.off('message', this.#onFrame).off('seen', this.#onFrame);
+    this.#state &= ~FLOWING;
+    this.settleWaiting(false, new ConnectionClosedError('connection closed before the pong'));
+    this.#state |= CLOSED;
     // A manager may hold a view long after its close (legacy's L4): keep the counts, not the frames.
     this.#legacy._forgetFrames();
     this.#unified._forgetFrames();
@@ -190,9 +204,9 @@ export class ConnectionLink {
 
   /** @internal A view got a 'message' or 'seen' listener: start reading (the transport reads only then). */
   _subscribed(): void {
-    if (this.#flowing || this.#closed) return;
-    this.#flowing = true;
-    this.real.on('message', this.#onMessage).on('seen', this.#onSeen);
+    if (this.#state & (FLOWING | CLOSED)) return;
+    this.#state |= FLOWING;
+    this.real.on('message', this.#onFrame).on('seen', this.#onFrame);
   }
 
   /** @internal */
@@ -201,7 +215,7 @@ export class ConnectionLink {
     this.#realPing = ping;
     const settled = (ok: boolean, error?: Error): void => {
       if (this.#realPing === ping) this.#realPing = undefined;
-      this.#settleWaiting(ok, error);
+      this.settleWaiting(ok, error);
     };
     ping.then(
       () => settled(true),
@@ -216,7 +230,7 @@ export class ConnectionLink {
    * after the timeout.
    */
   _mutedPing(): Promise<number> {
-    if (this.#closed || !this.real.isOpen) return Promise.reject(new ConnectionClosedError());
+    if (this.closed || !this.real.isOpen) return Promise.reject(new ConnectionClosedError());
     if (this.#realPing) return this.#realPing;
     const timers = this.#opts.timers;
     return new Promise<number>((resolve, reject) => {
@@ -233,7 +247,9 @@ export class ConnectionLink {
     });
   }
 
-  #settleWaiting(ok: boolean, error?: Error): void {
+  // The methods below are TypeScript-private, not #private: a class with #private methods gives
+  // each instance a brand field (8 B per link, measured).
+  private settleWaiting(ok: boolean, error?: Error): void {
     const set = this.#waiting;
     if (set === undefined || set.size === 0) return;
     // Dropped, not cleared: a link that had a muted ping once keeps no empty Set for good.
@@ -241,32 +257,37 @@ export class ConnectionLink {
     for (const settle of set) settle(ok, error);
   }
 
-  #seen(): void {
+  private onFrame(message?: NetworkMessage): void {
+    if (message === undefined) this.onSeen();
+    else this.onMessage(message);
+  }
+
+  private onSeen(): void {
     this.seenAt = this.#opts.now?.();
-    this.#settleWaiting(true);
+    this.settleWaiting(true);
     this.#legacy._emit('seen');
     this.#unified._emit('seen');
   }
 
-  #message(message: NetworkMessage): void {
+  private onMessage(message: NetworkMessage): void {
     this.#legacy._emit('message', message);
     this.#unified._emit('message', message);
   }
 
-  #protocolError(error: ConnectionEvents['protocol-error'][0]): void {
+  private onProtocolError(error: ConnectionEvents['protocol-error'][0]): void {
     this.#legacy._emit('protocol-error', error);
     this.#unified._emit('protocol-error', error);
   }
 
-  #close(code: number, reason: string): void {
+  private onClose(code: number, reason: string): void {
     this.closeInfo = [code, reason];
     this.dispose();
     const live = this.view(this.liveSide);
     const muted = this.view(this.liveSide === 'legacy' ? 'unified' : 'legacy');
     live._emit('close', code, reason);
-    this.mutedClosePending = true;
+    this.#state |= MUTED_CLOSE_PENDING;
     const deliver = (): void => {
-      this.mutedClosePending = false;
+      this.#state &= ~MUTED_CLOSE_PENDING;
       muted._emit('close', code, reason);
       this.#opts.onClosed(this, code, reason);
     };
@@ -279,13 +300,14 @@ export class ConnectionLink {
  * A manager's handle on a link. Live: forwards to the real connection. Muted: records, and
  * transmits nothing. The view is a `Connection`, so neither manager knows the difference.
  */
-export class ConnectionView implements Connection {
+export abstract class ConnectionView implements Connection {
   readonly #link: ConnectionLink;
   // The real connection and the live side, held here as well as on the link: a send reads them
   // without going through the link (at 10k peers each object a send touches is a cache miss).
   readonly #real: Connection;
   readonly #live: LiveSide;
-  readonly side: ManagerSide;
+  /** Its manager's side: on the prototype of each side's class, not a field (8 B per view). */
+  abstract readonly side: ManagerSide;
   // Its listeners, one field per event (listener-slot.ts): an EventEmitter per view was ~350 B.
   #closeListeners: ListenerSlot;
   #messageListeners: ListenerSlot;
@@ -293,20 +315,29 @@ export class ConnectionView implements Connection {
   #protocolErrorListeners: ListenerSlot;
   /** Made on the first muted call: a view that stays live never needs one. */
   #muted: MutedRecord | undefined;
-  /** Set when this view's manager closed it (live or muted). */
-  closedByOwner = false;
-  /** Why its manager closed it (terminate: undefined). */
-  closeReason: DisconnectReason | undefined;
+  /** Why its manager closed it, TERMINATED for terminate(); undefined while it has not (one field, not two: 8 B per view). */
+  #closedBy: DisconnectReason | typeof TERMINATED | undefined;
   #closeDelivered = false;
 
-  constructor(link: ConnectionLink, side: ManagerSide, live: LiveSide) {
+  constructor(link: ConnectionLink, live: LiveSide) {
     this.#link = link;
     this.#real = link.real;
     this.#live = live;
-    this.side = side;
   }
 
-  #slot(event: ConnectionEvent): ListenerSlot {
+  /** Set when this view's manager closed it (live or muted). */
+  get closedByOwner(): boolean {
+    return this.#closedBy !== undefined;
+  }
+
+  /** Why its manager closed it (terminate: undefined). */
+  get closeReason(): DisconnectReason | undefined {
+    const by = this.#closedBy;
+    return by === TERMINATED ? undefined : by;
+  }
+
+  // TypeScript-private, not #private: see ConnectionLink.settleWaiting.
+  private slot(event: ConnectionEvent): ListenerSlot {
     switch (event) {
       case 'close':
         return this.#closeListeners;
@@ -319,7 +350,7 @@ export class ConnectionView implements Connection {
     }
   }
 
-  #setSlot(event: ConnectionEvent, slot: ListenerSlot): void {
+  private setSlot(event: ConnectionEvent, slot: ListenerSlot): void {
     switch (event) {
       case 'close':
         this.#closeListeners = slot;
@@ -416,8 +447,7 @@ export class ConnectionView implements Connection {
 
   close(reason: DisconnectReason, detail?: string): void {
     if (this.closedByOwner) return;
-    this.closedByOwner = true;
-    this.closeReason = reason;
+    this.#closedBy = reason;
     if (this.isLive) {
       this.#real.close(reason, detail);
       return;
@@ -428,13 +458,13 @@ export class ConnectionView implements Connection {
 
   terminate(): void {
     if (this.closedByOwner) return;
-    this.closedByOwner = true;
+    this.#closedBy = TERMINATED;
     if (this.isLive) this.#real.terminate();
     else this.muted.closes++;
   }
 
   on<E extends ConnectionEvent>(event: E, listener: ConnectionListener<E>): this {
-    this.#setSlot(event, addListener(this.#slot(event), listener as Listener));
+    this.setSlot(event, addListener(this.slot(event), listener as Listener));
     if (event === 'message' || event === 'seen') this.#link._subscribed();
     // As the transport does: a connection that closed before its manager subscribed still reports it.
     // Not a muted view whose close the pool holds back: it hears of it in the key's order, after
@@ -451,12 +481,12 @@ export class ConnectionView implements Connection {
   }
 
   off<E extends ConnectionEvent>(event: E, listener: ConnectionListener<E>): this {
-    this.#setSlot(event, removeListener(this.#slot(event), listener as Listener));
+    this.setSlot(event, removeListener(this.slot(event), listener as Listener));
     return this;
   }
 
   listenerCount(event: ConnectionEvent): number {
-    return listenerCount(this.#slot(event));
+    return listenerCount(this.slot(event));
   }
 
   /** @internal */
@@ -466,6 +496,20 @@ export class ConnectionView implements Connection {
       if (this.#closeListeners === undefined) return;
       this.#closeDelivered = true;
     }
-    emitTo(this.#slot(event), this, event === 'seen' ? NO_ARGS : args);
+    emitTo(this.slot(event), this, event === 'seen' ? NO_ARGS : args);
+  }
+}
+
+/** The legacy manager's view. */
+class LegacyView extends ConnectionView {
+  get side(): 'legacy' {
+    return 'legacy';
+  }
+}
+
+/** The unified manager's view. */
+class UnifiedView extends ConnectionView {
+  get side(): 'unified' {
+    return 'unified';
   }
 }
