@@ -8,9 +8,10 @@ export type KeyLinks = Pick<ReadonlySet<ConnectionLink>, 'size' | typeof Symbol.
 const NONE: KeyLinks = new Set();
 
 /**
- * A key's one link, in the by-key map: nearly every key has one, and a Set of one cost about 200 B
- * per peer (the Set and its hash table, a heap snapshot at 20k peers) where this costs 32 B. A
- * Set is made only while a replacement puts a second link under the key.
+ * A key's one link, as withKey hands it out. The by-key map holds the link itself: nearly every
+ * key has one, and a Set of one cost about 200 B per peer (the Set and its hash table, a heap
+ * snapshot at 20k peers), a SoleLink kept in the map 32 B; made per call, it is young garbage.
+ * A Set is made only while a replacement puts a second link under the key.
  */
 class SoleLink implements KeyLinks {
   constructor(readonly link: ConnectionLink) {}
@@ -32,7 +33,7 @@ class SoleLink implements KeyLinks {
  * per peer, ~46 B at 10k peers (its table) for an index the key already gives.
  */
 export class LinkRegistry {
-  readonly #byKey = new Map<string, SoleLink | Set<ConnectionLink>>();
+  readonly #byKey = new Map<string, ConnectionLink | Set<ConnectionLink>>();
   #size = 0;
   readonly #dialled = new WeakMap<PeerInfo, ConnectionLink>();
   /** Bounded by the addresses dialled; each entry goes when its connect's mirror half reads it. */
@@ -52,8 +53,8 @@ export class LinkRegistry {
   /** Every link, a key's links together, in the order their keys were first tracked. */
   *values(): Generator<ConnectionLink, void, undefined> {
     for (const links of this.#byKey.values()) {
-      if (links instanceof SoleLink) yield links.link;
-      else yield* links;
+      if (links instanceof Set) yield* links;
+      else yield links;
     }
   }
 
@@ -61,18 +62,21 @@ export class LinkRegistry {
   of(connection: Connection, info: PeerInfo): ConnectionLink {
     const key = this.#keyOf(info);
     const sameKey = this.#byKey.get(key);
-    if (sameKey !== undefined) for (const existing of sameKey) if (existing.real === connection) return existing;
+    if (sameKey instanceof Set) {
+      for (const existing of sameKey) if (existing.real === connection) return existing;
+    } else if (sameKey?.real === connection) return sameKey;
     const link = this.#make(connection, info, key);
     this.#size++;
-    if (sameKey === undefined) this.#byKey.set(key, new SoleLink(link));
-    else if (sameKey instanceof SoleLink) this.#byKey.set(key, new Set([sameKey.link, link]));
-    else sameKey.add(link);
+    if (sameKey === undefined) this.#byKey.set(key, link);
+    else if (sameKey instanceof Set) sameKey.add(link);
+    else this.#byKey.set(key, new Set([sameKey, link]));
     return link;
   }
 
   /** The links whose peer has `key` (two while a replacement is under way). */
   withKey(key: string): KeyLinks {
-    return this.#byKey.get(key) ?? NONE;
+    const links = this.#byKey.get(key);
+    return links === undefined ? NONE : links instanceof Set ? links : new SoleLink(links);
   }
 
   /** Remembers the link a dial made, to be found from the info the manager resolves with. */
@@ -103,13 +107,13 @@ export class LinkRegistry {
   remove(link: ConnectionLink): void {
     const sameKey = this.#byKey.get(link.key);
     if (sameKey === undefined) return;
-    if (sameKey instanceof SoleLink) {
-      if (sameKey.link !== link) return;
-      this.#byKey.delete(link.key);
-    } else {
+    if (sameKey instanceof Set) {
       if (!sameKey.delete(link)) return;
       // Back to one link: the Set goes too.
-      if (sameKey.size === 1) this.#byKey.set(link.key, new SoleLink(sameKey.values().next().value!));
+      if (sameKey.size === 1) this.#byKey.set(link.key, sameKey.values().next().value!);
+    } else {
+      if (sameKey !== link) return;
+      this.#byKey.delete(link.key);
     }
     this.#size--;
   }
