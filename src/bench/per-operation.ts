@@ -175,10 +175,14 @@ function reaperTask(subject: Subject, stale: readonly PeerInfo[], n: number): Ti
     work: n,
     beforeEach: async () => {
       if (!staleAbsent) return;
+      // The previous sample's stale peers are gone: their keep-alive timers go too (see dropMarked).
+      clock.dropMarked(POOL_DEFAULTS.keepAliveIntervalMs);
       clock.offset = -2 * POOL_DEFAULTS.staleAfterMs;
+      clock.mark();
       try {
         await fill(subject, stale);
       } finally {
+        clock.endMark();
         clock.offset = 0;
       }
       staleAbsent = false;
