@@ -46,6 +46,7 @@ export function nodeCommand(): Command {
     .addOption(opt('--gate-threshold <0..1>', 'promotion gate: consistency rate to hold before shadow -> live', 'POOLSHIFT_GATE_THRESHOLD', d.gateThreshold))
     .addOption(opt('--gate-min-checks <n>', 'promotion gate: comparisons required since shadow began', 'POOLSHIFT_GATE_MIN_CHECKS', d.gateMinChecks))
     .addOption(opt('--gate-min-duration <duration>', 'promotion gate: time the rate must have held', 'POOLSHIFT_GATE_MIN_DURATION', d.gateMinDuration))
+    .addOption(opt('--gate-retry-interval <duration>', 'promotion gate: while it refuses a promotion the flag asks for, how often it is asked again (the node promotes itself once it opens)', 'POOLSHIFT_GATE_RETRY_INTERVAL', d.gateRetryInterval))
     .addOption(opt('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'POOLSHIFT_LOG_LEVEL', d.logLevel))
     .addOption(opt('--log-format <format>', 'auto (pretty on a terminal, JSON otherwise), pretty or json', 'POOLSHIFT_LOG_FORMAT', d.logFormat))
     .addOption(new Option('--inject-fault <kind>', `testing only: plant a defect in the unified manager (default: none)`).choices([...FAULT_KINDS]))

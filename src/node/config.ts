@@ -3,7 +3,8 @@ import { AddressError, ConfigError } from '../contract/errors.js';
 import { POOL_MODES, isPoolMode, type PoolMode } from '../dual/modes.js';
 import type { PeerAddress } from '../contract/types.js';
 import { LIMIT_DEFAULTS } from '../limits/limit-defaults.js';
-import { parseDuration } from './duration.js';
+import { DUAL_DEFAULTS } from '../dual/dual-defaults.js';
+import { formatDuration, parseDuration } from './duration.js';
 import { FAULT_KINDS, type FaultKind } from './manager-faults.js';
 import { parseFlagSource, type FlagSource } from './flag-source.js';
 import { defaultNodeId } from './node-id.js';
@@ -49,6 +50,8 @@ export interface NodeConfig {
   readonly gateThreshold: number;
   readonly gateMinChecks: number;
   readonly gateMinDurationMs: number;
+  /** While the gate refuses a promotion the flag asks for, how often it is asked again. */
+  readonly gateRetryIntervalMs: number;
   readonly logLevel: string;
   readonly logFormat: LogFormat;
   readonly injectFault: FaultKind | undefined;
@@ -81,6 +84,7 @@ export interface RawNodeOptions {
   readonly gateThreshold: string;
   readonly gateMinChecks: string;
   readonly gateMinDuration: string;
+  readonly gateRetryInterval: string;
   readonly logLevel: string;
   readonly logFormat: string;
   readonly injectFault?: string;
@@ -110,6 +114,7 @@ export const NODE_DEFAULTS = {
   gateThreshold: '0.999',
   gateMinChecks: '1000',
   gateMinDuration: '1h',
+  gateRetryInterval: formatDuration(DUAL_DEFAULTS.gateRetryIntervalMs),
   logLevel: 'info',
   logFormat: 'auto',
 } as const satisfies Partial<Record<keyof RawNodeOptions, string>>;
@@ -229,6 +234,7 @@ export function resolveNodeConfig(raw: RawNodeOptions): NodeConfig {
     gateThreshold: number('--gate-threshold', raw.gateThreshold, 0, 1),
     gateMinChecks: number('--gate-min-checks', raw.gateMinChecks, 0, Number.MAX_SAFE_INTEGER, true),
     gateMinDurationMs: raw.gateMinDuration.trim() === '0' ? 0 : duration('--gate-min-duration', raw.gateMinDuration),
+    gateRetryIntervalMs: duration('--gate-retry-interval', raw.gateRetryInterval),
     logLevel: raw.logLevel,
     logFormat: raw.logFormat as LogFormat,
     injectFault,

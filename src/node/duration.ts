@@ -9,9 +9,13 @@ export function parseDuration(input: string | number): number | undefined {
   return Math.round(n * factor);
 }
 
-/** A duration as a person would write it: `30s`, `1.5s`, `250ms`, `5m`. */
+/**
+ * A duration as a person would write it, exactly, so that parseDuration reads it back to the same
+ * milliseconds: `30s`, `1.5s`, `1.125s`, `250ms`, `5m` (it rounded to two decimals: 1125 ms
+ * printed as `1.13s`, which reads back as 1130).
+ */
 export function formatDuration(ms: number): string {
   if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000}m`;
-  if (ms >= 1000) return `${+(ms / 1000).toFixed(2)}s`;
+  if (ms >= 1000) return `${ms / 1000}s`;
   return `${ms}ms`;
 }

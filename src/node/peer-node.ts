@@ -189,7 +189,7 @@ export class PeerNode extends EventEmitter<PeerNodeEvents> {
     });
     pool.start();
     if (this.#provider) {
-      this.#binding = bindModeFlag(pool, this.#provider, log, { clock: systemClock });
+      this.#binding = bindModeFlag(pool, this.#provider, log, { clock: systemClock, gateRetryIntervalMs: c.gateRetryIntervalMs });
       await this.#binding.ready;
     }
 

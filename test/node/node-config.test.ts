@@ -57,6 +57,22 @@ describe('poolshift node configuration: errors a person can act on', () => {
   });
 });
 
+describe('poolshift node configuration: --gate-retry-interval', () => {
+  it('asks a refusing gate again every 5 s by default, as often as given otherwise', () => {
+    expect(resolveNodeConfig(raw()).gateRetryIntervalMs).toBe(5000);
+    expect(NODE_DEFAULTS.gateRetryInterval).toBe('5s');
+    expect(resolveNodeConfig(raw({ gateRetryInterval: '250ms' })).gateRetryIntervalMs).toBe(250);
+    expect(resolveNodeConfig(raw({ gateRetryInterval: '1m' })).gateRetryIntervalMs).toBe(60_000);
+  });
+
+  it('refuses a retry interval that is not a positive duration, naming the option', () => {
+    for (const gateRetryInterval of ['0', '-1s', 'soon', '']) {
+      expect(() => resolveNodeConfig(raw({ gateRetryInterval }))).toThrow(ConfigError);
+      expect(() => resolveNodeConfig(raw({ gateRetryInterval }))).toThrow(/--gate-retry-interval/);
+    }
+  });
+});
+
 describe('poolshift node configuration: --admin-token', () => {
   it('is off by default, and taken as given', () => {
     expect(resolveNodeConfig(raw()).adminToken).toBeUndefined();

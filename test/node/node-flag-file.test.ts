@@ -116,13 +116,13 @@ describe('poolshift node --flag-file', () => {
   it('a promotion the gate refused is waited on, shown on /shadow and /metrics, and applied when the gate opens', async () => {
     const flag = join(dir, 'waiting.json');
     writeFileSync(flag, JSON.stringify({ mode: 'shadow' }));
-    const c = runCli(['node', '--log-format', 'json', '--gate-min-checks', '0', '--gate-min-duration', '8s', '--listen', '127.0.68.5:0', '--admin', '127.0.68.5:0', '--flag-file', flag]);
+    const c = runCli(['node', '--log-format', 'json', '--gate-min-checks', '0', '--gate-min-duration', '8s', '--gate-retry-interval', '1s', '--listen', '127.0.68.5:0', '--admin', '127.0.68.5:0', '--flag-file', flag]);
     children.push(c);
     const { admin } = (await c.waitForLog('node started')) as { admin: string };
     writeFileSync(`${flag}.tmp`, JSON.stringify({ mode: 'live' }));
     renameSync(`${flag}.tmp`, flag);
     const refused = await c.waitForLog('mode flag not applied: waiting for the promotion gate', 'the refusal', 10_000);
-    expect(refused).toMatchObject({ level: 40, code: 'POOLSHIFT_ERR_PROMOTION_REFUSED', target: 'live' });
+    expect(refused).toMatchObject({ level: 40, code: 'POOLSHIFT_ERR_PROMOTION_REFUSED', target: 'live', gateRetryIntervalMs: 1000 });
 
     // Times in the log read as a person reads them: whole ms, no float digits.
     const gateLog = c.logs('promotion refused by the gate')[0]!;
