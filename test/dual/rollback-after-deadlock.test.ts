@@ -1,33 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { PoolOptions } from '../../src/pool/pool-options.js';
-import type { Connection } from '../../src/contract/connection.js';
 import type { NetworkMessage } from '../../src/contract/messages.js';
-import type { PeerInfo } from '../../src/contract/types.js';
-import { LegacyPeerManager } from '../../legacy/legacy-peer-manager.js';
 import { UnifiedPeerManager } from '../../unified/unified-peer-manager.js';
 import { makePool } from './helpers/fixtures.js';
+import { JammedLegacy } from './helpers/jammed-legacy.js';
 import { formatReport } from '../../src/dual/shadow/report.js';
 
 const msg = { type: 'Custom', kind: 'test', data: 1 } as const;
-const never = (): Promise<never> => new Promise<never>(() => undefined);
 const turns = async (n = 20): Promise<void> => {
   for (let i = 0; i < n; i++) await Promise.resolve();
 };
-
-/**
- * Legacy as L6 leaves it: once jammed, every call that takes a lock waits for good (its locks
- * are held by the two sides of a deadlock). A stand-in for the lock-order race itself, which
- * test/legacy-differences.test.ts reproduces over real sockets.
- */
-class JammedLegacy extends LegacyPeerManager {
-  jammed = false;
-  override addConnectedPeer(connection: Connection, info: PeerInfo): Promise<void> {
-    return this.jammed ? never() : super.addConnectedPeer(connection, info);
-  }
-  override sendToPeer(key: string, message: NetworkMessage): Promise<void> {
-    return this.jammed ? never() : super.sendToPeer(key, message);
-  }
-}
 
 class CountingJammedLegacy extends JammedLegacy {
   sends = 0;

@@ -13,6 +13,7 @@ import { LegacyPeerManager } from '../../legacy/legacy-peer-manager.js';
 import { UnifiedPeerManager } from '../../unified/unified-peer-manager.js';
 import { captureLogs } from '../helpers/log-capture.js';
 import { fakeDialer, makePool } from './helpers/fixtures.js';
+import { JammedLegacy } from './helpers/jammed-legacy.js';
 import { FakeConnection, peerInfo } from './helpers/fake-connection.js';
 import { ConnectionClosedError } from '../../src/contract/errors.js';
 
@@ -31,14 +32,6 @@ function shadowWith(Unified: new (o: PoolOptions) => PeerPool, extra: Partial<Du
 
 const unexpected = (pool: { verifier: { stats(): { divergences: Record<DivergenceKind, { unexpected: number }> } } }, kind: DivergenceKind): number =>
   pool.verifier.stats().divergences[kind].unexpected;
-
-/** Legacy as L6 leaves it once jammed: a send waits for good. A stand-in for the lock-order race (test/legacy-differences.test.ts has the real one). */
-class JammedLegacy extends LegacyPeerManager {
-  jammed = false;
-  override sendToPeer(key: string, message: NetworkMessage): Promise<void> {
-    return this.jammed ? new Promise<never>(() => undefined) : super.sendToPeer(key, message);
-  }
-}
 
 /** A shadow pool with one peer silent for 4 s: past the 2 s keep-alive, short of the 8 s stale bound. */
 async function silentBetweenKeepAliveAndBound(Unified: new (o: PoolOptions) => PeerPool) {
