@@ -55,10 +55,11 @@ export class BenchClock implements Clock {
     return ran;
   }
 
-  /** While set, the ids of the timers made (see `dropMarked`). */
+  /** The timers made while marking (a reaper sample's re-added stale peers'), for `dropMarked`. */
   #marked: number[] | undefined;
+  #marking = false;
 
-  /** From now until `endMark`, remembers the timers made (a reaper sample's re-added stale peers'). */
+  /** From now until `endMark`, remembers the timers made. */
   mark(): void {
     this.#marked = [];
     this.#marking = true;
@@ -67,8 +68,6 @@ export class BenchClock implements Clock {
   endMark(): void {
     this.#marking = false;
   }
-
-  #marking = false;
 
   /**
    * Drops, without running them, the remembered timers of period `ms` still parked. A timer here

@@ -117,7 +117,8 @@ export interface RunFigures {
   readonly heapLimitFlag?: string;
 }
 
-export interface BenchReport {
+/** The run's figures and targets, and what the run cost (rounded to whole ms; the heap limit flag shows in the targets only). */
+export interface BenchReport extends Omit<RunFigures, 'heapLimitFlag'> {
   readonly node: string;
   readonly cpu: string;
   readonly cores: number;
@@ -130,15 +131,6 @@ export interface BenchReport {
   readonly notes: string[];
   readonly results: BenchResult[];
   readonly targets: TargetCheck[];
-  /** Wall time of the whole run, ms, and each phase's. */
-  readonly wallMs: number;
-  readonly phases: readonly { readonly name: string; readonly ms: number }[];
-  /** Peak V8 heap used (not RSS), bytes; judged against heapLimitBytes. */
-  readonly peakHeapBytes: number;
-  readonly peakHeapPhase: string;
-  readonly peakLiveHeapBytes: number;
-  readonly peakRssBytes: number;
-  readonly heapLimitBytes: number;
 }
 
 export function figure(result: BenchResult | undefined, impl: Impl): number | undefined {

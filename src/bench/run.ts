@@ -114,6 +114,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   });
   const cap = MAX_PEERS.shadow ?? MAX_PEERS.live;
   const run = cost.finish();
+  const { heapLimitFlag: _flag, ...figures } = run;
   return {
     node: process.version,
     cpu: cpus()[0]?.model.trim() ?? 'unknown',
@@ -125,12 +126,8 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     notes,
     results,
     targets: checkTargets(results, { profiles: profiling ? profiles : undefined, heapProfiles: profiling ? heapProfiles : undefined, run, quick, dualCap: cap ? `capped at ${cap.n} peers (MAX_PEERS): ${cap.why}` : undefined }),
+    ...figures,
     wallMs: Math.round(run.wallMs),
     phases: run.phases.map((p) => ({ name: p.name, ms: Math.round(p.ms) })),
-    peakHeapBytes: run.peakHeapBytes,
-    peakHeapPhase: run.peakHeapPhase,
-    peakLiveHeapBytes: run.peakLiveHeapBytes,
-    peakRssBytes: run.peakRssBytes,
-    heapLimitBytes: run.heapLimitBytes,
   };
 }

@@ -203,10 +203,10 @@ export class ShadowChecks {
     // seen at once) while the authoritative side had not yet (legacy's peerSeen waits for a lock),
     // so a mirror fresher than the bound is that frame, not a difference. Seen after a SIGSTOP,
     // when a resumed node's reaper and its buffered frames run in the same instant.
+    if (this.quiet) return;
     let evidenceAt = -Infinity;
     for (const link of this.#deps.links.withKey(key)) if (link.seenAt !== undefined && link.seenAt > evidenceAt) evidenceAt = link.seenAt;
     const { verifier, clock } = this.#deps;
-    if (this.quiet) return;
     verifier.coverage.staleRemovals++;
     const now = clock.now();
     // One key looked up, not a snapshot of the mirror per burst: at 100k peers a snapshot took
