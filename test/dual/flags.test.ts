@@ -6,7 +6,9 @@ import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EnvFlagProvider } from '../../src/dual/flags/env-flag-provider.js';
 import { FileFlagProvider } from '../../src/dual/flags/file-flag-provider.js';
-import { bindModeFlag, initialMode } from '../../src/dual/flags/mode-flag-binding.js';
+import { bindModeFlag, initialMode, type ModeFlagBinding } from '../../src/dual/flags/mode-flag-binding.js';
+import type { DualModePool } from '../../src/dual/dual-mode-pool.js';
+import type { Logger } from 'pino';
 import { OpenFeatureFlagProvider } from '../../src/dual/flags/openfeature-flag-provider.js';
 import { waitFor } from '../helpers/wait.js';
 import { makePool } from './helpers/fixtures.js';
@@ -25,6 +27,26 @@ const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
+
+/** A flag file's path (holding `text` if given), in a directory removed after the test. */
+async function flagFilePath(text?: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'poolshift-flags-'));
+  cleanup.push(() => rm(dir, { recursive: true, force: true }));
+  const path = join(dir, 'flags.json');
+  if (text !== undefined) await writeFile(path, text);
+  return path;
+}
+
+/** `pool` bound to `provider`; the binding, the provider and the pool are closed after the test. */
+function bound(pool: DualModePool, provider: FileFlagProvider, logger: Logger, options?: Parameters<typeof bindModeFlag>[3]): ModeFlagBinding {
+  const binding = bindModeFlag(pool, provider, logger, options);
+  cleanup.push(async () => {
+    await binding.close();
+    await provider.close();
+    await pool.close();
+  });
+  return binding;
+}
 
 describe('env POOLSHIFT_MODE', () => {
   it('reads the mode; absent means legacy and the log says so; invalid keeps legacy and logs the value', async () => {
@@ -52,25 +74,17 @@ describe('env POOLSHIFT_MODE', () => {
 
 describe('the watched flag file', () => {
   it('switches the mode when the file changes (rewritten or replaced), per-node overrides win, bad JSON keeps the mode', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'poolshift-flags-'));
-    cleanup.push(() => rm(dir, { recursive: true, force: true }));
-    const path = join(dir, 'flags.json');
+    const path = await flagFilePath();
     const log = captureLogs();
     const { pool } = makePool({ mode: 'legacy', gate: { minChecks: 0, minDurationMs: 0 } });
     const provider = new FileFlagProvider(path, { nodeId: 'dual-node' });
-    const binding = bindModeFlag(pool, provider, log.logger);
-    cleanup.push(async () => {
-      await binding.close();
-      await provider.close();
-      await pool.close();
-    });
+    const binding = bound(pool, provider, log.logger);
     await binding.ready;
     expect(log.find(/no mode flag configured/)).toBeDefined();
     await writeFile(path, JSON.stringify({ mode: 'shadow' }));
     await waitFor(() => pool.mode === 'shadow', 'shadow from the file');
     // Replaced atomically, as config management does: written aside, renamed over.
-    await writeFile(join(dir, 'tmp.json'), JSON.stringify({ mode: 'shadow', nodes: { 'dual-node': 'unified' } }));
-    await rename(join(dir, 'tmp.json'), path);
+    await replaceFile(path, JSON.stringify({ mode: 'shadow', nodes: { 'dual-node': 'unified' } }));
     await waitFor(() => pool.mode === 'unified', 'walked shadow -> live -> unified');
     await writeFile(path, '{ "mode": ');
     await waitFor(() => log.find(/mode flag refused/)?.fault === 'invalid-json', 'bad JSON logged');
@@ -80,19 +94,11 @@ describe('the watched flag file', () => {
   });
 
   it('a file that does not parse says where (line, column, what was expected), once however often it is read again', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'poolshift-flags-'));
-    cleanup.push(() => rm(dir, { recursive: true, force: true }));
-    const path = join(dir, 'flags.json');
-    await writeFile(path, '{\n  "mode": shadow\n}\n');
+    const path = await flagFilePath('{\n  "mode": shadow\n}\n');
     const log = captureLogs();
     const { pool } = makePool({ mode: 'legacy', gate: { minChecks: 0, minDurationMs: 0 } });
     const provider = new FileFlagProvider(path);
-    const binding = bindModeFlag(pool, provider, log.logger);
-    cleanup.push(async () => {
-      await binding.close();
-      await provider.close();
-      await pool.close();
-    });
+    const binding = bound(pool, provider, log.logger);
     await binding.ready;
     // Another watch event, an editor saving the same text: the same problem, not logged again.
     await binding.refresh();
@@ -117,28 +123,18 @@ describe('the watched flag file', () => {
   });
 
   it('a value that is not a mode is named in the message, once while it stays', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'poolshift-flags-'));
-    cleanup.push(() => rm(dir, { recursive: true, force: true }));
-    const path = join(dir, 'flags.json');
-    await writeFile(path, JSON.stringify({ mode: 'turbo' }));
+    const path = await flagFilePath(JSON.stringify({ mode: 'turbo' }));
     const log = captureLogs();
     const { pool } = makePool({ mode: 'legacy' });
     const provider = new FileFlagProvider(path);
-    const binding = bindModeFlag(pool, provider, log.logger);
-    cleanup.push(async () => {
-      await binding.close();
-      await provider.close();
-      await pool.close();
-    });
+    const binding = bound(pool, provider, log.logger);
     await binding.ready;
     await binding.refresh();
     expect(log.messages().filter((m) => m.startsWith('invalid mode flag value'))).toEqual(['invalid mode flag value "turbo": mode unchanged']);
   });
 
   it('an override for other node ids only (a typo of this node\'s id) is reported, once per set of ids', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'poolshift-flags-'));
-    cleanup.push(() => rm(dir, { recursive: true, force: true }));
-    const path = join(dir, 'flags.json');
+    const path = await flagFilePath();
     const reported: (readonly string[])[] = [];
     const provider = new FileFlagProvider(path, { nodeId: 'canary-1', onOtherOverrides: (ids) => reported.push(ids) });
     cleanup.push(() => provider.close());
@@ -157,20 +153,14 @@ describe('the watched flag file', () => {
   });
 
   it('a gate refusal is logged and the mode stays', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'poolshift-flags-'));
-    cleanup.push(() => rm(dir, { recursive: true, force: true }));
-    const path = join(dir, 'flags.json');
-    await writeFile(path, JSON.stringify({ mode: 'live' }));
+    const path = await flagFilePath(JSON.stringify({ mode: 'live' }));
     const log = captureLogs();
     const { pool } = makePool({ mode: 'shadow', gate: { minChecks: 1000 } });
     const provider = new FileFlagProvider(path);
-    const binding = bindModeFlag(pool, provider, log.logger);
+    const binding = bound(pool, provider, log.logger);
     await binding.ready;
     expect(pool.mode).toBe('shadow');
     expect(log.find(/mode flag not applied/)?.code).toBe('POOLSHIFT_ERR_PROMOTION_REFUSED');
-    await binding.close();
-    await provider.close();
-    await pool.close();
   });
 });
 
@@ -213,19 +203,11 @@ describe('a promotion the gate refused', () => {
   });
 
   it('a flag file broken while the gate is waited on is said once, not at every look of the retry timer', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'poolshift-flags-'));
-    cleanup.push(() => rm(dir, { recursive: true, force: true }));
-    const path = join(dir, 'flags.json');
-    await writeFile(path, JSON.stringify({ mode: 'live' }));
+    const path = await flagFilePath(JSON.stringify({ mode: 'live' }));
     const log = captureLogs();
     const { pool, clock } = makePool({ mode: 'shadow', gate: { minChecks: 0, minDurationMs: 10_000 } });
     const provider = new FileFlagProvider(path);
-    const binding = bindModeFlag(pool, provider, log.logger, { clock, gateRetryIntervalMs: 1000 });
-    cleanup.push(async () => {
-      await binding.close();
-      await provider.close();
-      await pool.close();
-    });
+    const binding = bound(pool, provider, log.logger, { clock, gateRetryIntervalMs: 1000 });
     await binding.ready;
     expect(binding.waiting).toMatchObject({ requested: 'live', mode: 'shadow' });
     await replaceFile(path, '{ "mode": "live", }');
