@@ -766,28 +766,28 @@ export class DualModePool extends EventEmitter<PoolEvents> implements PeerPool {
         if (mirrored instanceof MirrorCall) {
           mirrored.servedWrite = write;
           mirrored.seenAt = seenAt;
-        }
-        else void mirrored.then(() => this.#mirrored(key, write, seenAt));
+        } else void mirrored.then(() => this.#mirrored(key, write, seenAt));
       } else {
         await mirrored;
       }
       return value;
     } finally {
-      if (!detached) this.#writeDone(op, key, write);
+      if (!detached) {
+        // A connect that failed after its dial leaves no link behind for a later connect to find.
+        if (op === 'connectToPeer') this.#links.takeDialledTo(key!);
+        this.#writeDone(write);
+      }
     }
   }
 
   /** A detached mirror half settled: the evidence it was given counts, and the write is done. */
   #mirrored(key: string | undefined, write: WriteTicket, seenAt: number | undefined): void {
     if (seenAt !== undefined && !this.#closed) this.#checks.peerSeen(key!, seenAt);
-    // Served alone: never a dial (#writeDone's connect clean-up is not due).
-    this.#writes.done(write);
-    this.#gate.leave();
+    this.#writeDone(write);
   }
 
-  #writeDone(op: WriteOp, key: string | undefined, write: WriteTicket): void {
-    // A connect that failed after its dial leaves no link behind for a later connect to find.
-    if (op === 'connectToPeer') this.#links.takeDialledTo(key!);
+  /** The write leaves the tracker and the gate. */
+  #writeDone(write: WriteTicket): void {
     this.#writes.done(write);
     this.#gate.leave();
   }
