@@ -28,7 +28,9 @@ describe('bench heap profile', () => {
     expect(summary.top[0]!.function).toBe('allocateRetainedRecords');
     expect(summary.top[0]!.at).toMatch(/bench-heap-profile\.test\.ts:\d+$/);
     expect(summary.top[0]!.share).toBeGreaterThan(0.5);
-    expect(summary.top.map((e) => e.function)).not.toContain('allocateGarbage');
+    // What the garbage left alive (V8's allocation-site bookkeeping for it, a few hundred bytes)
+    // may still be sampled: a CI run listed it third. Its arrays, 20,000 of them, must not be.
+    expect(summary.top.find((e) => e.function === 'allocateGarbage')?.share ?? 0).toBeLessThan(0.05);
     expect(summary.bytes).toBeGreaterThan(1_000_000);
   });
 
